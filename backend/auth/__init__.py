@@ -1,0 +1,1 @@
+"""Who is asking: passkeys (WebAuthn), enrollment links, server-side sessions, API tokens for machine clients."""

@@ -1,0 +1,234 @@
+"""The `giamsat` command: serve, db upgrade, demo, officer add/link, token create/revoke, audit verify."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from typing import Any, Awaitable, Callable
+
+os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
+
+from backend import db  # noqa: E402 — PICCOLO_CONF must be set before Piccolo looks for it
+from backend.lib.errors import DomainError  # noqa: E402
+from backend.settings import SettingsError, get_settings  # noqa: E402
+
+
+def _run(action: Callable[[], Awaitable[int]]) -> int:
+    """Run an async action against the configured database."""
+    settings = get_settings()
+    engine = db.make_engine(settings.database)
+    db.bind_engine(engine)
+
+    async def main() -> int:
+        await db.start(engine)
+        try:
+            return await action()
+        finally:
+            await db.stop(engine)
+
+    return asyncio.run(main())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    get_settings()  # refuse to start on unsafe settings (e.g. GIAMSAT_DEMO off localhost) before binding a port
+    uvicorn.run(
+        "backend.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        proxy_headers=True,
+        log_level=args.log_level,
+    )
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from piccolo.apps.migrations.commands.forwards import forwards
+
+    settings = get_settings()
+    print(f"Migrating {settings.database.kind} database ...")
+    asyncio.run(forwards(app_name="all"))
+    return 0
+
+
+def cmd_officer_add(args: argparse.Namespace) -> int:
+    from backend.auth.services import create_enrollment
+    from backend.officers.qr import qr_terminal
+    from backend.officers.services import create_officer
+
+    async def action() -> int:
+        officer_id = await create_officer(args.code, args.name, args.role, args.branch, args.premises)
+        link = await create_enrollment(officer_id, get_settings().web)
+        print(f"Officer {args.code} created. Enrollment link (single use, expires in {get_settings().web.enrollment_hours} h):")
+        print(qr_terminal(link))
+        print(link)
+        return 0
+
+    return _run(action)
+
+
+def cmd_officer_link(args: argparse.Namespace) -> int:
+    from backend.auth.services import create_enrollment
+    from backend.officers.qr import qr_terminal
+    from backend.officers.services import officer_id_by_code
+
+    async def action() -> int:
+        link = await create_enrollment(await officer_id_by_code(args.code), get_settings().web)
+        print(qr_terminal(link))
+        print(link)
+        return 0
+
+    return _run(action)
+
+
+def cmd_branch_add(args: argparse.Namespace) -> int:
+    from backend.officers.services import ensure_branch
+
+    async def action() -> int:
+        await ensure_branch(args.code, args.name)
+        print(f"Branch {args.code} saved.")
+        return 0
+
+    return _run(action)
+
+
+def cmd_location_add(args: argparse.Namespace) -> int:
+    from backend.officers.services import ensure_location
+    from backend.officers.tables import Branch, LocationKind
+
+    async def action() -> int:
+        branch = await Branch.select(Branch.id).where(Branch.code == args.branch).first()
+        if branch is None:
+            print(f"Unknown branch {args.branch}", file=sys.stderr)
+            return 2
+        await ensure_location(args.code, args.name, LocationKind(args.kind), branch["id"])
+        print(f"Location {args.code} saved.")
+        return 0
+
+    return _run(action)
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from backend.auth.services import create_api_token
+    from backend.officers.services import officer_id_by_code
+
+    async def action() -> int:
+        token = await create_api_token(await officer_id_by_code(args.officer), args.name or "")
+        print(f"API token for {args.officer} (shown once; only its hash is kept). Send it as 'Authorization: Bearer <token>':")
+        print(token)
+        return 0
+
+    return _run(action)
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> int:
+    from backend.auth.services import revoke_api_token
+
+    async def action() -> int:
+        count = await revoke_api_token(args.token)
+        print(f"{count} token(s) revoked.")
+        return 0 if count else 1
+
+    return _run(action)
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from backend.journal.services import verify_journal
+
+    async def action() -> int:
+        report = await verify_journal()
+        if report.intact:
+            print(f"Journal intact: {report.rows} rows in {report.chains} chain(s).")
+            return 0
+        print(f"Journal BROKEN: {report.problem}", file=sys.stderr)
+        return 1
+
+    return _run(action)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from backend.officers.demo import load_demo
+
+    async def action() -> int:
+        for line in await load_demo(get_settings().web):
+            print(line)
+        return 0
+
+    return _run(action)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="giamsat", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web app (uvicorn)")
+    serve.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
+    serve.add_argument("--log-level", default="info")
+    serve.set_defaults(func=cmd_serve)
+
+    database = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    database.add_parser("upgrade", help="apply migrations (SQLite or PostgreSQL, from DATABASE_URL)").set_defaults(func=cmd_db_upgrade)
+
+    sub.add_parser("demo", help="load the demo branch, locations and users; print enrollment links").set_defaults(func=cmd_demo)
+
+    officer = sub.add_parser("officer", help="officers").add_subparsers(dest="officer_command", required=True)
+    add = officer.add_parser("add", help="create an officer and print an enrollment link")
+    add.add_argument("--code", required=True)
+    add.add_argument("--name", required=True)
+    add.add_argument("--role", required=True, choices=["officer", "supervisor", "warehouse", "admin"])
+    add.add_argument("--branch", help="branch code (required except for admins)")
+    add.add_argument("--premises", help="location code, for warehouse staff")
+    add.set_defaults(func=cmd_officer_add)
+    link = officer.add_parser("link", help="print a new enrollment link for an officer")
+    link.add_argument("--code", required=True)
+    link.set_defaults(func=cmd_officer_link)
+
+    branch = sub.add_parser("branch", help="branches").add_subparsers(dest="branch_command", required=True)
+    badd = branch.add_parser("add", help="create or rename a branch")
+    badd.add_argument("--code", required=True)
+    badd.add_argument("--name", required=True)
+    badd.set_defaults(func=cmd_branch_add)
+
+    location = sub.add_parser("location", help="locations").add_subparsers(dest="location_command", required=True)
+    ladd = location.add_parser("add", help="create or update a gate, port, warehouse or CFS")
+    ladd.add_argument("--code", required=True)
+    ladd.add_argument("--name", required=True)
+    ladd.add_argument("--kind", required=True, choices=["gate", "port", "warehouse", "cfs"])
+    ladd.add_argument("--branch", required=True)
+    ladd.set_defaults(func=cmd_location_add)
+
+    token = sub.add_parser("token", help="API tokens for machine clients").add_subparsers(dest="token_command", required=True)
+    create = token.add_parser("create", help="create a token; printed on the last line")
+    create.add_argument("--officer", required=True, help="the officer code the client acts as")
+    create.add_argument("--name", default="")
+    create.set_defaults(func=cmd_token_create)
+    revoke = token.add_parser("revoke", help="revoke a token (the token or its first 10 characters)")
+    revoke.add_argument("token")
+    revoke.set_defaults(func=cmd_token_revoke)
+
+    audit = sub.add_parser("audit", help="audit").add_subparsers(dest="audit_command", required=True)
+    audit.add_parser("verify", help="recompute every journal hash chain").set_defaults(func=cmd_audit_verify)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except SettingsError as error:
+        print(f"giamsat: {error}", file=sys.stderr)
+        return 2
+    except DomainError as error:
+        print(f"giamsat: {error.message % error.params if error.params else error.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,14 @@
+"""The one list of domains.
+
+Each name is a package under `backend/` that is a Piccolo app (`piccolo_app.py`) and may have
+`controllers.py` (a `ROUTES` list) and `commands.py` (command handlers registered with the journal).
+`app.py`, `piccolo_conf.py` and the journal registry all read this list; nothing else lists domains.
+"""
+
+DOMAINS: tuple[str, ...] = (
+    "officers",
+    "auth",
+    "journal",
+    "logbook",
+    "shell",
+)

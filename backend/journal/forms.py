@@ -1,0 +1,29 @@
+"""Building an envelope from an HTML form, so pages write through apply() like every other client.
+
+The page's script fills `command_id`, `issued_at` and `device_id` at the moment of submit (a form served
+from a cache must not reuse an id). Without script, the server makes them: the command is then online.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any, Mapping
+
+from backend.journal.envelope import CommandEnvelope
+from backend.lib import clock
+
+
+def envelope_from_form(form: Mapping[str, Any], command_type: str, payload: dict[str, Any]) -> CommandEnvelope:
+    try:
+        command_id = uuid.UUID(str(form.get("command_id") or ""))
+    except ValueError:
+        command_id = uuid.uuid4()
+    try:
+        issued_at = datetime.fromisoformat(str(form.get("issued_at") or ""))
+        if issued_at.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        issued_at = clock.now()
+    device_id = str(form.get("device_id") or "web")[:64]
+    return CommandEnvelope(id=command_id, type=command_type, issued_at=issued_at, device_id=device_id, payload=payload)

@@ -1,0 +1,1 @@
+"""What every domain shares: base structs, errors, i18n, clock, ids, hashing."""

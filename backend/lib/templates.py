@@ -1,0 +1,32 @@
+"""Jinja, with gettext from lib/i18n so every page is translated into the request's language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from litestar.plugins.jinja import JinjaTemplateEngine
+
+from backend import __version__
+from backend.lib import i18n
+
+
+def local_time(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
+    """Vietnam time (UTC+7, no daylight saving) for display; the database keeps UTC."""
+    if moment is None:
+        return ""
+    from datetime import timedelta, timezone
+
+    return moment.astimezone(timezone(timedelta(hours=7))).strftime(fmt)
+
+
+def configure_jinja(engine: JinjaTemplateEngine) -> None:
+    env = engine.engine
+    env.autoescape = True
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals.update(
+        languages=i18n.LANGUAGES,
+        current_language=i18n.current_language.get,
+        app_version=__version__,
+    )
+    env.filters["local_time"] = local_time

@@ -1,0 +1,49 @@
+"""Logbook commands."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+from backend.journal.registry import CommandContext, command
+from backend.lib.errors import N_, DomainError
+from backend.lib.structs import Struct
+from backend.logbook.tables import LogbookEntry
+from backend.officers.tables import Location, Role
+
+
+class AddLogbookEntry(Struct):
+    """An officer's note in the logbook (sổ theo dõi), with the enterprise representative when there is one."""
+
+    location_id: int
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    representative_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    representative_id_number: Annotated[str, msgspec.Meta(max_length=32)] = ""
+
+
+@command("logbook.add_entry", payload=AddLogbookEntry, roles={Role.OFFICER, Role.SUPERVISOR})
+async def add_entry(context: CommandContext, payload: AddLogbookEntry) -> dict[str, Any]:
+    text = payload.text.strip()
+    if not text:
+        raise DomainError("empty_text", N_("Write what happened."))
+    location = await Location.select(Location.branch).where(Location.id == payload.location_id).first()
+    if location is None:
+        raise DomainError("unknown_location", N_("There is no such location."))
+    if location["branch"] != context.actor.branch_id:
+        raise DomainError("location_not_in_branch", N_("This location does not belong to your branch."))
+    entry_id = (
+        await LogbookEntry.insert(
+            LogbookEntry(
+                command_id=context.command_id,
+                location=payload.location_id,
+                officer=context.actor.id,
+                text=text,
+                representative_name=payload.representative_name.strip(),
+                representative_id_number=payload.representative_id_number.strip(),
+                issued_at=context.issued_at,
+                recorded_at=context.received_at,
+            )
+        ).returning(LogbookEntry.id)
+    )[0]["id"]
+    return {"entry_id": entry_id}

@@ -1,0 +1,39 @@
+"""Demo data: one branch, two gates, a bonded warehouse, and one user of each role.
+
+Safe to run again: existing rows are kept and fresh enrollment links are printed.
+"""
+
+from __future__ import annotations
+
+from backend.auth.services import create_enrollment
+from backend.officers.services import create_officer, ensure_branch, ensure_location
+from backend.officers.tables import LocationKind, Officer, Role
+from backend.settings import WebSettings
+
+BRANCH = ("HP-KV3", "Chi cục Hải quan cửa khẩu cảng Hải Phòng khu vực III")
+LOCATIONS = [
+    ("HP-KV3-GA", "Cổng A — Cảng Tân Vũ", LocationKind.GATE),
+    ("HP-KV3-GB", "Cổng B — Cảng Tân Vũ", LocationKind.GATE),
+    ("HP-KV3-KNQ1", "Kho ngoại quan Đình Vũ", LocationKind.WAREHOUSE),
+]
+USERS = [
+    ("CB001", "Nguyễn Văn An", Role.OFFICER, None),
+    ("GS001", "Trần Thị Bình", Role.SUPERVISOR, None),
+    ("KHO001", "Lê Văn Cường", Role.WAREHOUSE, "HP-KV3-KNQ1"),
+    ("ADMIN", "Phạm Thị Dung", Role.ADMIN, None),
+]
+
+
+async def load_demo(web: WebSettings) -> list[str]:
+    branch_id = await ensure_branch(*BRANCH)
+    for code, name, kind in LOCATIONS:
+        await ensure_location(code, name, kind, branch_id)
+    lines = [f"Demo branch {BRANCH[0]}: {BRANCH[1]}", "Enrollment links (open one on the device that will sign in):"]
+    for code, name, role, premises in USERS:
+        row = await Officer.select(Officer.id).where(Officer.code == code).first()
+        officer_id = row["id"] if row else await create_officer(code, name, role, BRANCH[0], premises)
+        link = await create_enrollment(officer_id, web)
+        lines.append(f"  {role.value:<10} {code:<7} {name:<16} {link}")
+    if web.demo:
+        lines.append(f"GIAMSAT_DEMO=1: {web.origin}/signin also offers a demo sign-in without a passkey.")
+    return lines

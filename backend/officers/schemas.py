@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import msgspec
+
+from backend.officers.tables import Role
+
+
+class Actor(msgspec.Struct, frozen=True, kw_only=True):
+    """Who is making a request, as the server established it (never as the page claims)."""
+
+    id: int
+    code: str
+    full_name: str
+    role: Role
+    branch_id: int | None
+    branch_code: str | None
+    branch_name: str | None
+    premises_id: int | None = None
+
+    def has_role(self, *roles: Role) -> bool:
+        return self.role in roles
+
+
+class OfficerView(msgspec.Struct, kw_only=True):
+    id: int
+    code: str
+    full_name: str
+    role: str
+    branch_code: str | None
+    active: bool

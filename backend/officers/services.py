@@ -1,0 +1,126 @@
+"""Branches, locations and officers: creating them and turning rows into `Actor`s."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import msgspec
+
+from backend.lib.errors import N_, DomainError, NotFound
+from backend.officers.schemas import Actor, OfficerView
+from backend.officers.tables import Branch, Location, LocationKind, Officer, Role
+
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$")
+
+
+def actor_columns(officer: Any) -> list[Any]:
+    """The columns that make an Actor, reached through `officer` (the Officer table or a foreign key to it)."""
+    return [
+        officer.id.as_alias("id"),
+        officer.code.as_alias("code"),
+        officer.full_name.as_alias("full_name"),
+        officer.role.as_alias("role"),
+        officer.active.as_alias("active"),
+        officer.premises.as_alias("premises_id"),
+        officer.branch.id.as_alias("branch_id"),
+        officer.branch.code.as_alias("branch_code"),
+        officer.branch.name.as_alias("branch_name"),
+    ]
+
+
+def actor_from_row(row: dict[str, Any]) -> Actor | None:
+    """An Actor for an active officer's row, or None for a deactivated one."""
+    if not row["active"]:
+        return None
+    fields = {k: v for k, v in row.items() if k != "active"}
+    return msgspec.convert(fields, Actor)
+
+
+async def actor_by_id(officer_id: int) -> Actor | None:
+    row = await Officer.select(*actor_columns(Officer)).where(Officer.id == officer_id).first()
+    return actor_from_row(row) if row else None
+
+
+async def ensure_branch(code: str, name: str) -> int:
+    row = await Branch.select(Branch.id).where(Branch.code == code).first()
+    if row:
+        await Branch.update({Branch.name: name}).where(Branch.id == row["id"])
+        return row["id"]
+    return (await Branch.insert(Branch(code=code, name=name)).returning(Branch.id))[0]["id"]
+
+
+async def ensure_location(code: str, name: str, kind: LocationKind, branch_id: int) -> int:
+    row = await Location.select(Location.id).where(Location.code == code).first()
+    if row:
+        await Location.update({Location.name: name, Location.kind: kind, Location.branch: branch_id}).where(
+            Location.id == row["id"]
+        )
+        return row["id"]
+    return (
+        await Location.insert(Location(code=code, name=name, kind=kind, branch=branch_id)).returning(Location.id)
+    )[0]["id"]
+
+
+async def create_officer(code: str, full_name: str, role: str, branch_code: str | None, premises_code: str | None = None) -> int:
+    """Create an officer; refuses a bad or taken code, an unknown role, branch or premises."""
+    code, full_name = code.strip(), full_name.strip()
+    if not CODE_PATTERN.match(code):
+        raise DomainError("bad_code", N_("An officer code is 1-32 letters, digits, '.', '_' or '-'."))
+    if not full_name:
+        raise DomainError("missing_name", N_("Enter the officer's full name."))
+    try:
+        role = Role(role)
+    except ValueError:
+        raise DomainError("bad_role", N_("Unknown role: %(role)s"), role=role) from None
+    if await Officer.exists().where(Officer.code == code):
+        raise DomainError("code_taken", N_("An officer with code %(code)s already exists."), code=code)
+    branch_id = None
+    if branch_code:
+        branch = await Branch.select(Branch.id).where(Branch.code == branch_code).first()
+        if branch is None:
+            raise DomainError("unknown_branch", N_("Unknown branch: %(code)s"), code=branch_code)
+        branch_id = branch["id"]
+    elif role != Role.ADMIN:
+        raise DomainError("branch_required", N_("Officers, supervisors and warehouse staff belong to a branch."))
+    premises_id = None
+    if premises_code:
+        premises = await Location.select(Location.id, Location.branch).where(Location.code == premises_code).first()
+        if premises is None or premises["branch"] != branch_id:
+            raise DomainError("unknown_premises", N_("Unknown premises %(code)s in this branch."), code=premises_code)
+        premises_id = premises["id"]
+    row = Officer(code=code, full_name=full_name, role=role, branch=branch_id, premises=premises_id, active=True)
+    return (await Officer.insert(row).returning(Officer.id))[0]["id"]
+
+
+async def officer_id_by_code(code: str) -> int:
+    row = await Officer.select(Officer.id).where(Officer.code == code).first()
+    if row is None:
+        raise NotFound("unknown_officer", N_("No officer has code %(code)s."), code=code)
+    return row["id"]
+
+
+async def set_active(officer_id: int, active: bool) -> None:
+    await Officer.update({Officer.active: active}).where(Officer.id == officer_id)
+
+
+async def list_officers() -> list[OfficerView]:
+    rows = await Officer.select(
+        Officer.id,
+        Officer.code,
+        Officer.full_name,
+        Officer.role,
+        Officer.branch.code.as_alias("branch_code"),
+        Officer.active,
+    ).order_by(Officer.code)
+    return [msgspec.convert(row, OfficerView) for row in rows]
+
+
+async def list_branches() -> list[dict[str, Any]]:
+    return await Branch.select(Branch.id, Branch.code, Branch.name).order_by(Branch.code)
+
+
+async def locations_of_branch(branch_id: int | None) -> list[dict[str, Any]]:
+    return await Location.select(Location.id, Location.code, Location.name, Location.kind).where(
+        Location.branch == branch_id
+    ).order_by(Location.code)

@@ -1,0 +1,120 @@
+"""Settings, read from the environment once.
+
+Every variable is documented in `.env.example` and the README. One frozen dataclass per concern;
+`get_settings()` builds them on first use and caches the result for the life of the process.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import urlsplit
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    """A setting is missing or unsafe; the message says which and what to do."""
+
+
+@dataclass(frozen=True)
+class DatabaseSettings:
+    url: str
+
+    @property
+    def kind(self) -> str:
+        """`sqlite` or `postgresql` — what /healthz reports."""
+        return "postgresql" if self.url.startswith(("postgres://", "postgresql://")) else "sqlite"
+
+    @property
+    def sqlite_path(self) -> Path:
+        if self.kind != "sqlite":
+            raise SettingsError("not a SQLite database URL")
+        # sqlite:///relative/path.db or sqlite:////absolute/path.db
+        return Path(self.url.removeprefix("sqlite:///"))
+
+
+@dataclass(frozen=True)
+class WebSettings:
+    origin: str
+    demo: bool
+    session_idle_minutes: int
+    enrollment_hours: int
+    frontend_dir: Path
+    service_worker_dir: Path
+
+    @property
+    def rp_id(self) -> str:
+        """The WebAuthn relying-party id is the bare host of the origin (no scheme, no port)."""
+        return urlsplit(self.origin).hostname or "localhost"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.origin.startswith("https://")
+
+    @property
+    def is_local(self) -> bool:
+        return self.rp_id == "localhost"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database: DatabaseSettings
+    web: WebSettings
+    data_dir: Path
+    secret_key: str = field(repr=False)
+
+
+def _load_or_create_secret(data_dir: Path) -> str:
+    """A secret key kept under the data directory, created on first start when none is given.
+
+    Several app processes on one machine share the same file, so their CSRF tokens and signatures agree.
+    """
+    path = data_dir / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    # O_EXCL: when two workers start at once, one writes and the other reads what was written.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _flag(value: str | None) -> bool:
+    return (value or "").strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    """Build settings from an environment mapping (os.environ by default); refuses unsafe combinations."""
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("GIAMSAT_DATA_DIR") or "./var").resolve()
+    database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / 'giamsat.db'}"
+    origin = (env.get("GIAMSAT_ORIGIN") or "http://localhost:8000").rstrip("/")
+    web = WebSettings(
+        origin=origin,
+        demo=_flag(env.get("GIAMSAT_DEMO")),
+        session_idle_minutes=int(env.get("GIAMSAT_SESSION_IDLE_MINUTES") or 12 * 60),
+        enrollment_hours=int(env.get("GIAMSAT_ENROLLMENT_HOURS") or 72),
+        frontend_dir=Path(env.get("GIAMSAT_FRONTEND_DIR") or REPO_ROOT / "frontend"),
+        service_worker_dir=REPO_ROOT / "service_worker",
+    )
+    if web.demo and not web.is_local:
+        raise SettingsError(
+            f"GIAMSAT_DEMO=1 enables a password-less demo sign-in and is refused for origin {origin}: "
+            "it is only allowed when GIAMSAT_ORIGIN is http://localhost:PORT"
+        )
+    secret_key = env.get("GIAMSAT_SECRET_KEY") or _load_or_create_secret(data_dir)
+    return Settings(database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()

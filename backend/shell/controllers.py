@@ -1,0 +1,137 @@
+"""The app shell: home, language switch, PWA manifest, service worker, offline page, health check."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from litestar import MediaType, Request, Response, get, post
+from litestar.datastructures import Cookie, State
+from litestar.response import Redirect, Template
+from piccolo.querystring import QueryString
+
+from backend import __version__, db
+from backend.lib.i18n import LANGUAGE_COOKIE, LANGUAGES, gettext
+from backend.officers.tables import Role
+from backend.settings import Settings
+
+PUBLIC = {"public": True}
+
+
+def actions_for(role: Role) -> list[dict[str, str]]:
+    """The home page's actions for a role. The routes check the role again: this list is only a menu."""
+    actions: list[dict[str, str]] = []
+    if role in (Role.OFFICER, Role.SUPERVISOR):
+        actions.append({"href": "/logbook", "label": gettext("Logbook"), "hint": gettext("Note what happened at your gate or yard")})
+    if role == Role.ADMIN:
+        actions.append({"href": "/admin/officers", "label": gettext("Officers"), "hint": gettext("Add officers and send enrollment links")})
+    actions.append({"href": "/account/devices", "label": gettext("My devices"), "hint": gettext("Passkeys on your phones and scanners")})
+    return actions
+
+
+ROLE_LABELS = {
+    Role.OFFICER: "Supervision officer",
+    Role.SUPERVISOR: "Supervisor",
+    Role.WAREHOUSE: "Warehouse / CFS staff",
+    Role.ADMIN: "Administrator",
+}
+
+
+@get("/")
+async def home(request: Request[Any, Any, Any]) -> Template:
+    actor = request.user
+    return Template(
+        "shell/home.html",
+        context={"actions": actions_for(actor.role), "role_label": gettext(ROLE_LABELS[actor.role])},
+    )
+
+
+@post("/lang", opt=PUBLIC, status_code=303)
+async def set_language(request: Request[Any, Any, Any]) -> Redirect:
+    form = await request.form()
+    language = str(form.get("lang") or "")
+    target = str(form.get("next") or "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = Redirect(target, status_code=303)
+    if language in LANGUAGES:
+        response.set_cookie(Cookie(key=LANGUAGE_COOKIE, value=language, max_age=3600 * 24 * 365, samesite="lax", path="/"))
+    return response
+
+
+@get("/offline", opt=PUBLIC)
+async def offline_page() -> Template:
+    return Template("shell/offline.html")
+
+
+@get("/manifest.webmanifest", opt=PUBLIC, media_type="application/manifest+json")
+async def manifest() -> Response[bytes]:
+    body = {
+        "name": "giamsat — Giám sát hải quan",
+        "short_name": "giamsat",
+        "description": "Giám sát hàng hóa tại cửa khẩu, cảng, kho ngoại quan và CFS",
+        "lang": "vi",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "portrait",
+        "background_color": "#ffffff",
+        "theme_color": "#0b3d6e",
+        "icons": [
+            {"src": "/static/icons/icon-192.png", "sizes": "192x192", "type": "image/png", "purpose": "any"},
+            {"src": "/static/icons/icon-512.png", "sizes": "512x512", "type": "image/png", "purpose": "any"},
+            {"src": "/static/icons/icon-maskable-512.png", "sizes": "512x512", "type": "image/png", "purpose": "maskable"},
+        ],
+    }
+    return Response(json.dumps(body, ensure_ascii=False).encode(), media_type="application/manifest+json")
+
+
+def shell_files(settings: Settings) -> list[Path]:
+    static = settings.web.frontend_dir / "static"
+    files = [p for p in sorted(static.rglob("*")) if p.is_file() and p.suffix in {".css", ".js", ".png", ".svg"}]
+    return files
+
+
+@lru_cache(maxsize=4)
+def service_worker_source(settings: Settings) -> str:
+    """sw.js with the precache list and a version that changes whenever any shell file changes.
+
+    The version is a hash over the worker and every precached file, so a deploy that changes any of
+    them makes the browser see a new worker (which then waits until the officer accepts the update).
+    """
+    static = settings.web.frontend_dir / "static"
+    worker = (settings.web.service_worker_dir / "sw.js").read_text()
+    digest = hashlib.sha256(worker.encode())
+    urls = ["/offline", "/manifest.webmanifest"]
+    for path in shell_files(settings):
+        digest.update(path.read_bytes())
+        urls.append("/static/" + path.relative_to(static).as_posix())
+    version = f"{__version__}-{digest.hexdigest()[:12]}"
+    header = f"const VERSION = {json.dumps(version)};\nconst PRECACHE_URLS = {json.dumps(urls)};\n"
+    return header + worker
+
+
+@get("/sw.js", opt=PUBLIC, media_type="text/javascript")
+async def service_worker(state: State) -> Response[str]:
+    return Response(
+        service_worker_source(state.settings),
+        media_type="text/javascript",
+        headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"},
+    )
+
+
+@get("/healthz", opt=PUBLIC, media_type=MediaType.JSON)
+async def healthz(state: State) -> Response[dict[str, Any]]:
+    engine = state.engine
+    body = {"status": "ok", "database": db.kind(engine), "version": __version__}
+    try:
+        await engine.run_querystring(QueryString("SELECT 1"))
+    except Exception as exc:  # any failure to reach the database is "unhealthy", whatever its type
+        return Response({**body, "status": "unavailable", "error": type(exc).__name__}, status_code=503)
+    return Response(body)
+
+
+ROUTES = [home, set_language, offline_page, manifest, service_worker, healthz]

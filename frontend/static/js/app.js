@@ -1,0 +1,86 @@
+// giamsat page script: device identity, command ids at submit, online/offline banner, service worker and updates.
+(function () {
+  "use strict";
+
+  // One id per installed browser profile: the journal records which device issued each command.
+  function deviceId() {
+    var id = localStorage.getItem("giamsat.device_id");
+    if (!id) {
+      id = "web-" + crypto.randomUUID();
+      localStorage.setItem("giamsat.device_id", id);
+    }
+    return id;
+  }
+  window.giamsat = window.giamsat || {};
+  window.giamsat.deviceId = deviceId;
+
+  // A command gets its id and device time when the officer submits, never when the form was rendered:
+  // a form served from a cache must not reuse an id. Capture phase, so this runs before htmx sends the form.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.command) return;
+    form.elements.namedItem("command_id").value = crypto.randomUUID();
+    form.elements.namedItem("issued_at").value = new Date().toISOString();
+    form.elements.namedItem("device_id").value = deviceId();
+  }, true);
+
+  function showConnection() {
+    var banner = document.getElementById("offline-banner");
+    if (banner) banner.hidden = navigator.onLine;
+  }
+  window.addEventListener("online", showConnection);
+  window.addEventListener("offline", showConnection);
+  document.addEventListener("DOMContentLoaded", showConnection);
+
+  // Service worker: a new version waits until the officer chooses to update, so it never takes over mid-work.
+  function offerUpdate(worker) {
+    var banner = document.getElementById("update-banner");
+    var button = document.getElementById("update-apply");
+    if (!banner || !button) return;
+    banner.hidden = false;
+    button.onclick = function () {
+      button.disabled = true;
+      worker.postMessage({ type: "SKIP_WAITING" });
+    };
+  }
+
+  if ("serviceWorker" in navigator) {
+    window.addEventListener("load", function () {
+      var controlledAtLoad = Boolean(navigator.serviceWorker.controller);
+      navigator.serviceWorker.ready.then(function (registration) {
+        if (!controlledAtLoad && registration.active) registration.active.postMessage({ type: "CACHE_PAGE", url: window.location.href });
+      });
+      navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function (registration) {
+        if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration.waiting);
+        registration.addEventListener("updatefound", function () {
+          var incoming = registration.installing;
+          if (!incoming) return;
+          incoming.addEventListener("statechange", function () {
+            if (incoming.state === "installed" && navigator.serviceWorker.controller) offerUpdate(incoming);
+          });
+        });
+        // Tablets that are never closed never reload: look for a new version every hour and when shown again.
+        setInterval(function () { registration.update().catch(function () {}); }, 60 * 60 * 1000);
+        document.addEventListener("visibilitychange", function () {
+          if (document.visibilityState === "visible") registration.update().catch(function () {});
+        });
+      }).catch(function (error) { console.warn("service worker not registered", error); });
+    });
+    var reloading = false;
+    navigator.serviceWorker.addEventListener("controllerchange", function () {
+      // Only reload when the officer asked for the update (the first install also changes controller).
+      var button = document.getElementById("update-apply");
+      if (reloading || !button || !button.disabled) return;
+      reloading = true;
+      window.location.reload();
+    });
+  }
+
+  // Signing out clears what the worker cached of this officer's pages.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.action.endsWith("/signout") && navigator.serviceWorker && navigator.serviceWorker.controller) {
+      navigator.serviceWorker.controller.postMessage({ type: "CLEAR_PAGES" });
+    }
+  }, true);
+})();

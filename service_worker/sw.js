@@ -1,0 +1,83 @@
+// giamsat service worker. VERSION and PRECACHE_URLS are prepended by the server (backend/shell/controllers.py),
+// so every change to a shell file makes a new worker version.
+//
+// - The app shell (CSS, JS, vendored htmx, icons, the offline page, the manifest) is precached under a
+//   versioned cache and served cache-first.
+// - Pages are network-first; a copy of each page the officer opened is kept so it still opens offline;
+//   a page never opened falls back to the offline page.
+// - A new version installs and then WAITS: the page offers "update ready" and the worker takes over only
+//   when the officer accepts (message SKIP_WAITING), never in the middle of work.
+
+/* global VERSION, PRECACHE_URLS */
+const SHELL_CACHE = "giamsat-shell-" + VERSION;
+const PAGES_CACHE = "giamsat-pages";
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(PRECACHE_URLS)));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches.keys()
+      .then((names) => Promise.all(
+        names.filter((name) => name.startsWith("giamsat-shell-") && name !== SHELL_CACHE).map((name) => caches.delete(name))
+      ))
+      .then(() => self.clients.claim())
+  );
+});
+
+self.addEventListener("message", (event) => {
+  const data = event.data || {};
+  if (data.type === "SKIP_WAITING") {
+    self.skipWaiting();
+  } else if (data.type === "CLEAR_PAGES") {
+    event.waitUntil(caches.delete(PAGES_CACHE));
+  } else if (data.type === "CACHE_PAGE" && typeof data.url === "string") {
+    // The page that registered the worker was loaded before the worker controlled it: keep a copy now.
+    const url = new URL(data.url, self.location.origin);
+    if (url.origin === self.location.origin) {
+      event.waitUntil(fetch(url.pathname + url.search, { credentials: "same-origin" }).then((response) => keepPage(url.pathname + url.search, response)).catch(() => {}));
+    }
+  }
+});
+
+function keepPage(key, response) {
+  // Only real pages: not redirects (e.g. to sign-in), not errors.
+  if (!response || !response.ok || response.redirected || response.type !== "basic") return Promise.resolve();
+  return caches.open(PAGES_CACHE).then((cache) => cache.put(key, response));
+}
+
+function isPageRequest(request) {
+  return request.mode === "navigate" || request.headers.get("HX-Request") === "true";
+}
+
+async function pageNetworkFirst(request) {
+  const url = new URL(request.url);
+  const key = url.pathname + url.search;
+  try {
+    const response = await fetch(request);
+    keepPage(key, response.clone());
+    return response;
+  } catch (error) {
+    const cached = await caches.match(key, { cacheName: PAGES_CACHE });
+    if (cached) return cached;
+    const offline = await caches.match("/offline", { cacheName: SHELL_CACHE });
+    return offline || Response.error();
+  }
+}
+
+async function shellCacheFirst(request) {
+  const cached = await caches.match(request, { cacheName: SHELL_CACHE, ignoreSearch: true });
+  return cached || fetch(request);
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname === "/sw.js") return;
+  if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
+    event.respondWith(shellCacheFirst(request));
+  } else if (isPageRequest(request) && !url.pathname.startsWith("/api/") && !url.pathname.startsWith("/auth/")) {
+    event.respondWith(pageNetworkFirst(request));
+  }
+});
