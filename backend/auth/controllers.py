@@ -12,6 +12,7 @@ from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie, State
 from litestar.exceptions import NotFoundException
 from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
 from backend.auth import services
@@ -80,7 +81,7 @@ class CeremonyDone(Struct):
 
 
 @get("/signin", opt=PUBLIC)
-async def signin_page(request: Request[Any, Any, Any], state: State, next: str | None = None) -> Template | Redirect:
+async def signin_page(request: Request[Any, Any, Any], state: State, next: FromQuery[str | None] = None) -> Template | Redirect:
     if request.user is not None:
         return Redirect(_safe_next(next), status_code=303)
     demo_users = await services.demo_officers() if _settings(state).web.demo else []
@@ -88,7 +89,7 @@ async def signin_page(request: Request[Any, Any, Any], state: State, next: str |
 
 
 @get("/enroll/{token:str}", opt=PUBLIC)
-async def enroll_page(token: str) -> Template:
+async def enroll_page(token: FromPath[str]) -> Template:
     try:
         _, actor = await services.open_enrollment(token)
     except DomainError as error:
@@ -107,7 +108,7 @@ async def signout(request: Request[Any, Any, Any]) -> Redirect:
 
 
 @get("/account/devices")
-async def devices_page(request: Request[Any, Any, Any], link: str | None = None) -> Template:
+async def devices_page(request: Request[Any, Any, Any]) -> Template:
     return Template(
         "auth/devices.html",
         context={"passkeys": await services.passkeys_of(request.user.id), "session_kind": request.auth},
@@ -115,7 +116,7 @@ async def devices_page(request: Request[Any, Any, Any], link: str | None = None)
 
 
 @post("/account/devices/{passkey_id:int}/revoke", status_code=303)
-async def revoke_device(request: Request[Any, Any, Any], passkey_id: int) -> Redirect:
+async def revoke_device(request: Request[Any, Any, Any], passkey_id: FromPath[int]) -> Redirect:
     await services.revoke_passkey(request.user.id, passkey_id)
     return Redirect("/account/devices", status_code=303)
 
@@ -142,7 +143,7 @@ async def signin_options(state: State) -> Response[dict[str, Any]]:
 
 
 @post("/auth/signin/verify", opt=PUBLIC, status_code=200)
-async def signin_verify(request: Request[Any, Any, Any], state: State, data: SignInFinish) -> Response[CeremonyDone]:
+async def signin_verify(request: Request[Any, Any, Any], state: State, data: JSONBody[SignInFinish]) -> Response[CeremonyDone]:
     settings = _settings(state)
     actor, credential_id = await services.finish_authentication(
         request.cookies.get(services.CHALLENGE_COOKIE), data.credential, settings.web
@@ -156,7 +157,7 @@ async def signin_verify(request: Request[Any, Any, Any], state: State, data: Sig
 
 
 @post("/auth/register/options", opt=PUBLIC, status_code=200)
-async def register_options(request: Request[Any, Any, Any], state: State, data: RegisterStart) -> Response[dict[str, Any]]:
+async def register_options(request: Request[Any, Any, Any], state: State, data: JSONBody[RegisterStart]) -> Response[dict[str, Any]]:
     """With an enrollment token: the link's officer. Without: the signed-in officer adding this device."""
     settings = _settings(state)
     if data.enrollment_token:
@@ -170,7 +171,7 @@ async def register_options(request: Request[Any, Any, Any], state: State, data: 
 
 
 @post("/auth/register/verify", opt=PUBLIC, status_code=200)
-async def register_verify(request: Request[Any, Any, Any], state: State, data: RegisterFinish) -> Response[CeremonyDone]:
+async def register_verify(request: Request[Any, Any, Any], state: State, data: JSONBody[RegisterFinish]) -> Response[CeremonyDone]:
     settings = _settings(state)
     actor, credential_id = await services.finish_registration(
         request.cookies.get(services.CHALLENGE_COOKIE), data.credential, data.label, settings.web

@@ -6,6 +6,8 @@ from typing import Any
 
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
 from backend.auth.middleware import require_roles
@@ -14,7 +16,7 @@ from backend.lib.errors import DomainError
 from backend.lib.i18n import gettext
 from backend.officers import services
 from backend.officers.qr import qr_svg
-from backend.officers.tables import Role
+from backend.officers.tables import Officer, Role
 
 
 class AdminOfficers(Controller):
@@ -56,12 +58,14 @@ class AdminOfficers(Controller):
         return await self._page(link=link)
 
     @post("/{officer_id:int}/enrollment", status_code=200)
-    async def new_link(self, officer_id: int, state: State) -> Template:
+    async def new_link(self, officer_id: FromPath[int], state: State) -> Template:
+        if not await Officer.exists().where(Officer.id == officer_id):
+            raise NotFoundException()
         link = await create_enrollment(officer_id, state.settings.web)
         return await self._page(link=link)
 
     @post("/{officer_id:int}/active", status_code=303)
-    async def set_active(self, request: Request[Any, Any, Any], officer_id: int) -> Redirect:
+    async def set_active(self, request: Request[Any, Any, Any], officer_id: FromPath[int]) -> Redirect:
         form = await request.form()
         await services.set_active(officer_id, form.get("active") == "1")
         return Redirect("/admin/officers", status_code=303)
