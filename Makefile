@@ -1,0 +1,58 @@
+# giamsat — the two commands a newcomer needs:
+#   make run    creates .venv, installs, migrates the SQLite database, loads the demo, serves http://localhost:8000
+#   make test   installs what the tests need (Debian's chromium and libzbar0 too) and runs the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+GIAMSAT_TEST_POSTGRES_URL ?= postgresql://postgres@localhost:5432/test
+export GIAMSAT_TEST_POSTGRES_URL
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install system-deps postgres messages bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+run: $(VENV)/.installed
+	$(PY) -m backend.cli db upgrade
+	GIAMSAT_DEMO=1 GIAMSAT_ORIGIN=http://localhost:$(PORT) $(PY) -m backend.cli demo
+	GIAMSAT_DEMO=1 GIAMSAT_ORIGIN=http://localhost:$(PORT) $(PY) -m backend.cli serve --port $(PORT)
+
+# Debian packages the tests need: Chromium for the browser tests, libzbar0 for pyzbar.
+system-deps:
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	ldconfig -p | grep -q libzbar.so.0 || missing="$$missing libzbar0"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+# Start the local PostgreSQL cluster when it is installed but stopped (the tests use GIAMSAT_TEST_POSTGRES_URL).
+postgres:
+	@if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
+	  $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start || true; \
+	  for i in $$(seq 1 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done; \
+	fi
+
+test: $(VENV)/.installed system-deps postgres
+	mkdir -p test-artifacts
+	$(PY) -m pytest --junitxml=test-artifacts/junit.xml $(PYTEST_ARGS)
+
+# Re-extract translatable strings and merge them into the Vietnamese catalog (then translate what is new).
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -o backend/locale/messages.pot --no-location --sort-output .
+	$(VENV)/bin/pybabel update -i backend/locale/messages.pot -d backend/locale -l vi --no-fuzzy-matching
+
+bench: $(VENV)/.installed postgres
+	$(PY) bench/commands.py
+
+clean:
+	rm -rf $(VENV) var test-artifacts
