@@ -15,7 +15,8 @@ class DomainError(Exception):
 
     status_code = 400
 
-    def __init__(self, code: str, message: str, **params: Any) -> None:
+    def __init__(self, code: str, message: str, /, **params: Any) -> None:
+        # Positional-only, so that a message parameter may itself be called `code` or `message`.
         super().__init__(code)
         self.code = code
         self.message = message
