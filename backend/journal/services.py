@@ -24,6 +24,7 @@ from backend.lib import clock
 from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import gettext
 from backend.officers.schemas import Actor
+from backend.officers.tables import ROLE_LABELS
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
@@ -72,7 +73,7 @@ def _check(envelope: CommandEnvelope, actor: Actor) -> Any:
     if spec is None:
         raise Rejected("unknown_type", N_("Unknown command type: %(type)s"), type=envelope.type)
     if actor.role not in spec.roles:
-        raise Rejected("forbidden_role", N_("Your role (%(role)s) may not do this."), role=actor.role)
+        raise Rejected("forbidden_role", N_("Your role (%(role)s) may not do this."), role=gettext(ROLE_LABELS.get(actor.role, actor.role)))
     if envelope.signature is not None and not spec.signed:
         raise Rejected("signature_not_expected", N_("This action does not take a signature."))
     if spec.signed and envelope.signature is None:

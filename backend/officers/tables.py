@@ -4,12 +4,23 @@ from piccolo.columns import Boolean, ForeignKey, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from backend.lib.errors import N_
+
 
 class Role(StrEnum):
     OFFICER = "officer"  # công chức hải quan giám sát: gate, yard, sealing, transit
     SUPERVISOR = "supervisor"  # Chi cục trưởng / Đội trưởng: assigns, approves, receives reports
     WAREHOUSE = "warehouse"  # kho, bãi, cảng, CFS operator staff
     ADMIN = "admin"  # manages officers and devices
+
+
+# How a role is shown to people (msgids, translated where shown: `gettext(ROLE_LABELS[role])`, `role | role_label`).
+ROLE_LABELS: dict[str, str] = {
+    Role.OFFICER: N_("Supervision officer"),
+    Role.SUPERVISOR: N_("Supervisor"),
+    Role.WAREHOUSE: N_("Warehouse / CFS staff"),
+    Role.ADMIN: N_("Administrator"),
+}
 
 
 class LocationKind(StrEnum):

@@ -15,7 +15,7 @@ from piccolo.querystring import QueryString
 
 from backend import __version__, db
 from backend.lib.i18n import LANGUAGE_COOKIE, LANGUAGES, gettext
-from backend.officers.tables import Role
+from backend.officers.tables import ROLE_LABELS, Role
 from backend.settings import Settings
 
 PUBLIC = {"public": True}
@@ -30,14 +30,6 @@ def actions_for(role: Role) -> list[dict[str, str]]:
         actions.append({"href": "/admin/officers", "label": gettext("Officers"), "hint": gettext("Add officers and send enrollment links")})
     actions.append({"href": "/account/devices", "label": gettext("My devices"), "hint": gettext("Passkeys on your phones and scanners")})
     return actions
-
-
-ROLE_LABELS = {
-    Role.OFFICER: "Supervision officer",
-    Role.SUPERVISOR: "Supervisor",
-    Role.WAREHOUSE: "Warehouse / CFS staff",
-    Role.ADMIN: "Administrator",
-}
 
 
 @get("/")
