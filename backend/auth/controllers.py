@@ -121,7 +121,7 @@ async def revoke_device(request: Request[Any, Any, Any], passkey_id: FromPath[in
     return Redirect("/account/devices", status_code=303)
 
 
-@post("/account/devices/link")
+@post("/account/devices/link", status_code=200)
 async def device_link(request: Request[Any, Any, Any], state: State) -> Template:
     """A fresh enrollment link (and its QR code) to register another device of the signed-in officer."""
     from backend.officers.qr import qr_svg

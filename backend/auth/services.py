@@ -17,7 +17,7 @@ from webauthn import (
     verify_registration_response,
 )
 from webauthn.helpers import base64url_to_bytes, bytes_to_base64url, options_to_json_dict
-from webauthn.helpers.exceptions import InvalidAuthenticationResponse, InvalidRegistrationResponse
+from webauthn.helpers.exceptions import WebAuthnException
 from webauthn.helpers.structs import (
     AuthenticatorSelectionCriteria,
     PublicKeyCredentialDescriptor,
@@ -25,9 +25,10 @@ from webauthn.helpers.structs import (
     UserVerificationRequirement,
 )
 
+from backend import db
 from backend.auth.tables import ApiToken, AuthChallenge, Enrollment, PasskeyCredential, Session
 from backend.lib import clock
-from backend.lib.errors import N_, DomainError
+from backend.lib.errors import N_, DomainError, NotFound
 from backend.lib.ids import new_token, token_hash
 from backend.officers.schemas import Actor
 from backend.officers.services import actor_by_id, actor_columns, actor_from_row
@@ -117,10 +118,13 @@ async def actor_for_api_token(token: str) -> Actor | None:
     return actor_from_row(row)
 
 
-async def revoke_api_token(prefix: str) -> int:
-    """Revoke every live token starting with `prefix` (what `token create` printed, or its first 10 characters)."""
+async def revoke_api_token(token_or_prefix: str) -> int:
+    """Revoke a token: the whole token (what `token create` printed) revokes exactly that one; its first
+    10 characters revoke every live token that starts with them."""
+    given = token_or_prefix.strip()
+    which = ApiToken.token_hash == token_hash(given) if len(given) > 10 else ApiToken.prefix == given
     rows = await ApiToken.update({ApiToken.revoked_at: clock.now()}).where(
-        (ApiToken.prefix == prefix[:10]) & ApiToken.revoked_at.is_null()
+        which & ApiToken.revoked_at.is_null()
     ).returning(ApiToken.id)
     return len(rows)
 
@@ -224,32 +228,34 @@ async def finish_registration(
             expected_origin=web.origin,
             require_user_verification=True,
         )
-    except (InvalidRegistrationResponse, ValueError, KeyError, TypeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:  # malformed JSON included
         raise DomainError("registration_failed", N_("The passkey could not be registered: %(detail)s"), detail=str(exc)) from exc
-    actor = await actor_by_id(challenge["officer"])
-    if actor is None:
-        raise DomainError("officer_inactive", N_("This account is not active."))
-    if challenge["enrollment"] is not None:
-        used = await Enrollment.update({Enrollment.used_at: clock.now()}).where(
-            (Enrollment.id == challenge["enrollment"]) & Enrollment.used_at.is_null()
-        ).returning(Enrollment.id)
-        if not used:
-            raise DomainError("enrollment_used", N_("This enrollment link was already used. Ask for a new one."))
     credential_id = bytes_to_base64url(verified.credential_id)
-    if await PasskeyCredential.exists().where(PasskeyCredential.credential_id == credential_id):
-        raise DomainError("credential_exists", N_("This passkey is already registered."))
     transports = credential.get("response", {}).get("transports") or []
-    row = await PasskeyCredential.insert(
-        PasskeyCredential(
-            officer=actor.id,
-            credential_id=credential_id,
-            public_key=bytes_to_base64url(verified.credential_public_key),
-            sign_count=verified.sign_count,
-            transports=json.dumps(transports),
-            label=(label.strip() or "passkey")[:120],
-            created_at=clock.now(),
-        )
-    ).returning(PasskeyCredential.id)
+    # All or nothing: a refusal below must not leave the enrollment link used up without a passkey.
+    async with db.write_transaction(PasskeyCredential._meta.db):
+        actor = await actor_by_id(challenge["officer"])
+        if actor is None:
+            raise DomainError("officer_inactive", N_("This account is not active."))
+        if await PasskeyCredential.exists().where(PasskeyCredential.credential_id == credential_id):
+            raise DomainError("credential_exists", N_("This passkey is already registered."))
+        if challenge["enrollment"] is not None:
+            used = await Enrollment.update({Enrollment.used_at: clock.now()}).where(
+                (Enrollment.id == challenge["enrollment"]) & Enrollment.used_at.is_null()
+            ).returning(Enrollment.id)
+            if not used:
+                raise DomainError("enrollment_used", N_("This enrollment link was already used. Ask for a new one."))
+        row = await PasskeyCredential.insert(
+            PasskeyCredential(
+                officer=actor.id,
+                credential_id=credential_id,
+                public_key=bytes_to_base64url(verified.credential_public_key),
+                sign_count=verified.sign_count,
+                transports=json.dumps(transports),
+                label=(label.strip() or "passkey")[:120],
+                created_at=clock.now(),
+            )
+        ).returning(PasskeyCredential.id)
     return actor, row[0]["id"]
 
 
@@ -276,7 +282,7 @@ async def finish_authentication(challenge_key: str | None, credential: dict[str,
             credential_current_sign_count=stored["sign_count"],
             require_user_verification=True,
         )
-    except (InvalidAuthenticationResponse, ValueError, KeyError, TypeError) as exc:
+    except (WebAuthnException, ValueError, KeyError, TypeError) as exc:  # malformed JSON included
         raise DomainError("signin_failed", N_("Sign-in failed: %(detail)s"), detail=str(exc)) from exc
     actor = await actor_by_id(stored["officer"])
     if actor is None:
@@ -307,8 +313,8 @@ async def revoke_passkey(officer_id: int, passkey_id: int) -> None:
         & (PasskeyCredential.officer == officer_id)
         & PasskeyCredential.revoked_at.is_null()
     ).returning(PasskeyCredential.id)
-    if not rows:
-        raise DomainError("unknown_passkey", N_("This passkey is not registered or was revoked."))
+    if not rows:  # someone else's passkey looks the same as no passkey at all
+        raise NotFound("unknown_passkey", N_("This passkey is not registered or was revoked."))
     await Session.delete().where(Session.credential == passkey_id)
 
 

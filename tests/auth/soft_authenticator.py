@@ -1,0 +1,125 @@
+"""A software passkey authenticator for API tests: ES256, "none" attestation, user present and verified.
+
+It answers the JSON options the server sends (PublicKeyCredentialCreationOptionsJSON /
+RequestOptionsJSON) with the JSON a browser's `credential.toJSON()` gives, so the server code under test
+sees exactly what a phone would send. One instance is one device holding one passkey.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import struct
+from typing import Any
+
+import cbor2
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+
+FLAG_UP, FLAG_UV, FLAG_AT = 0x01, 0x04, 0x40
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def unb64url(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class SoftAuthenticator:
+    def __init__(self, origin: str = "http://localhost:8000") -> None:
+        self.origin = origin
+        self.key = ec.generate_private_key(ec.SECP256R1())
+        self.credential_id = os.urandom(32)
+        self.sign_count = 0
+        self.user_handle: bytes | None = None
+
+    @property
+    def id(self) -> str:
+        return b64url(self.credential_id)
+
+    def _client_data(self, kind: str, challenge: str, origin: str | None) -> bytes:
+        body = {"type": kind, "challenge": challenge, "origin": origin or self.origin, "crossOrigin": False}
+        return json.dumps(body, separators=(",", ":")).encode()
+
+    def _auth_data(self, rp_id: str, flags: int, attested: bytes = b"") -> bytes:
+        rp_hash = hashlib.sha256(rp_id.encode()).digest()
+        return rp_hash + bytes([flags]) + struct.pack(">I", self.sign_count) + attested
+
+    def create(self, options: dict[str, Any], origin: str | None = None) -> dict[str, Any]:
+        """navigator.credentials.create(): a new passkey for options["rp"]["id"]."""
+        self.user_handle = unb64url(options["user"]["id"])
+        numbers = self.key.public_key().public_numbers()
+        cose_key = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
+        attested = bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + cose_key
+        auth_data = self._auth_data(options["rp"]["id"], FLAG_UP | FLAG_UV | FLAG_AT, attested)
+        attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
+        return {
+            "id": self.id,
+            "rawId": self.id,
+            "type": "public-key",
+            "authenticatorAttachment": "platform",
+            "clientExtensionResults": {},
+            "response": {
+                "clientDataJSON": b64url(self._client_data("webauthn.create", options["challenge"], origin)),
+                "attestationObject": b64url(attestation),
+                "transports": ["internal", "hybrid"],
+            },
+        }
+
+    def get(self, options: dict[str, Any], origin: str | None = None) -> dict[str, Any]:
+        """navigator.credentials.get(): an assertion signed with this passkey (the counter goes up by one)."""
+        self.sign_count += 1
+        client_data = self._client_data("webauthn.get", options["challenge"], origin)
+        auth_data = self._auth_data(options["rpId"], FLAG_UP | FLAG_UV)
+        signature = self.key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
+        return {
+            "id": self.id,
+            "rawId": self.id,
+            "type": "public-key",
+            "authenticatorAttachment": "platform",
+            "clientExtensionResults": {},
+            "response": {
+                "clientDataJSON": b64url(client_data),
+                "authenticatorData": b64url(auth_data),
+                "signature": b64url(signature),
+                "userHandle": b64url(self.user_handle) if self.user_handle else None,
+            },
+        }
+
+
+# --- driving the ceremonies through the app, as passkeys.js does ------------------------------------------
+
+
+def with_csrf(client: Any) -> None:
+    """What a page gives its script: the CSRF cookie, echoed in the X-CSRF-Token header."""
+    if not client.cookies.get("gs_csrf"):
+        client.get("/offline")
+    client.headers["x-csrf-token"] = client.cookies.get("gs_csrf")
+
+
+def enroll(client: Any, enrollment_token: str | None, device: SoftAuthenticator, label: str = "") -> Any:
+    """Register `device` from an enrollment link (or, with no token, for the signed-in officer)."""
+    with_csrf(client)
+    options = client.post("/auth/register/options", json={"enrollment_token": enrollment_token})
+    assert options.status_code == 200, options.text
+    return client.post("/auth/register/verify", json={"credential": device.create(options.json()), "label": label})
+
+
+def sign_in_with(client: Any, device: SoftAuthenticator, origin: str | None = None) -> Any:
+    with_csrf(client)
+    options = client.post("/auth/signin/options")
+    assert options.status_code == 200, options.text
+    return client.post("/auth/signin/verify", json={"credential": device.get(options.json(), origin)})
+
+
+def another_browser(client: Any) -> Any:
+    """A second browser (its own cookies) on the same running app and event loop as `client`."""
+    from litestar.testing import TestClient
+
+    other = TestClient(client.app, base_url=str(client.base_url))
+    other.blocking_portal = client.blocking_portal
+    return other
