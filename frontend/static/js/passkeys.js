@@ -7,9 +7,10 @@
     return meta ? meta.content : "";
   }
 
-  function postJSON(url, body) {
+  function postJSON(url, body, signal) {
     return fetch(url, {
       method: "POST",
+      signal: signal,
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRF-Token": csrfToken() },
       body: JSON.stringify(body || {}),
@@ -68,24 +69,6 @@
     element.hidden = false;
   }
 
-  var conditionalAbort = null;
-
-  function signIn(form, message, mediation) {
-    return postJSON("/auth/signin/options").then(function (options) {
-      var request = { publicKey: requestOptions(options) };
-      if (mediation === "conditional") {
-        conditionalAbort = new AbortController();
-        request.mediation = "conditional";
-        request.signal = conditionalAbort.signal;
-      }
-      return navigator.credentials.get(request);
-    }).then(function (credential) {
-      return postJSON("/auth/signin/verify", { credential: credentialJSON(credential), next: form.dataset.next || "/" });
-    }).then(function (done) {
-      window.location.assign(done.redirect);
-    });
-  }
-
   // Pages arrive by full load or by htmx (hx-boost swaps the body): bind each form once, whichever way.
   function once(form) {
     if (!form || form.dataset.bound) return false;
@@ -93,23 +76,66 @@
     return true;
   }
 
+  // One sign-in ceremony at a time. The page starts a conditional (autofill) request on load; pressing the
+  // button must cancel it first and wait until it has settled: each options call replaces the challenge cookie,
+  // so a late conditional answer would make the button's verify fail, and the browser refuses a second
+  // navigator.credentials.get while one is pending.
+  var ceremony = null; // {controller, verifying, done}
+
+  function startSignIn(form, mode) {
+    var controller = new AbortController();
+    var current = { controller: controller, verifying: false, done: null };
+    current.done = postJSON("/auth/signin/options", {}, controller.signal).then(function (options) {
+      var request = { publicKey: requestOptions(options), signal: controller.signal };
+      if (mode === "conditional") request.mediation = "conditional";
+      return navigator.credentials.get(request);
+    }).then(function (credential) {
+      // A passkey was chosen: from here on this ceremony is the sign-in, and the button no longer interrupts it.
+      current.verifying = true;
+      return postJSON("/auth/signin/verify", { credential: credentialJSON(credential), next: form.dataset.next || "/" });
+    }).then(function (done) {
+      window.location.assign(done.redirect);
+    }).finally(function () {
+      if (ceremony === current) ceremony = null;
+    });
+    ceremony = current;
+    return current.done;
+  }
+
+  function startConditional(form) {
+    if (!PublicKeyCredential.isConditionalMediationAvailable) return;
+    PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
+      if (!available || ceremony) return;
+      startSignIn(form, "conditional").catch(function () { /* cancelled or dismissed: the button still works */ });
+    });
+  }
+
+  function signInWithButton(form, message, button) {
+    if (ceremony && ceremony.verifying) return; // already signing in with the passkey the officer picked
+    var previous = ceremony ? ceremony.done.catch(function () {}) : Promise.resolve();
+    if (ceremony) ceremony.controller.abort();
+    button.disabled = true;
+    message.hidden = true;
+    previous.then(function () {
+      return startSignIn(form, "required");
+    }).catch(function (error) {
+      button.disabled = false;
+      say(message, error.server ? error.message : message.dataset.failed);
+      startConditional(form); // the officer may still pick the passkey from the autofill list
+    });
+  }
+
   function setUpSignIn() {
     var form = document.getElementById("signin-form");
     if (!once(form)) return;
     var message = document.getElementById("signin-message");
     if (!window.PublicKeyCredential) { say(message, message.dataset.unsupported); return; }
+    var button = document.getElementById("signin-passkey");
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      if (conditionalAbort) conditionalAbort.abort();
-      signIn(form, message, "required").catch(function (error) {
-        say(message, error.server ? error.message : message.dataset.failed);
-      });
+      signInWithButton(form, message, button);
     });
-    if (PublicKeyCredential.isConditionalMediationAvailable) {
-      PublicKeyCredential.isConditionalMediationAvailable().then(function (available) {
-        if (available) signIn(form, message, "conditional").catch(function () { /* the officer may still press the button */ });
-      });
-    }
+    startConditional(form);
   }
 
   function register(form, message, body) {

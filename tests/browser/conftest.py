@@ -1,0 +1,317 @@
+"""Real-Chromium fixtures: the app started the real way, Debian's Chromium driven by Playwright.
+
+- A server is `giamsat db upgrade` + `giamsat demo` + `giamsat serve` in a fresh data directory, on a free port,
+  browsed at http://localhost:PORT (passkeys and service workers need a secure context; an IP address is not one).
+- Passkeys use Chrome's virtual authenticator over CDP (`add_authenticator`).
+- Every context records console errors and page errors; tests assert there are none (a CSP violation is a
+  console error), and each test's final state is saved to test-artifacts/<test>.png.
+- Without Chromium or Playwright the browser tests skip, except with GIAMSAT_REQUIRE_ALL=1 (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from tests.conftest import REPO, REQUIRE_ALL, giamsat
+
+CHROMIUM = os.environ.get("GIAMSAT_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+ARTIFACTS = REPO / "test-artifacts"
+LINK = re.compile(r"^\s*(\w+)\s+(\S+)\s+.*?(http://\S+/enroll/\S+)\s*$")
+
+
+def unavailable(message: str) -> None:
+    """No browser here: a skip on a developer's machine, a failure in CI."""
+    if REQUIRE_ALL:
+        pytest.fail(message + " (GIAMSAT_REQUIRE_ALL=1: browser tests must run)", pytrace=False)
+    pytest.skip(message)
+
+
+# --- the app, started the real way -------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class Server:
+    """One `giamsat serve` process with its own data directory; restartable on the same port (a deploy)."""
+
+    data_dir: Path
+    port: int
+    extra_env: dict[str, str] = field(default_factory=dict)
+    links: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def origin(self) -> str:
+        return f"http://localhost:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        return {"GIAMSAT_DATA_DIR": str(self.data_dir), "GIAMSAT_ORIGIN": self.origin, **self.extra_env}
+
+    def url(self, path: str) -> str:
+        return self.origin + path
+
+    def prepare(self) -> None:
+        giamsat(self.env, "db", "upgrade")
+        demo = giamsat(self.env, "demo")
+        for line in demo.stdout.splitlines():
+            match = LINK.match(line)
+            if match:
+                self.links[match.group(2)] = match.group(3)
+        assert {"CB001", "GS001", "KHO001", "ADMIN"} <= set(self.links), demo.stdout
+        assert all(link.startswith(self.origin + "/enroll/") for link in self.links.values()), self.links
+
+    def enrollment_link(self, code: str) -> str:
+        """A fresh single-use link for an officer (`giamsat officer link`), as an admin would send one."""
+        out = giamsat(self.env, "officer", "link", "--code", code).stdout
+        return next(line for line in out.splitlines() if line.startswith(self.origin + "/enroll/"))
+
+    def start(self) -> None:
+        log = open(self.data_dir / "server.log", "ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
+            cwd=REPO,
+            env={**os.environ, **self.env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"giamsat serve exited with {self.process.returncode}:\n{self.log()}")
+            try:
+                with urllib.request.urlopen(self.url("/healthz"), timeout=1) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.1)
+        self.stop()
+        raise AssertionError(f"giamsat serve did not answer /healthz within 30 s:\n{self.log()}")
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        os.killpg(self.process.pid, signal.SIGTERM)  # its own session: uvicorn and nothing else of ours
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def log(self) -> str:
+        path = self.data_dir / "server.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+
+def make_server(tmp_path_factory: pytest.TempPathFactory, name: str, **extra_env: str) -> Server:
+    server = Server(data_dir=tmp_path_factory.mktemp(name), port=free_port(), extra_env=extra_env)
+    server.prepare()
+    server.start()
+    return server
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """The app with the demo data, shared by the browser tests that need no special settings."""
+    instance = make_server(tmp_path_factory, "browser-app")
+    yield instance
+    instance.stop()
+
+
+# --- Chromium ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import Error as PlaywrightError, sync_playwright
+    except ImportError as exc:
+        unavailable(f"Playwright is not installed: {exc}")
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    manager = sync_playwright().start()
+    try:
+        instance = manager.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    except PlaywrightError as exc:
+        manager.stop()
+        unavailable(f"Chromium at {CHROMIUM} did not start: {exc}")
+    yield instance
+    instance.close()
+    manager.stop()
+
+
+@dataclass
+class Problem:
+    kind: str
+    text: str
+    url: str = ""
+
+    def __str__(self) -> str:
+        return f"[{self.kind}] {self.text} {self.url}".strip()
+
+
+class Browsing:
+    """Contexts opened by one test: their console problems, their final screenshots, their cleanup."""
+
+    def __init__(self, browser: Any, name: str) -> None:
+        self.browser = browser
+        self.name = name
+        self.contexts: list[Any] = []
+        self.problems: list[Problem] = []
+
+    def new_page(self, **context_options: Any) -> Any:
+        """A new context (one "device") and its first page, with console errors and page errors recorded."""
+        context = self.browser.new_context(**context_options)
+        context.set_default_timeout(10_000)
+        self.contexts.append(context)
+        context.on("console", self._on_console)
+        context.on("weberror", lambda error: self.problems.append(Problem("pageerror", str(error.error))))
+        return context.new_page()
+
+    def _on_console(self, message: Any) -> None:
+        if message.type == "error":
+            location = message.location or {}
+            self.problems.append(Problem("console", message.text, location.get("url", "")))
+        elif "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            self.problems.append(Problem("csp", message.text))
+
+    def assert_clean(self, *allowed: str) -> None:
+        """No CSP violation and no JS error; `allowed` are regexes for errors the test provoked on purpose."""
+        unexpected = [
+            problem
+            for problem in self.problems
+            if problem.kind == "csp" or "Content Security Policy" in problem.text
+            or not any(re.search(pattern, problem.text) for pattern in allowed)
+        ]
+        assert not unexpected, "browser console problems:\n" + "\n".join(map(str, unexpected))
+
+    def screenshot_all(self) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        for c, context in enumerate(self.contexts):
+            for p, page in enumerate(context.pages):
+                suffix = "" if (c, p) == (0, 0) else f"-{c}-{p}"
+                try:
+                    page.screenshot(path=str(ARTIFACTS / f"{self.name}{suffix}.png"), full_page=True, timeout=5_000)
+                except Exception:  # a page that crashed or closed leaves no picture; the test already says why
+                    pass
+
+    def close(self) -> None:
+        for context in self.contexts:
+            try:
+                context.close()
+            except Exception:
+                pass
+
+
+@pytest.fixture
+def browsing(browser: Any, request: pytest.FixtureRequest) -> Iterator[Browsing]:
+    name = re.sub(r"[^\w.-]+", "_", request.node.name)
+    session = Browsing(browser, name)
+    yield session
+    session.screenshot_all()
+    session.close()
+
+
+# --- passkeys ----------------------------------------------------------------------------------------------
+
+
+def add_authenticator(page: Any) -> tuple[Any, str]:
+    """Chrome's virtual platform authenticator (resident keys, user verification, presence simulated)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("WebAuthn.enable", {"enableUI": False})
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )
+    return cdp, added["authenticatorId"]
+
+
+def enroll(page: Any, link: str, label: str = "") -> None:
+    """Open an enrollment link, create the passkey, and land on the home page."""
+    page.goto(link)
+    if label:
+        page.fill("#device-label", label)
+    with page.expect_navigation(url=re.compile(r"/$")):
+        page.click("#enroll-passkey")
+    page.wait_for_selector(".profile")
+
+
+# --- service worker ------------------------------------------------------------------------------------------
+
+WAIT_FOR_CONTROLLER = """async () => {
+  await navigator.serviceWorker.ready;
+  if (!navigator.serviceWorker.controller) {
+    await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
+  }
+  return navigator.serviceWorker.controller.scriptURL;
+}"""
+
+CACHED_PAGES = """async () => {
+  const cache = await caches.open("giamsat-pages");
+  return (await cache.keys()).map((request) => new URL(request.url).pathname);
+}"""
+
+
+def wait_for_worker(page: Any) -> None:
+    """Until the service worker controls the page (the first visit is claimed on activation)."""
+    assert page.evaluate(WAIT_FOR_CONTROLLER).endswith("/sw.js")
+
+
+def wait_for_cached_page(page: Any, path: str) -> None:
+    page.wait_for_function(
+        """async (path) => {
+          const cache = await caches.open("giamsat-pages");
+          return Boolean(await cache.match(path));
+        }""",
+        arg=path,
+        polling=100,
+    )
+
+
+def copy_frontend(destination: Path) -> Path:
+    """A private copy of frontend/ for a server whose shell files a test changes (GIAMSAT_FRONTEND_DIR)."""
+    shutil.copytree(REPO / "frontend", destination)
+    return destination
