@@ -4,9 +4,10 @@
 `Actor` in `scope["user"]` (None when nobody is signed in). Guards then decide: `signed_in` is set on
 the whole app (routes opt out with `opt={"public": True}`), `require_roles(...)` on routes.
 
-CSRF: Litestar's double-submit cookie middleware, except for requests that carry a bearer token and no
-session cookie: a browser never adds an Authorization header by itself, so such a request cannot be forged
-cross-site, and machine clients have no cookie to echo.
+CSRF: Litestar's double-submit cookie middleware, except for requests that carry no session cookie and
+either a bearer token or an /api/ path: a browser never adds an Authorization header by itself, so such a
+request cannot be forged cross-site, and machine clients have no cookie to echo; an /api/ request without
+any credential has nothing to forge and must be told 401 (sign in), not 403 (reload the form).
 """
 
 from __future__ import annotations
@@ -76,7 +77,11 @@ class AuthMiddleware:
 
 class BearerAwareCSRFMiddleware(CSRFMiddleware):
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and bearer_token(scope) and not _cookie(scope, services.SESSION_COOKIE):
+        if (
+            scope["type"] == "http"
+            and (bearer_token(scope) or scope["path"].startswith("/api/"))
+            and not _cookie(scope, services.SESSION_COOKIE)
+        ):
             await self.app(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
