@@ -1,0 +1,223 @@
+"""Who may call what, for every route of the app.
+
+RULES lists every route (method and path as the app registers them) with who may call it. A route added
+to the app without a rule here fails `test_every_route_has_a_rule`, so nobody can add a page or an API
+without saying, and testing, who may use it. The server decides: these requests are made with no page.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.testing import TestClient
+
+from backend.officers.tables import Role
+from tests.auth.soft_authenticator import with_csrf
+from tests.conftest import World, sign_in_as
+
+PUBLIC, SIGNED_IN, ROLES = "public", "signed in", "roles"
+ALL_ROLES = frozenset(Role)
+PERSON_OF_ROLE = {Role.OFFICER: "officer", Role.SUPERVISOR: "supervisor", Role.WAREHOUSE: "warehouse_user", Role.ADMIN: "admin"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    access: str
+    url: str  # may name world ids: {officer}, {gate}, ...
+    roles: frozenset[Role] = ALL_ROLES
+    form: dict[str, str] | None = None
+    json: Any = None
+
+
+def roles(*allowed: Role, **kwargs: Any) -> Rule:
+    return Rule(ROLES, roles=frozenset(allowed), **kwargs)
+
+
+RULES: dict[tuple[str, str], Rule] = {
+    # the shell
+    ("GET", "/"): Rule(SIGNED_IN, "/"),
+    ("POST", "/lang"): Rule(PUBLIC, "/lang", form={"lang": "en", "next": "/offline"}),
+    ("GET", "/offline"): Rule(PUBLIC, "/offline"),
+    ("GET", "/manifest.webmanifest"): Rule(PUBLIC, "/manifest.webmanifest"),
+    ("GET", "/sw.js"): Rule(PUBLIC, "/sw.js"),
+    ("GET", "/healthz"): Rule(PUBLIC, "/healthz"),
+    ("GET", "/static/{file_path:path}"): Rule(PUBLIC, "/static/css/app.css"),
+    ("HEAD", "/static/{file_path:path}"): Rule(PUBLIC, "/static/vendor/htmx-2.0.11.min.js"),
+    # the OpenAPI description (it holds no data)
+    ("GET", "/schema"): Rule(PUBLIC, "/schema"),
+    ("GET", "/schema/openapi.json"): Rule(PUBLIC, "/schema/openapi.json"),
+    ("GET", "/schema/openapi.yaml"): Rule(PUBLIC, "/schema/openapi.yaml"),
+    ("GET", "/schema/openapi.yml"): Rule(PUBLIC, "/schema/openapi.yml"),
+    ("GET", "/schema/swagger"): Rule(PUBLIC, "/schema/swagger"),
+    ("GET", "/schema/redoc"): Rule(PUBLIC, "/schema/redoc"),
+    ("GET", "/schema/elements"): Rule(PUBLIC, "/schema/elements"),
+    ("GET", "/schema/rapidoc"): Rule(PUBLIC, "/schema/rapidoc"),
+    ("GET", "/schema/oauth2-redirect.html"): Rule(PUBLIC, "/schema/oauth2-redirect.html"),
+    ("GET", "/schema/{path:str}"): Rule(PUBLIC, "/schema/nothing-here"),
+    # signing in
+    ("GET", "/signin"): Rule(PUBLIC, "/signin"),
+    ("GET", "/enroll/{token:str}"): Rule(PUBLIC, "/enroll/not-a-link"),
+    ("POST", "/auth/signin/options"): Rule(PUBLIC, "/auth/signin/options"),
+    ("POST", "/auth/signin/verify"): Rule(PUBLIC, "/auth/signin/verify", json={"credential": {}}),
+    ("POST", "/auth/register/options"): Rule(PUBLIC, "/auth/register/options", json={"enrollment_token": "x"}),
+    ("POST", "/auth/register/verify"): Rule(PUBLIC, "/auth/register/verify", json={"credential": {}}),
+    ("POST", "/auth/demo"): Rule(PUBLIC, "/auth/demo", form={"officer_id": "{admin}"}),
+    ("POST", "/signout"): Rule(SIGNED_IN, "/signout"),
+    # the officer's own devices
+    ("GET", "/account/devices"): Rule(SIGNED_IN, "/account/devices"),
+    ("POST", "/account/devices/link"): Rule(SIGNED_IN, "/account/devices/link"),
+    ("POST", "/account/devices/{passkey_id:int}/revoke"): Rule(SIGNED_IN, "/account/devices/999999/revoke"),
+    # the API
+    ("GET", "/api/v1/me"): Rule(SIGNED_IN, "/api/v1/me"),
+    ("POST", "/api/v1/commands"): Rule(SIGNED_IN, "/api/v1/commands", json=[]),  # each command checks its own roles
+    # the logbook
+    ("GET", "/logbook"): roles(Role.OFFICER, Role.SUPERVISOR, url="/logbook"),
+    ("POST", "/logbook"): roles(Role.OFFICER, Role.SUPERVISOR, url="/logbook", form={"location_id": "{gate}", "text": "x"}),
+    # administration
+    ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
+    ("POST", "/admin/officers"): roles(
+        Role.ADMIN, url="/admin/officers", form={"code": "", "full_name": "", "role": "officer", "branch": "B1"}
+    ),
+    ("POST", "/admin/officers/{officer_id:int}/enrollment"): roles(Role.ADMIN, url="/admin/officers/{officer}/enrollment"),
+    ("POST", "/admin/officers/{officer_id:int}/active"): roles(
+        Role.ADMIN, url="/admin/officers/{officer}/active", form={"active": "1"}
+    ),
+}
+
+
+def app_routes(client: TestClient) -> set[tuple[str, str]]:
+    """Every (method, path) the app answers, but OPTIONS, which Litestar adds to every path by itself."""
+    found = set()
+    for route in client.app.routes:
+        for method in getattr(route, "methods", None) or {type(route).__name__}:
+            if method != "OPTIONS":
+                found.add((method, route.path))
+    return found
+
+
+def call(client: TestClient, world: World, method: str, rule: Rule, **headers: str) -> Any:
+    url = rule.url.format(**world.ids)
+    form = {key: value.format(**world.ids) for key, value in rule.form.items()} if rule.form is not None else None
+    return client.request(method, url, data=form, json=rule.json, headers=headers or None, follow_redirects=False)
+
+
+def refused_as_signed_out(method: str, path: str, response: Any) -> str | None:
+    """None when the answer is the right refusal for someone not signed in, else what was wrong."""
+    if path.startswith("/api/"):
+        if response.status_code == 401 and response.json()["error"] == "not_signed_in":
+            return None
+    elif response.status_code == 303 and response.headers["location"].startswith("/signin?next="):
+        return None
+    return f"{method} {path}: {response.status_code} {response.headers.get('location', '')} {response.text[:120]}"
+
+
+def let_through(response: Any) -> bool:
+    """The guards let the request reach its handler (whatever the handler then answered)."""
+    if response.status_code in (401, 403):
+        return False
+    return not (response.status_code == 303 and response.headers.get("location", "").startswith("/signin?next="))
+
+
+def test_every_route_has_a_rule(client: TestClient) -> None:
+    routes = app_routes(client)
+
+    missing = sorted(routes - RULES.keys())
+    stale = sorted(RULES.keys() - routes)
+
+    assert missing == [], f"routes without a permission rule in tests/test_permissions.py: {missing}"
+    assert stale == [], f"rules for routes the app no longer has: {stale}"
+
+
+def test_public_rules_match_what_the_routes_declare(client: TestClient) -> None:
+    declared_public = set()
+    for route in client.app.routes:
+        for method, handler in getattr(route, "route_handler_map", {}).items():
+            handler = handler[0] if isinstance(handler, tuple) else handler
+            if method != "OPTIONS" and (handler.opt.get("public") or route.path.startswith("/schema")):
+                declared_public.add((method, route.path))
+
+    assert declared_public == {key for key, rule in RULES.items() if rule.access == PUBLIC}
+
+
+def test_signed_out_is_refused_on_every_private_route(client: TestClient, world: World) -> None:
+    with_csrf(client)  # a signed-out browser has a CSRF cookie: what refuses it must be the sign-in guard
+
+    problems = [
+        problem
+        for (method, path), rule in RULES.items()
+        if rule.access != PUBLIC
+        and (problem := refused_as_signed_out(method, path, call(client, world, method, rule))) is not None
+    ]
+
+    assert problems == []
+
+
+def test_signed_out_htmx_request_is_told_where_to_sign_in(client: TestClient, world: World) -> None:
+    response = client.get("/logbook", headers={"hx-request": "true"}, follow_redirects=False)
+
+    assert response.status_code == 401 and response.headers["hx-redirect"] == "/signin?next=/logbook"
+
+
+def test_signed_out_is_let_through_on_every_public_route(client: TestClient, world: World) -> None:
+    with_csrf(client)
+
+    problems = [
+        f"{method} {path}: {response.status_code} {response.text[:120]}"
+        for (method, path), rule in RULES.items()
+        if rule.access == PUBLIC and not let_through(response := call(client, world, method, rule))
+    ]
+
+    assert problems == []
+
+
+def test_wrong_role_is_forbidden_on_every_role_route(client: TestClient, world: World) -> None:
+    problems = []
+    for (method, path), rule in RULES.items():
+        if rule.access != ROLES:
+            continue
+        for role in ALL_ROLES - rule.roles:
+            sign_in_as(client, world[PERSON_OF_ROLE[role]])
+            response = call(client, world, method, rule)
+            if response.status_code != 403 or "<html" not in response.text:
+                problems.append(f"{role} {method} {path}: {response.status_code}")
+            json_response = call(client, world, method, rule, accept="application/json")
+            if json_response.status_code != 403 or json_response.json()["error"] != "forbidden":
+                problems.append(f"{role} {method} {path} (JSON): {json_response.status_code}")
+
+    assert problems == []
+
+
+def test_allowed_roles_are_let_through_on_every_private_route(client: TestClient, world: World) -> None:
+    problems = []
+    for (method, path), rule in RULES.items():
+        if rule.access == PUBLIC:
+            continue
+        for role in sorted(rule.roles):
+            sign_in_as(client, world[PERSON_OF_ROLE[role]])
+            response = call(client, world, method, rule)
+            if not let_through(response):
+                problems.append(f"{role} {method} {path}: {response.status_code} {response.text[:120]}")
+
+    assert problems == []
+
+
+def test_wrong_role_changes_nothing(client: TestClient, world: World) -> None:
+    from backend.auth.tables import Enrollment
+    from backend.logbook.tables import LogbookEntry
+    from backend.officers.tables import Officer
+    from tests.conftest import in_app
+
+    async def counts() -> tuple[int, int, int]:
+        return await Officer.count(), await Enrollment.count(), await LogbookEntry.count()
+
+    before = in_app(client, counts)
+    sign_in_as(client, world["officer"])
+    client.post("/admin/officers", data={"code": "CB99", "full_name": "Lén lút", "role": "admin"})
+    client.post(f"/admin/officers/{world['officer']}/enrollment")
+    client.post(f"/admin/officers/{world['supervisor']}/active", data={"active": "0"})
+    sign_in_as(client, world["warehouse_user"])
+    client.post("/logbook", data={"location_id": str(world["gate"]), "text": "không được phép"})
+
+    assert in_app(client, counts) == before
+    assert client.get("/api/v1/me").status_code == 200  # the supervisor was not deactivated either
