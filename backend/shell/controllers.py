@@ -120,6 +120,9 @@ async def healthz(state: State) -> Response[dict[str, Any]]:
     engine = state.engine
     body = {"status": "ok", "database": db.kind(engine), "version": __version__}
     try:
+        if body["database"] == "sqlite" and not state.settings.database.sqlite_path.exists():
+            # Open connections keep working on a deleted file, and what they write is lost at the next start.
+            raise FileNotFoundError(state.settings.database.sqlite_path)
         await engine.run_querystring(QueryString("SELECT 1"))
     except Exception as exc:  # any failure to reach the database is "unhealthy", whatever its type
         return Response({**body, "status": "unavailable", "error": type(exc).__name__}, status_code=503)
