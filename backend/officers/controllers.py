@@ -67,7 +67,8 @@ class AdminOfficers(Controller):
     @post("/{officer_id:int}/active", status_code=303)
     async def set_active(self, request: Request[Any, Any, Any], officer_id: FromPath[int]) -> Redirect:
         form = await request.form()
-        await services.set_active(officer_id, form.get("active") == "1")
+        if not await services.set_active(officer_id, form.get("active") == "1"):
+            raise NotFoundException()
         return Redirect("/admin/officers", status_code=303)
 
 

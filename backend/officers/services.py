@@ -100,8 +100,17 @@ async def officer_id_by_code(code: str) -> int:
     return row["id"]
 
 
-async def set_active(officer_id: int, active: bool) -> None:
-    await Officer.update({Officer.active: active}).where(Officer.id == officer_id)
+async def set_active(officer_id: int, active: bool) -> bool:
+    """Activate or deactivate an officer (False when there is no such officer).
+
+    Deactivating ends their sessions at once, so activating them again later does not revive old sessions.
+    """
+    from backend.auth.tables import Session  # auth builds on officers, not the other way round
+
+    rows = await Officer.update({Officer.active: active}).where(Officer.id == officer_id).returning(Officer.id)
+    if rows and not active:
+        await Session.delete().where(Session.officer == officer_id)
+    return bool(rows)
 
 
 async def list_officers() -> list[OfficerView]:
