@@ -17,7 +17,7 @@ class AddLogbookEntry(Struct):
     """An officer's note in the logbook (sổ theo dõi), with the enterprise representative when there is one."""
 
     location_id: int
-    text: Annotated[str, msgspec.Meta(min_length=1, max_length=4000)]
+    text: Annotated[str, msgspec.Meta(max_length=4000)]  # blank text is refused by the handler, in words
     representative_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
     representative_id_number: Annotated[str, msgspec.Meta(max_length=32)] = ""
 
