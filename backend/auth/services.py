@@ -31,7 +31,7 @@ from backend.lib import clock
 from backend.lib.errors import N_, DomainError, NotFound
 from backend.lib.ids import new_token, token_hash
 from backend.officers.schemas import Actor
-from backend.officers.services import actor_by_id, actor_columns, actor_from_row
+from backend.officers.services import actor_by_id, actor_from_row
 from backend.officers.tables import Officer
 from backend.settings import WebSettings
 
@@ -61,21 +61,34 @@ async def create_session(officer_id: int, *, credential_id: int | None, user_age
     return token
 
 
+# The two lookups made on every request, as plain SQL: the same columns as `actor_columns()`, but building
+# that query with Piccolo's foreign-key traversal took ~1.4 ms of CPU per request (more than applying a
+# command), and the raw query ~5 µs. `{}` is the token hash.
+_ACTOR_COLUMNS_SQL = (
+    "o.id AS id, o.code AS code, o.full_name AS full_name, o.role AS role, o.active AS active, "
+    "o.premises AS premises_id, b.id AS branch_id, b.code AS branch_code, b.name AS branch_name"
+)
+_ACTOR_BY_SESSION = (
+    "SELECT s.id AS session_id, s.last_seen_at AS last_seen_at, c.revoked_at AS credential_revoked_at, "
+    + _ACTOR_COLUMNS_SQL
+    + " FROM web_session s JOIN officer o ON o.id = s.officer LEFT JOIN passkey_credential c ON c.id = s.credential"
+    " LEFT JOIN branch b ON b.id = o.branch WHERE s.token_hash = {} LIMIT 1"
+)
+_ACTOR_BY_TOKEN = (
+    "SELECT t.revoked_at AS revoked_at, "
+    + _ACTOR_COLUMNS_SQL
+    + " FROM api_token t JOIN officer o ON o.id = t.officer LEFT JOIN branch b ON b.id = o.branch"
+    " WHERE t.token_hash = {} LIMIT 1"
+)
+
+
 async def actor_for_session(token: str, idle: timedelta) -> tuple[Actor, int] | None:
     """The signed-in officer behind a session cookie, or None when unknown, idle too long, or deactivated.
 
     A session whose passkey was revoked ends with it.
     """
-    row = (
-        await Session.select(
-            Session.id.as_alias("session_id"),
-            Session.last_seen_at,
-            Session.credential.revoked_at.as_alias("credential_revoked_at"),
-            *actor_columns(Session.officer),
-        )
-        .where(Session.token_hash == token_hash(token))
-        .first()
-    )
+    rows = await Session.raw(_ACTOR_BY_SESSION, token_hash(token))
+    row = rows[0] if rows else None
     if row is None:
         return None
     now = clock.now()
@@ -107,14 +120,10 @@ async def create_api_token(officer_id: int, name: str = "") -> str:
 
 
 async def actor_for_api_token(token: str) -> Actor | None:
-    row = (
-        await ApiToken.select(ApiToken.id.as_alias("token_id"), ApiToken.revoked_at, *actor_columns(ApiToken.officer))
-        .where(ApiToken.token_hash == token_hash(token))
-        .first()
-    )
+    rows = await ApiToken.raw(_ACTOR_BY_TOKEN, token_hash(token))
+    row = rows[0] if rows else None
     if row is None or row.pop("revoked_at") is not None:
         return None
-    row.pop("token_id")
     return actor_from_row(row)
 
 

@@ -4,14 +4,23 @@ Chains are per branch (the actor's branch code; "HQ" for staff without a branch)
 must be serialized, because each row covers the previous row's hash; one national chain would make
 every gate in the country wait for every other. A branch's gates share one chain, which a single
 database lock per chain serializes (PostgreSQL: a transaction-level advisory lock; SQLite: BEGIN
-IMMEDIATE, which serializes all writers anyway).
+IMMEDIATE, which serializes all writers anyway). Within a process, the requests waiting for a chain are
+applied together in one transaction (group commit, `_ChainWriter`), so the lock, the chain head and the
+commit are paid once per group instead of once per request.
+
+Journal rows are written at the end of their transaction, so a command handler must not read the journal
+(handlers read and write their own domain's tables).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import hashlib
+from collections import deque
 from dataclasses import dataclass
 from typing import Any, Iterable
+from uuid import UUID
 
 import msgspec
 from piccolo.engine.base import Engine
@@ -62,8 +71,12 @@ class Rejected(DomainError):
 
 
 def _rejected(envelope: CommandEnvelope, error: DomainError) -> CommandOutcome:
+    params = dict(error.params)
+    if error.code == "forbidden_role":  # the role is a label msgid (ROLE_LABELS): worded like the message
+        label = params["role"]
+        params["role"] = gettext(label)
     return CommandOutcome(
-        id=envelope.id, status="rejected", code=error.code, reason=gettext(error.message, **error.params)
+        id=envelope.id, status="rejected", code=error.code, reason=gettext(error.message, **params)
     )
 
 
@@ -73,7 +86,7 @@ def _check(envelope: CommandEnvelope, actor: Actor) -> Any:
     if spec is None:
         raise Rejected("unknown_type", N_("Unknown command type: %(type)s"), type=envelope.type)
     if actor.role not in spec.roles:
-        raise Rejected("forbidden_role", N_("Your role (%(role)s) may not do this."), role=gettext(ROLE_LABELS.get(actor.role, actor.role)))
+        raise Rejected("forbidden_role", N_("Your role (%(role)s) may not do this."), role=ROLE_LABELS.get(actor.role, actor.role))
     if envelope.signature is not None and not spec.signed:
         raise Rejected("signature_not_expected", N_("This action does not take a signature."))
     if spec.signed and envelope.signature is None:
@@ -96,19 +109,138 @@ class _Head:
     exists: bool
 
 
+# What applying one command gives: an outcome, or the refusal still to be put in the caller's words.
+_Result = CommandOutcome | tuple[CommandEnvelope, DomainError]
+_Job = tuple[list[CommandEnvelope], Actor]
+
+GROUP_LIMIT = 1000  # commands in one group commit (a request's batch is never split)
+SAVEPOINT = "gs_command"
+
+
 async def apply_commands(engine: Engine, envelopes: Iterable[CommandEnvelope], actor: Actor) -> list[CommandOutcome]:
     """Apply commands in order, each all-or-nothing, and answer for each one.
 
     - A command id seen before answers `duplicate` with the stored result; it is never applied twice.
     - A refused command (`rejected`) changes nothing and leaves no journal row.
-    - An applied command's handler runs inside a savepoint of the batch's transaction, and its journal row
-      (server time, actor, result, hash over the previous row's hash) is written in that same savepoint.
-    The whole batch is one transaction: if the connection fails midway nothing is kept and the device,
-    which has had no answer, sends the batch again.
+    - An applied command's handler runs inside a savepoint of the transaction, and its journal row (server
+      time, actor, result, hash over the previous row's hash) is written in that same transaction.
+    - Group commit: the requests waiting for the same chain are applied together, in arrival order, in
+      one transaction (one chain lock, one head read and write, one journal INSERT, one commit for all);
+      see `_ChainWriter`. Each request's answer is sent only after that transaction committed. If the
+      connection fails midway nothing is kept and the device, which has had no answer, sends again.
     """
     envelopes = list(envelopes)
+    if not envelopes:
+        return []
     chain = chain_of(actor)
-    outcomes: list[CommandOutcome] = []
+    if engine.current_transaction.get() is not None:
+        # Inside the caller's own transaction: apply there, so it commits or rolls back with it.
+        (results,) = await _apply_jobs(engine, chain, [(envelopes, actor)])
+    else:
+        results = await _ChainWriter.submit(engine, chain, envelopes, actor)
+    # Refusals are worded here, in the caller's context (language), not in the writer's.
+    return [result if isinstance(result, CommandOutcome) else _rejected(*result) for result in results]
+
+
+class _ChainWriter:
+    """Group commit for one chain of one engine in this process.
+
+    A chain is a sequence: each row covers the previous row's hash, so its writers take turns (the
+    chain lock). Taking a turn per request costs a transaction, a lock, a head read and write and a
+    commit, and the lock is held across every round trip of the request; with 64 devices sending at once
+    the queue for the lock, not the work, made the latency. Instead, requests queue here and one task
+    applies everything queued, in arrival order, in one transaction, then answers each request. Commands
+    keep their own savepoints, so a refused command still changes nothing; if the group's transaction
+    fails for any other reason, each request of the group is retried alone, so one request's failure
+    cannot fail another's.
+    """
+
+    _writers: dict[tuple[int, str], "_ChainWriter"] = {}
+
+    def __init__(self, engine: Engine, chain: str, loop: asyncio.AbstractEventLoop) -> None:
+        self.engine, self.chain, self.loop = engine, chain, loop
+        self.queue: deque[tuple[_Job, asyncio.Future[list[_Result]]]] = deque()
+        self.task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def submit(cls, engine: Engine, chain: str, envelopes: list[CommandEnvelope], actor: Actor) -> list[_Result]:
+        loop = asyncio.get_running_loop()
+        key = (id(engine), chain)
+        writer = cls._writers.get(key)
+        if writer is None or writer.engine is not engine or writer.loop is not loop:
+            writer = cls._writers[key] = _ChainWriter(engine, chain, loop)
+        future: asyncio.Future[list[_Result]] = loop.create_future()
+        writer.queue.append(((envelopes, actor), future))
+        if writer.task is None:
+            # A fresh context: the writer must not inherit this request's transaction or language.
+            writer.task = loop.create_task(writer._run(), context=contextvars.Context())
+        return await future
+
+    async def _run(self) -> None:
+        group: list[tuple[_Job, asyncio.Future[list[_Result]]]] = []
+        try:
+            while self.queue:
+                group = self._take()
+                if group:
+                    await self._apply_group(group)
+                group = []
+        finally:
+            self.task = None
+            if self._writers.get((id(self.engine), self.chain)) is self:
+                del self._writers[(id(self.engine), self.chain)]
+            # Only when the writer itself was cancelled (shutdown): nobody may wait forever.
+            for _, future in [*group, *self.queue]:
+                if not future.done():
+                    future.set_exception(RuntimeError("the journal writer stopped"))
+            self.queue.clear()
+
+    def _take(self) -> list[tuple[_Job, asyncio.Future[list[_Result]]]]:
+        group: list[tuple[_Job, asyncio.Future[list[_Result]]]] = []
+        size = 0
+        while self.queue:
+            job, future = self.queue[0]
+            if future.done():  # the request went away before its turn: nothing to apply
+                self.queue.popleft()
+                continue
+            if group and size + len(job[0]) > GROUP_LIMIT:
+                break
+            self.queue.popleft()
+            group.append((job, future))
+            size += len(job[0])
+        return group
+
+    async def _apply_group(self, group: list[tuple[_Job, asyncio.Future[list[_Result]]]]) -> None:
+        try:
+            results = await _apply_jobs(self.engine, self.chain, [job for job, _ in group])
+        except Exception as error:
+            if len(group) == 1:
+                _settle(group[0][1], error=error)
+                return
+            for job, future in group:  # each request alone: a failure stays with the request that caused it
+                try:
+                    (result,) = await _apply_jobs(self.engine, self.chain, [job])
+                except Exception as alone:
+                    _settle(future, error=alone)
+                else:
+                    _settle(future, result=result)
+            return
+        for (_, future), result in zip(group, results):
+            _settle(future, result=result)
+
+
+def _settle(future: asyncio.Future[list[_Result]], *, result: list[_Result] | None = None, error: BaseException | None = None) -> None:
+    if future.done():  # the request was cancelled meanwhile; what was applied stays applied (a resend is a duplicate)
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result or [])
+
+
+async def _apply_jobs(engine: Engine, chain: str, jobs: list[_Job]) -> list[list[_Result]]:
+    """Apply requests' commands in order in one transaction; a result list per request."""
+    ids = [envelope.id for envelopes, _ in jobs for envelope in envelopes]
+    answers: list[list[_Result]] = []
     async with db.write_transaction(engine) as transaction:
         await _lock_chain(engine, chain)
         stored = await JournalChainHead.select(JournalChainHead.seq, JournalChainHead.hash).where(
@@ -116,8 +248,20 @@ async def apply_commands(engine: Engine, envelopes: Iterable[CommandEnvelope], a
         ).first()
         head = _Head(stored["seq"], stored["hash"], True) if stored else _Head(0, GENESIS_HASH, False)
         start_seq = head.seq
-        for envelope in envelopes:
-            outcomes.append(await _apply_one(transaction, envelope, actor, chain, head))
+        # Every id seen before, in one query: id -> (actor code, result). Ids applied in this
+        # transaction are added as they are applied, so an id sent twice is applied once.
+        seen: dict[UUID, tuple[str, Any]] = {}
+        for offset in range(0, len(ids), GROUP_LIMIT):
+            for row in await JournalEntry.select(JournalEntry.command_id, JournalEntry.actor_code, JournalEntry.result).where(
+                JournalEntry.command_id.is_in(ids[offset : offset + GROUP_LIMIT])
+            ):
+                seen[row["command_id"]] = (row["actor_code"], msgspec.json.decode(row["result"]))
+        rows: list[dict[str, Any]] = []
+        for envelopes, actor in jobs:
+            answers.append(
+                [await _apply_one(transaction, envelope, actor, chain, head, seen, rows) for envelope in envelopes]
+            )
+        await db.insert_many(transaction, JournalEntry, rows)
         if head.seq != start_seq:
             if head.exists:
                 await JournalChainHead.update({JournalChainHead.seq: head.seq, JournalChainHead.hash: head.hash}).where(
@@ -125,21 +269,27 @@ async def apply_commands(engine: Engine, envelopes: Iterable[CommandEnvelope], a
                 )
             else:
                 await JournalChainHead.insert(JournalChainHead(chain=chain, seq=head.seq, hash=head.hash))
-    return outcomes
+    return answers
 
 
-async def _apply_one(transaction: Any, envelope: CommandEnvelope, actor: Actor, chain: str, head: _Head) -> CommandOutcome:
-    seen = await JournalEntry.select(JournalEntry.actor_code, JournalEntry.result).where(
-        JournalEntry.command_id == envelope.id
-    ).first()
-    if seen is not None:
-        if seen["actor_code"] != actor.code:
-            return _rejected(envelope, Rejected("id_conflict", N_("This command id was already used by someone else.")))
-        return CommandOutcome(id=envelope.id, status="duplicate", result=msgspec.json.decode(seen["result"]))
+async def _apply_one(
+    transaction: Any,
+    envelope: CommandEnvelope,
+    actor: Actor,
+    chain: str,
+    head: _Head,
+    seen: dict[UUID, tuple[str, Any]],
+    rows: list[dict[str, Any]],
+) -> _Result:
+    if envelope.id in seen:
+        actor_code, stored_result = seen[envelope.id]
+        if actor_code != actor.code:
+            return envelope, Rejected("id_conflict", N_("This command id was already used by someone else."))
+        return CommandOutcome(id=envelope.id, status="duplicate", result=stored_result)
     try:
         payload = _check(envelope, actor)
     except DomainError as error:
-        return _rejected(envelope, error)
+        return envelope, error
 
     spec = COMMANDS[envelope.type]
     received_at = clock.now()
@@ -150,12 +300,14 @@ async def _apply_one(transaction: Any, envelope: CommandEnvelope, actor: Actor, 
         received_at=received_at,
         device_id=envelope.device_id,
     )
-    savepoint = await transaction.savepoint()
+    # One savepoint name for all: ROLLBACK TO names the newest one, this command's. Savepoints of applied
+    # commands are not released one by one (a round trip each, under the chain lock); COMMIT ends them all.
+    await db.execute_in(transaction, f"SAVEPOINT {SAVEPOINT}")
     try:
         result = await spec.handler(context, payload)
     except DomainError as error:
-        await savepoint.rollback_to()
-        return _rejected(envelope, error)
+        await db.execute_in(transaction, f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+        return envelope, error
     row = {
         "chain": chain,
         "seq": head.seq + 1,
@@ -171,9 +323,9 @@ async def _apply_one(transaction: Any, envelope: CommandEnvelope, actor: Actor, 
     }
     row["prev_hash"] = head.hash
     row["hash"] = row_hash(head.hash, row)
-    await JournalEntry.insert(JournalEntry(**row))
-    await savepoint.release()
+    rows.append(row)  # written with the others at the end of the transaction
     head.seq, head.hash = row["seq"], row["hash"]
+    seen[envelope.id] = (actor.code, msgspec.json.decode(row["result"]))  # as a later duplicate will see it
     return CommandOutcome(id=envelope.id, status="applied", result=result)
 
 
