@@ -240,6 +240,16 @@ def test_demo_signin_works_on_localhost_and_is_bannered(client: TestClient, worl
     assert [row["demo"] for row in in_app(client, sessions)] == [1]
 
 
+@pytest.mark.parametrize(
+    "origin", ["https://giamsat.customs.gov.vn", "http://127.0.0.1:8000", "http://localhost.evil.example", "http://10.0.0.5"]
+)
+def test_demo_settings_refused_unless_origin_is_localhost(tmp_path: Path, origin: str) -> None:
+    from backend.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="GIAMSAT_DEMO"):
+        load_settings({"GIAMSAT_DATA_DIR": str(tmp_path), "GIAMSAT_DEMO": "1", "GIAMSAT_ORIGIN": origin})
+
+
 def test_demo_serve_refuses_to_start_off_localhost(tmp_path: Path) -> None:
     env = {"GIAMSAT_DATA_DIR": str(tmp_path), "GIAMSAT_DEMO": "1", "GIAMSAT_ORIGIN": "https://giamsat.example.gov.vn"}
 
