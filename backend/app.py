@@ -33,7 +33,7 @@ from backend import __version__, db
 from backend.auth.middleware import AuthMiddleware, BearerAwareCSRFMiddleware, signed_in
 from backend.domains import DOMAINS
 from backend.journal.registry import load_commands
-from backend.lib.errors import DomainError
+from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import LanguageMiddleware, gettext
 from backend.lib.structs import ErrorBody
 from backend.lib.templates import configure_jinja
@@ -97,7 +97,8 @@ def _error(status: int, code: str, message: str, detail: dict[str, Any] | None =
 def on_not_authorized(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     if wants_json(request):
         return _error(401, "not_signed_in", gettext("Sign in first."))
-    target = "/signin?next=" + request.url.path
+    # Come back to the page after signing in; a form post cannot be replayed, so go home after one.
+    target = "/signin?next=" + (request.url.path if request.method == "GET" else "/")
     if request.headers.get("hx-request"):
         return Response(None, status_code=401, headers={"HX-Redirect": target})
     return Redirect(target, status_code=303)
@@ -116,6 +117,9 @@ def on_forbidden(request: Request[Any, Any, Any], exc: Exception) -> Response[An
 
 
 def on_not_found(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    # A path with no route never passes the app's middleware: nobody is signed in as far as the page knows.
+    request.scope.setdefault("user", None)
+    request.scope.setdefault("auth", None)
     message = gettext("Not found.")
     if wants_json(request):
         return _error(404, "not_found", message)
@@ -133,8 +137,22 @@ def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Respon
     return Template("errors/error.html", context={"status": exc.status_code, "message": message}, status_code=exc.status_code)
 
 
+HTTP_ERRORS = {
+    405: ("method_not_allowed", N_("This address does not accept that request.")),
+    413: ("too_large", N_("What you sent is too large.")),
+    429: ("rate_limited", N_("Too many attempts. Wait a minute and try again.")),
+}
+
+
 def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
-    return _error(exc.status_code, "http_error", str(exc.detail))
+    """Every other HTTP error in the same typed shape, translated (Litestar's default is English-only)."""
+    code, message = HTTP_ERRORS.get(exc.status_code, ("http_error", N_("The request could not be handled.")))
+    if exc.status_code >= 500:
+        code, message = "server_error", N_("Something went wrong on the server. Try again.")
+    response = _error(exc.status_code, code, gettext(message))
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
 
 
 def create_app(settings: Settings | None = None) -> Litestar:
@@ -193,6 +211,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             NotFoundException: on_not_found,
             ValidationException: on_validation,
             DomainError: on_domain_error,
+            HTTPException: on_http_exception,
         },
         openapi_config=OpenAPIConfig(title="giamsat", version=__version__, path="/schema"),
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024),

@@ -167,11 +167,6 @@ def test_security_headers_on_pages_json_static_redirects_and_errors(client: Test
         assert_security_headers(response)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="500: an unmatched path never passes AuthMiddleware, so scope['user'] is unset and base.html's "
-    "`request.user` raises; fix in backend/app.py on_not_found (scope.setdefault('user', None)) or base.html",
-)
 def test_unknown_page_is_a_404_page_with_security_headers(client: TestClient) -> None:
     response = client.get("/no-such-page")
 
@@ -286,3 +281,19 @@ def test_lang_without_csrf_token_is_refused(client: TestClient) -> None:
 
     assert response.status_code == 403
     assert "gs_lang" not in client.cookies
+
+
+def test_rate_limited_and_wrong_method_are_typed_translated_errors(client: TestClient) -> None:
+    wrong_method = client.put("/healthz")
+
+    assert wrong_method.status_code == 405
+    assert wrong_method.json()["error"] == "method_not_allowed"
+    assert_security_headers(wrong_method)
+
+
+def test_signed_out_post_returns_home_after_sign_in_not_to_the_form(client: TestClient) -> None:
+    client.get("/offline")
+    response = client.post("/logbook", data={"_csrf_token": client.cookies.get("gs_csrf")}, follow_redirects=False)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/signin?next=/"
