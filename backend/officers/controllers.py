@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 
 from backend.auth.middleware import require_roles
 from backend.auth.services import create_enrollment
-from backend.lib.errors import DomainError
+from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import gettext
 from backend.officers import services
 from backend.officers.qr import qr_svg
@@ -67,7 +67,11 @@ class AdminOfficers(Controller):
     @post("/{officer_id:int}/active", status_code=303)
     async def set_active(self, request: Request[Any, Any, Any], officer_id: FromPath[int]) -> Redirect:
         form = await request.form()
-        if not await services.set_active(officer_id, form.get("active") == "1"):
+        active = form.get("active") == "1"
+        if officer_id == request.user.id and not active:
+            # The last admin locking themselves out would leave nobody to manage the branch's officers.
+            raise DomainError("self_deactivation", N_("You cannot deactivate your own account."))
+        if not await services.set_active(officer_id, active):
             raise NotFoundException()
         return Redirect("/admin/officers", status_code=303)
 

@@ -154,3 +154,14 @@ def test_admin_active_of_unknown_officer_is_404(client: TestClient, world: World
     response = client.post("/admin/officers/999999/active", data={"active": "0"}, follow_redirects=False)
 
     assert response.status_code == 404
+
+
+def test_admin_cannot_deactivate_themselves(client: TestClient, world: World) -> None:
+    from backend.officers.tables import Officer
+
+    sign_in_as(client, world["admin"])
+
+    response = client.post(f"/admin/officers/{world['admin']}/active", data={"active": "0"}, follow_redirects=False)
+
+    assert response.status_code == 400
+    assert in_app(client, lambda: Officer.select(Officer.active).where(Officer.id == world["admin"]).first())["active"] is True
