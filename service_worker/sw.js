@@ -13,7 +13,10 @@ const SHELL_CACHE = "giamsat-shell-" + VERSION;
 const PAGES_CACHE = "giamsat-pages";
 
 self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(PRECACHE_URLS)));
+  // cache: "reload" bypasses the browser's HTTP cache: static files carry Last-Modified and no max-age, so a
+  // heuristically "fresh" copy of the previous version would otherwise be precached under the new version.
+  const requests = PRECACHE_URLS.map((url) => new Request(url, { cache: "reload", credentials: "same-origin" }));
+  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(requests)));
 });
 
 self.addEventListener("activate", (event) => {

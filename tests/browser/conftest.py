@@ -281,23 +281,10 @@ def enroll(page: Any, link: str, label: str = "") -> None:
 
 # --- service worker ------------------------------------------------------------------------------------------
 
-WAIT_FOR_CONTROLLER = """async () => {
-  await navigator.serviceWorker.ready;
-  if (!navigator.serviceWorker.controller) {
-    await new Promise((resolve) => navigator.serviceWorker.addEventListener("controllerchange", resolve, { once: true }));
-  }
-  return navigator.serviceWorker.controller.scriptURL;
-}"""
-
-CACHED_PAGES = """async () => {
-  const cache = await caches.open("giamsat-pages");
-  return (await cache.keys()).map((request) => new URL(request.url).pathname);
-}"""
-
-
 def wait_for_worker(page: Any) -> None:
     """Until the service worker controls the page (the first visit is claimed on activation)."""
-    assert page.evaluate(WAIT_FOR_CONTROLLER).endswith("/sw.js")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", polling=100)
+    assert page.evaluate("() => navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
 
 
 def wait_for_cached_page(page: Any, path: str) -> None:

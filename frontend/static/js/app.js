@@ -33,16 +33,34 @@
   document.addEventListener("DOMContentLoaded", showConnection);
 
   // Service worker: a new version waits until the officer chooses to update, so it never takes over mid-work.
-  function offerUpdate(worker) {
+  // The offer lives in the page's state, not in the banner element: hx-boost swaps the body (banner included)
+  // on every navigation, so the banner is shown again after each swap while a worker waits.
+  var waitingWorker = null;
+  var updateAccepted = false;
+
+  function showUpdate() {
     var banner = document.getElementById("update-banner");
     var button = document.getElementById("update-apply");
-    if (!banner || !button) return;
-    banner.hidden = false;
-    button.onclick = function () {
+    if (!waitingWorker || !banner || !button || button.dataset.bound) return;
+    button.dataset.bound = "1";
+    button.disabled = updateAccepted;
+    button.addEventListener("click", function () {
+      if (!waitingWorker) return;
+      updateAccepted = true;
       button.disabled = true;
-      worker.postMessage({ type: "SKIP_WAITING" });
-    };
+      waitingWorker.postMessage({ type: "SKIP_WAITING" });
+    });
+    banner.hidden = false;
   }
+
+  function offerUpdate(worker) {
+    waitingWorker = worker;
+    worker.addEventListener("statechange", function () {
+      if (worker.state === "redundant" && waitingWorker === worker) waitingWorker = null; // replaced by a newer one
+    });
+    showUpdate();
+  }
+  document.addEventListener("htmx:load", showUpdate);
 
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", function () {
@@ -69,8 +87,7 @@
     var reloading = false;
     navigator.serviceWorker.addEventListener("controllerchange", function () {
       // Only reload when the officer asked for the update (the first install also changes controller).
-      var button = document.getElementById("update-apply");
-      if (reloading || !button || !button.disabled) return;
+      if (reloading || !updateAccepted) return;
       reloading = true;
       window.location.reload();
     });
