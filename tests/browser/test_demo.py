@@ -1,0 +1,46 @@
+"""GIAMSAT_DEMO=1 (localhost only): a bannered, password-less sign-in for trying the app without a passkey."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import pytest
+
+from tests.browser.conftest import Browsing, Server, make_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    instance = make_server(tmp_path_factory, "browser-demo", GIAMSAT_DEMO="1")
+    yield instance
+    instance.stop()
+
+
+def test_demo_sign_in_shows_banner_and_signs_in_the_officer(demo_server: Server, browsing: Browsing) -> None:
+    page = browsing.new_page()  # no authenticator: a browser that cannot make a passkey
+
+    page.goto(demo_server.url("/signin"))
+
+    assert page.is_visible(".banner-demo")
+    codes = page.eval_on_selector_all(".demo-user", "(buttons) => buttons.map((button) => button.dataset.code)")
+    assert sorted(codes) == ["ADMIN", "CB001", "GS001", "KHO001"]
+    with page.expect_navigation(url=re.compile(r"/$")):
+        page.click('.demo-user[data-code="CB001"]')
+    page.wait_for_selector(".profile")
+    assert page.inner_text(".who strong") == "Nguyễn Văn An"
+    assert "CB001" in page.inner_text(".facts")
+    assert page.is_visible(".banner-demo")  # on every page while signed in, not only the sign-in page
+    browsing.assert_clean()
+
+
+def test_demo_sign_in_absent_without_the_flag(server: Server, browsing: Browsing) -> None:
+    page = browsing.new_page()
+
+    page.goto(server.url("/signin"))
+
+    assert page.locator(".banner-demo").count() == 0
+    assert page.locator(".demo-user").count() == 0
+    browsing.assert_clean()
