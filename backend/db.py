@@ -174,9 +174,19 @@ def bind_engine(engine: Engine) -> None:
         table._meta.db = engine
 
 
+async def _end_of_use(connection: Any) -> None:
+    """What the pool does when a connection comes back (asyncpg has already rolled back any open transaction).
+
+    asyncpg's default also runs `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *; RESET ALL`: a
+    round trip for every query outside a transaction and after every transaction, with nothing to undo
+    here, since giamsat keeps no session state on a connection: no SET, LISTEN, cursors held across
+    transactions or session-level advisory locks (the journal's chain lock is transaction-level).
+    """
+
+
 async def start(engine: Engine) -> None:
     if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=2, max_size=20)
+        await engine.start_connection_pool(min_size=2, max_size=20, reset=_end_of_use)
     else:
         # WAL lets readers go on while one writer writes; it is a property of the file, so setting it once is enough.
         await engine.run_ddl("PRAGMA journal_mode=WAL")

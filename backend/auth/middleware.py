@@ -87,7 +87,11 @@ class BearerAwareCSRFMiddleware(CSRFMiddleware):
         await super().__call__(scope, receive, send)
 
 
-def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+# Guards are coroutines although they never await: Litestar runs a plain-function guard in a worker thread
+# (sync_to_thread), a thread hand-off on every request.
+
+
+async def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     # The OpenAPI schema describes the API, it holds no data; everything else is signed-in unless marked public.
     if handler.opt.get("public") or connection.scope["path"].startswith("/schema"):
         return
@@ -98,7 +102,7 @@ def signed_in(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRoute
 def require_roles(*roles: Role) -> Any:
     allowed = frozenset(roles)
 
-    def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+    async def guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
         user = connection.scope.get("user")
         if user is None:
             raise NotAuthorizedException("sign in first")

@@ -122,8 +122,9 @@ async def apply_commands(engine: Engine, envelopes: Iterable[CommandEnvelope], a
 
     - A command id seen before answers `duplicate` with the stored result; it is never applied twice.
     - A refused command (`rejected`) changes nothing and leaves no journal row.
-    - An applied command's handler runs inside a savepoint of the transaction, and its journal row (server
-      time, actor, result, hash over the previous row's hash) is written in that same transaction.
+    - An applied command's handler and its journal row (server time, actor, result, hash over the previous
+      row's hash) are written in the same transaction. A handler that refuses a command may already have
+      written: see `_apply_jobs` for how that is undone.
     - Group commit: the requests waiting for the same chain are applied together, in arrival order, in
       one transaction (one chain lock, one head read and write, one journal INSERT, one commit for all);
       see `_ChainWriter`. Each request's answer is sent only after that transaction committed. If the
@@ -135,7 +136,7 @@ async def apply_commands(engine: Engine, envelopes: Iterable[CommandEnvelope], a
     chain = chain_of(actor)
     if engine.current_transaction.get() is not None:
         # Inside the caller's own transaction: apply there, so it commits or rolls back with it.
-        (results,) = await _apply_jobs(engine, chain, [(envelopes, actor)])
+        (results,) = await _apply_jobs(engine, chain, [(envelopes, actor)], nested=True)
     else:
         results = await _ChainWriter.submit(engine, chain, envelopes, actor)
     # Refusals are worded here, in the caller's context (language), not in the writer's.
@@ -150,9 +151,9 @@ class _ChainWriter:
     commit, and the lock is held across every round trip of the request; with 64 devices sending at once
     the queue for the lock, not the work, made the latency. Instead, requests queue here and one task
     applies everything queued, in arrival order, in one transaction, then answers each request. Commands
-    keep their own savepoints, so a refused command still changes nothing; if the group's transaction
-    fails for any other reason, each request of the group is retried alone, so one request's failure
-    cannot fail another's.
+    stay all-or-nothing (see `_apply_jobs`), so a refused command still changes nothing; if the group's
+    transaction fails for any other reason, each request of the group is retried alone, so one request's
+    failure cannot fail another's.
     """
 
     _writers: dict[tuple[int, str], "_ChainWriter"] = {}
@@ -237,8 +238,28 @@ def _settle(future: asyncio.Future[list[_Result]], *, result: list[_Result] | No
         future.set_result(result or [])
 
 
-async def _apply_jobs(engine: Engine, chain: str, jobs: list[_Job]) -> list[list[_Result]]:
-    """Apply requests' commands in order in one transaction; a result list per request."""
+class _NeedSavepoints(Exception):
+    """A handler refused a command in a transaction run without savepoints: it may have written already."""
+
+
+async def _apply_jobs(engine: Engine, chain: str, jobs: list[_Job], *, nested: bool = False) -> list[list[_Result]]:
+    """Apply requests' commands in order in one transaction; a result list per request.
+
+    A savepoint per command costs a round trip under the chain lock, a third of a command's. Handlers
+    seldom refuse (most refusals come from `_check`, before the handler), so the transaction first runs
+    without savepoints; when a handler refuses, the whole transaction is rolled back and run again with
+    a savepoint around every handler, rolled back to when it refuses. Inside a caller's transaction
+    (`nested`) there is nothing of ours to roll back, so savepoints are used from the start.
+    """
+    if not nested:
+        try:
+            return await _apply_jobs_once(engine, chain, jobs, savepoints=False)
+        except _NeedSavepoints:
+            pass
+    return await _apply_jobs_once(engine, chain, jobs, savepoints=True)
+
+
+async def _apply_jobs_once(engine: Engine, chain: str, jobs: list[_Job], *, savepoints: bool) -> list[list[_Result]]:
     ids = [envelope.id for envelopes, _ in jobs for envelope in envelopes]
     answers: list[list[_Result]] = []
     async with db.write_transaction(engine) as transaction:
@@ -259,7 +280,10 @@ async def _apply_jobs(engine: Engine, chain: str, jobs: list[_Job]) -> list[list
         rows: list[dict[str, Any]] = []
         for envelopes, actor in jobs:
             answers.append(
-                [await _apply_one(transaction, envelope, actor, chain, head, seen, rows) for envelope in envelopes]
+                [
+                    await _apply_one(transaction, envelope, actor, chain, head, seen, rows, savepoints)
+                    for envelope in envelopes
+                ]
             )
         await db.insert_many(transaction, JournalEntry, rows)
         if head.seq != start_seq:
@@ -280,6 +304,7 @@ async def _apply_one(
     head: _Head,
     seen: dict[UUID, tuple[str, Any]],
     rows: list[dict[str, Any]],
+    savepoints: bool,
 ) -> _Result:
     if envelope.id in seen:
         actor_code, stored_result = seen[envelope.id]
@@ -300,14 +325,20 @@ async def _apply_one(
         received_at=received_at,
         device_id=envelope.device_id,
     )
-    # One savepoint name for all: ROLLBACK TO names the newest one, this command's. Savepoints of applied
-    # commands are not released one by one (a round trip each, under the chain lock); COMMIT ends them all.
-    await db.execute_in(transaction, f"SAVEPOINT {SAVEPOINT}")
-    try:
-        result = await spec.handler(context, payload)
-    except DomainError as error:
-        await db.execute_in(transaction, f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
-        return envelope, error
+    if not savepoints:
+        try:
+            result = await spec.handler(context, payload)
+        except DomainError as error:
+            raise _NeedSavepoints() from error
+    else:
+        # One savepoint name for all: ROLLBACK TO names the newest one, this command's. Savepoints of applied
+        # commands are not released one by one (a round trip each, under the chain lock); COMMIT ends them all.
+        await db.execute_in(transaction, f"SAVEPOINT {SAVEPOINT}")
+        try:
+            result = await spec.handler(context, payload)
+        except DomainError as error:
+            await db.execute_in(transaction, f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            return envelope, error
     row = {
         "chain": chain,
         "seq": head.seq + 1,
