@@ -35,6 +35,7 @@
   // Service worker: a new version waits until the officer chooses to update, so it never takes over mid-work.
   // The offer lives in the page's state, not in the banner element: hx-boost swaps the body (banner included)
   // on every navigation, so the banner is shown again after each swap while a worker waits.
+  var PAGES_CACHE = "giamsat-pages"; // the same name as in sw.js
   var waitingWorker = null;
   var updateAccepted = false;
 
@@ -64,10 +65,15 @@
 
   if ("serviceWorker" in navigator) {
     window.addEventListener("load", function () {
-      var controlledAtLoad = Boolean(navigator.serviceWorker.controller);
+      // A page that did not come through the worker (the first visit, or one loaded while the worker was still
+      // activating) has no offline copy yet: ask the worker to keep one. Checking the cache itself, rather than
+      // whether a controller existed at load, also covers a worker that claimed the page mid-load.
       navigator.serviceWorker.ready.then(function (registration) {
-        if (!controlledAtLoad && registration.active) registration.active.postMessage({ type: "CACHE_PAGE", url: window.location.href });
-      });
+        var key = window.location.pathname + window.location.search;
+        return caches.open(PAGES_CACHE).then(function (cache) { return cache.match(key); }).then(function (copy) {
+          if (!copy && registration.active) registration.active.postMessage({ type: "CACHE_PAGE", url: window.location.href });
+        });
+      }).catch(function () { /* no offline copy of this page: it still works online */ });
       navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function (registration) {
         if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration.waiting);
         registration.addEventListener("updatefound", function () {
