@@ -11,7 +11,10 @@ to CPU 0 when `taskset` exists) and measures, in the same run, with the load gen
   (a) a trivial endpoint (GET /manifest.webmanifest: no database) at 16 and 64 concurrent clients, and
       GET /healthz (one `SELECT 1`) at 16, as the ceiling the same server reaches on this machine;
   (b) applied `logbook.add_entry` commands per second in batches of 100 (4 clients, each sending batches);
-  (c) single-command POSTs at 16 and 64 concurrent clients: commands/s and latency percentiles.
+  (c) single-command POSTs at 16 and 64 concurrent clients: commands/s and latency percentiles;
+  (d) with --branches N (default 4), the 64 single-command clients once more, spread over N branches: one
+      hash chain per branch, so their commands are applied side by side instead of in one queue.
+(a)-(c) put every client in the same branch: one chain, the worst case for the journal.
 
 Each phase runs for --seconds after a --warmup. Only answers with status "applied" count as commands.
 Afterwards the server is stopped and the journal is checked: `giamsat audit verify` must exit 0, and
@@ -51,7 +54,11 @@ import msgspec
 
 REPO = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
-BRANCH, GATE, OFFICER = "BENCH01", "BENCH01-G1", "BENCH-OFF-1"
+
+
+def branch_codes(n: int) -> list[tuple[str, str, str]]:
+    """(branch, gate, officer) codes of the bench's branches."""
+    return [(f"BENCH{i:02d}", f"BENCH{i:02d}-G1", f"BENCH-OFF-{i}") for i in range(1, n + 1)]
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -161,8 +168,9 @@ def process_cpu_seconds(pid: int) -> float:
     return 0.0
 
 
-# A request maker returns (head+body bytes, command ids in it); an answer handler returns units counted.
-MakeRequest = Callable[[], tuple[bytes, bytes, list[str]]]
+# A request maker, given the client's number, returns (head, body, command ids in it); an answer
+# handler returns the units counted (-1: an error).
+MakeRequest = Callable[[int], tuple[bytes, bytes, list[str]]]
 
 
 async def run_phase(
@@ -187,7 +195,7 @@ async def run_phase(
     errors = 0
     cpu_marks: dict[str, float] = {}
 
-    async def client() -> None:
+    async def client(number: int) -> None:
         nonlocal counted, errors
         connection = Connection(port)
         try:
@@ -195,7 +203,7 @@ async def run_phase(
                 now = loop.time()
                 if now >= window_end:
                     return
-                head, body, ids = make_request()
+                head, body, ids = make_request(number)
                 if totals is not None:
                     totals.sent_commands += len(ids)
                 t0 = time.perf_counter()
@@ -226,7 +234,7 @@ async def run_phase(
         await asyncio.sleep(max(0.0, window_end - loop.time()))
         cpu_marks["server1"], cpu_marks["client1"] = process_cpu_seconds(server_pid), time.process_time()
 
-    await asyncio.gather(mark_cpu(), *(client() for _ in range(concurrency)))
+    await asyncio.gather(mark_cpu(), *(client(number) for number in range(concurrency)))
     server_cpu = (cpu_marks["server1"] - cpu_marks["server0"]) / seconds
     client_cpu = (cpu_marks["client1"] - cpu_marks["client0"]) / seconds
     return counted / seconds, latencies, errors, server_cpu, client_cpu
@@ -342,7 +350,7 @@ class Database:
     kind: str
     url: str
 
-    def location_id(self) -> int: ...
+    def location_id(self, gate: str) -> int: ...
 
     def journal_command_ids(self) -> list[str]: ...
 
@@ -362,8 +370,8 @@ class SQLiteDatabase(Database):
         with contextlib.closing(sqlite3.connect(self.path)) as connection:
             return connection.execute(sql, args).fetchall()
 
-    def location_id(self) -> int:
-        return self._query("SELECT id FROM location WHERE code = ?", GATE)[0][0]
+    def location_id(self, gate: str) -> int:
+        return self._query("SELECT id FROM location WHERE code = ?", gate)[0][0]
 
     def journal_command_ids(self) -> list[str]:
         return [str(row[0]) for row in self._query("SELECT command_id FROM journal_entry")]
@@ -385,8 +393,8 @@ class PostgresDatabase(Database):
         asyncio.run(pg_admin(admin_url, f'DROP DATABASE IF EXISTS "{self.name}"'))
         asyncio.run(pg_admin(admin_url, f'CREATE DATABASE "{self.name}"'))
 
-    def location_id(self) -> int:
-        return asyncio.run(pg_fetch(self.url, "SELECT id FROM location WHERE code = $1", GATE))[0][0]
+    def location_id(self, gate: str) -> int:
+        return asyncio.run(pg_fetch(self.url, "SELECT id FROM location WHERE code = $1", gate))[0][0]
 
     def journal_command_ids(self) -> list[str]:
         return [str(row[0]) for row in asyncio.run(pg_fetch(self.url, "SELECT command_id FROM journal_entry"))]
@@ -472,11 +480,13 @@ def bench_database(database: Database, workdir: Path, args: argparse.Namespace, 
     )
     step = time.monotonic()
     cli(env, "db", "upgrade")
-    cli(env, "branch", "add", "--code", BRANCH, "--name", "Chi cục Hải quan bench")
-    cli(env, "location", "add", "--code", GATE, "--name", "Cổng 1", "--kind", "gate", "--branch", BRANCH)
-    cli(env, "officer", "add", "--code", OFFICER, "--name", "Trần Thị Bench", "--role", "officer", "--branch", BRANCH)
-    token = cli(env, "token", "create", "--officer", OFFICER, "--name", "bench").strip().splitlines()[-1].strip()
-    location_id = database.location_id()
+    identities: list[tuple[str, int]] = []  # (API token, the gate of the officer's branch)
+    for number, (branch, gate, officer) in enumerate(branch_codes(max(1, args.branches)), start=1):
+        cli(env, "branch", "add", "--code", branch, "--name", f"Chi cục Hải quan bench {number}")
+        cli(env, "location", "add", "--code", gate, "--name", "Cổng 1", "--kind", "gate", "--branch", branch)
+        cli(env, "officer", "add", "--code", officer, "--name", f"Trần Thị Bench {number}", "--role", "officer", "--branch", branch)
+        token = cli(env, "token", "create", "--officer", officer, "--name", "bench").strip().splitlines()[-1].strip()
+        identities.append((token, database.location_id(gate)))
     print(f"[{database.kind}] database ready in {time.monotonic() - step:.1f} s; starting the server on port {port}", flush=True)
 
     server = Server(env, port, pin, workdir / f"server-{database.kind}.log")
@@ -484,20 +494,27 @@ def bench_database(database: Database, workdir: Path, args: argparse.Namespace, 
     totals = Totals()
     try:
         server.wait_ready()
-        maker = CommandMaker(port, token, location_id)
+        makers = [CommandMaker(port, token, location_id) for token, location_id in identities]
+        maker = makers[0]  # the main scenarios: every client is an officer of the same branch (one chain)
         counter = command_counter(totals)
         manifest = request_head("GET", "/manifest.webmanifest", port)
         health = request_head("GET", "/healthz", port)
 
         phases: list[tuple[str, int, str, MakeRequest, Callable[[int, bytes, list[str]], int], bool]] = []
         for concurrency in args.trivial_concurrency:
-            phases.append(("GET /manifest.webmanifest", concurrency, "req/s", lambda: (manifest, b"", []), plain_counter, False))
-        phases.append(("GET /healthz (SELECT 1)", 16, "req/s", lambda: (health, b"", []), plain_counter, False))
+            phases.append(("GET /manifest.webmanifest", concurrency, "req/s", lambda n: (manifest, b"", []), plain_counter, False))
+        phases.append(("GET /healthz (SELECT 1)", 16, "req/s", lambda n: (health, b"", []), plain_counter, False))
         phases.append(
-            (f"batches of {args.batch_size}", args.batch_clients, "cmd/s", lambda: maker.batch(args.batch_size), counter, True)
+            (f"batches of {args.batch_size}", args.batch_clients, "cmd/s", lambda n: maker.batch(args.batch_size), counter, True)
         )
         for concurrency in args.single_concurrency:
-            phases.append(("single commands", concurrency, "cmd/s", maker.single, counter, True))
+            phases.append(("single commands", concurrency, "cmd/s", lambda n: maker.single(), counter, True))
+        if len(makers) > 1:
+            # The same load spread over several branches: one hash chain each, applied side by side.
+            phases.append(
+                (f"single commands, {len(makers)} branches", max(args.single_concurrency), "cmd/s",
+                 lambda n: makers[n % len(makers)].single(), counter, True)
+            )
 
         for scenario, concurrency, unit, make, count, commands in phases:
             rate, latencies, errors, server_cpu, client_cpu = new_loop_runner()(
@@ -619,6 +636,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-clients", type=int, default=4)
     parser.add_argument("--trivial-concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[16, 64])
     parser.add_argument("--single-concurrency", type=lambda s: [int(x) for x in s.split(",")], default=[16, 64])
+    parser.add_argument(
+        "--branches", type=int, default=4,
+        help="branches (one officer and token each); above 1 adds a phase spreading the single commands over them",
+    )
     parser.add_argument("--no-pin", action="store_true", help="don't pin the server to CPU 0 and the generator to CPU 1")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (server logs, SQLite file)")
     args = parser.parse_args(argv)
@@ -626,6 +647,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--seconds must be in (0, 300] and --warmup in [0, 60]")
 
     started = time.monotonic()
+    load_before = os.getloadavg()[0]
     pin = not args.no_pin and shutil.which("taskset") is not None and len(os.sched_getaffinity(0)) >= 2
     if pin:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[1]})
@@ -657,6 +679,10 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"giamsat command benchmark — {os.cpu_count()} CPUs, server {'pinned to CPU 0, generator to CPU 1' if pin else 'not pinned'}, "
         f"{args.seconds:g} s per phase after {args.warmup:g} s warm-up; latency = time to the whole answer"
+    )
+    print(
+        f"1-minute load average before {load_before:.1f}, after {os.getloadavg()[0]:.1f} "
+        "(above ~1 means other processes shared the CPUs: compare with the trivial endpoint of the same run)"
     )
     print(table(all_results))
     print()
