@@ -49,7 +49,7 @@ test: $(VENV)/.installed system-deps postgres
 # Re-extract translatable strings and merge them into the Vietnamese catalog (then translate what is new).
 messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -o backend/locale/messages.pot --no-location --sort-output .
-	$(VENV)/bin/pybabel update -i backend/locale/messages.pot -d backend/locale -l vi --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i backend/locale/messages.pot -d backend/locale -l vi --no-fuzzy-matching --ignore-obsolete
 
 bench: $(VENV)/.installed postgres
 	$(PY) bench/commands.py
