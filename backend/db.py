@@ -67,7 +67,15 @@ class KeptSQLiteEngine(SQLiteEngine):
                 await connection.close()
 
     async def _open(self) -> aiosqlite.Connection:
-        connection = await self.get_connection()  # Piccolo's: dict rows, foreign keys on
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        # A kept connection's thread must not keep the process alive if db.stop() is never reached (a crash):
+        # what was committed is in the file (WAL) either way.
+        thread = getattr(connection, "_thread", None)
+        if thread is not None:
+            thread.daemon = True
+        await connection
+        connection.row_factory = dict_factory  # as Piccolo's own connections
+        await connection.execute_fetchall("PRAGMA foreign_keys = 1")
         self._connections.append(connection)
         return connection
 
