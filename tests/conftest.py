@@ -13,6 +13,7 @@ which runs them on the app's own event loop (an asyncpg pool cannot be shared ac
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import shutil
 import subprocess
@@ -28,6 +29,16 @@ from litestar.testing import TestClient
 REPO = Path(__file__).resolve().parent.parent
 ORIGIN = "http://localhost:8000"  # passkeys need a secure context: localhost, never an IP
 REQUIRE_ALL = os.environ.get("GIAMSAT_REQUIRE_ALL") == "1"
+
+
+def run_async(coroutine: Awaitable[Any]) -> Any:
+    """Run a coroutine to completion on a fresh event loop in its own thread.
+
+    Never on the test's thread: a Playwright (sync API) session, or any other library, may already run an
+    event loop there, and asyncio.run() refuses to start inside one.
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def giamsat(env: dict[str, str], *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -79,7 +90,7 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip(message)
     name = f"giamsat_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
     try:
-        asyncio.run(_pg_admin(base, f'CREATE DATABASE "{name}"'))
+        run_async(_pg_admin(base, f'CREATE DATABASE "{name}"'))
     except Exception as exc:  # unreachable server, bad credentials: say so, and fail in CI
         message = f"PostgreSQL at {base} is not usable: {exc!r}"
         if REQUIRE_ALL:
@@ -89,7 +100,7 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     data_dir = tmp_path_factory.mktemp("pg-migrate")
     giamsat({"GIAMSAT_DATA_DIR": str(data_dir), "DATABASE_URL": url}, "db", "upgrade")
     yield url
-    asyncio.run(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    run_async(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 async def _truncate_all(url: str) -> None:
@@ -117,7 +128,7 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         return f"sqlite:///{path}"
     url = request.getfixturevalue("postgres_url")
-    asyncio.run(_truncate_all(url))
+    run_async(_truncate_all(url))
     return url
 
 

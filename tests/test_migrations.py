@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 
 import pytest
 
 from backend.domains import DOMAINS
+from tests.conftest import run_async
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
@@ -16,7 +16,7 @@ def test_migrations_match_tables(domain: str) -> None:
 
     app_config = importlib.import_module(f"backend.{domain}.piccolo_app").APP_CONFIG
 
-    statements = asyncio.run(AutoMigrationManager().get_alter_statements(app_config))
+    statements = run_async(AutoMigrationManager().get_alter_statements(app_config))
 
     pending = [line for alter in statements for line in alter.statements]
     assert pending == [], f"run: PICCOLO_CONF=backend.piccolo_conf piccolo migrations new {domain} --auto"

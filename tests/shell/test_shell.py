@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 import shutil
@@ -17,7 +16,7 @@ from litestar.testing import TestClient
 from backend import __version__
 from backend.lib.i18n import translate_in
 from tests.auth.soft_authenticator import with_csrf
-from tests.conftest import ORIGIN, World, _pg_admin, _with_database, sign_in_as
+from tests.conftest import ORIGIN, World, _pg_admin, _with_database, run_async, sign_in_as
 
 
 def html_lang(page: str) -> str:
@@ -47,12 +46,12 @@ def breakable_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterat
         return
     server = request.getfixturevalue("postgres_url")
     name = f"giamsat_doomed_{uuid.uuid4().hex[:8]}"
-    asyncio.run(_pg_admin(server, f'CREATE DATABASE "{name}"'))
+    run_async(_pg_admin(server, f'CREATE DATABASE "{name}"'))
     drop = f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
     try:
-        yield {**env, "DATABASE_URL": _with_database(server, name)}, lambda: asyncio.run(_pg_admin(server, drop))
+        yield {**env, "DATABASE_URL": _with_database(server, name)}, lambda: run_async(_pg_admin(server, drop))
     finally:
-        asyncio.run(_pg_admin(server, drop))
+        run_async(_pg_admin(server, drop))
 
 
 def test_healthz_is_503_when_the_database_goes_away(breakable_database: tuple[dict[str, str], Callable[[], None]]) -> None:
