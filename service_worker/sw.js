@@ -11,6 +11,8 @@
 /* global VERSION, PRECACHE_URLS */
 const SHELL_CACHE = "giamsat-shell-" + VERSION;
 const PAGES_CACHE = "giamsat-pages";
+// Set when the officer accepted an update but this (old) worker has not been replaced yet: see RETIRE below.
+let retiring = false;
 
 self.addEventListener("install", (event) => {
   // cache: "reload" bypasses the browser's HTTP cache: static files carry Last-Modified and no max-age, so a
@@ -33,6 +35,15 @@ self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "SKIP_WAITING") {
     self.skipWaiting();
+  } else if (data.type === "RETIRE") {
+    // The new version waits for this worker to go idle before it activates, and Chromium can leave this worker
+    // half-stopped meanwhile, its own fetches never answered. The page then reloads: while online, let the
+    // browser load it straight from the network, so the reload cannot hang on this worker.
+    retiring = true;
+  } else if (data.type === "CLAIM") {
+    // A page whose navigation started before this worker was active stays uncontrolled even after the
+    // activate handler's claim(); it asks here. Never a takeover: only pages with no worker at all ask.
+    event.waitUntil(self.clients.claim());
   } else if (data.type === "CLEAR_PAGES") {
     event.waitUntil(caches.delete(PAGES_CACHE));
   } else if (data.type === "CACHE_PAGE" && typeof data.url === "string") {
@@ -50,8 +61,10 @@ function keepPage(key, response) {
   return caches.open(PAGES_CACHE).then((cache) => cache.put(key, response));
 }
 
+// A whole page: a navigation, or an hx-boost request (answered with the full page). A plain hx-get of a
+// fragment is not a page: kept under the page's URL it would later open offline without the shell.
 function isPageRequest(request) {
-  return request.mode === "navigate" || request.headers.get("HX-Request") === "true";
+  return request.mode === "navigate" || request.headers.get("HX-Boosted") === "true";
 }
 
 async function pageNetworkFirst(request) {
@@ -78,6 +91,7 @@ self.addEventListener("fetch", (event) => {
   const request = event.request;
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname === "/sw.js") return;
+  if (retiring && self.navigator.onLine) return;
   if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
     event.respondWith(shellCacheFirst(request));
   } else if (isPageRequest(request) && !url.pathname.startsWith("/api/") && !url.pathname.startsWith("/auth/")) {

@@ -97,7 +97,7 @@ class Server:
     def start(self) -> None:
         log = open(self.data_dir / "server.log", "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port), "--log-level", "warning"],
+            [sys.executable, "-m", "backend.cli", "serve", "--port", str(self.port), "--log-level", os.environ.get("GIAMSAT_TEST_SERVER_LOG", "warning")],
             cwd=REPO,
             env={**os.environ, **self.env},
             stdout=log,
@@ -281,20 +281,55 @@ def enroll(page: Any, link: str, label: str = "") -> None:
 
 # --- service worker ------------------------------------------------------------------------------------------
 
+WORKER_STATE = """async () => {
+  const registration = await navigator.serviceWorker.getRegistration();
+  const state = (worker) => worker && worker.state;
+  return {
+    url: location.href,
+    controller: state(navigator.serviceWorker.controller),
+    registered: Boolean(registration),
+    installing: registration && state(registration.installing),
+    waiting: registration && state(registration.waiting),
+    active: registration && state(registration.active),
+    caches: await caches.keys(),
+  };
+}"""
+
+
 def wait_for_worker(page: Any) -> None:
     """Until the service worker controls the page (the first visit is claimed on activation)."""
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", polling=100)
+    try:
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", polling=100)
+    except Exception as exc:
+        raise AssertionError(f"no service worker controls the page: {page.evaluate(WORKER_STATE)}") from exc
     assert page.evaluate("() => navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
 
 
+def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 10.0) -> Any:
+    """Poll an (async) page function until it returns something truthy; return that.
+
+    page.wait_for_function() does not await a promise (an async predicate is truthy at once), so questions
+    that need `await` (caches, the service-worker registration) are polled here.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        value = page.evaluate(script, arg)
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {timeout} s: {script}")
+        page.wait_for_timeout(100)
+
+
 def wait_for_cached_page(page: Any, path: str) -> None:
-    page.wait_for_function(
+    """Until the worker keeps an offline copy of `path`."""
+    wait_until(
+        page,
         """async (path) => {
           const cache = await caches.open("giamsat-pages");
           return Boolean(await cache.match(path));
         }""",
-        arg=path,
-        polling=100,
+        path,
     )
 
 

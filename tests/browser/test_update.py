@@ -21,6 +21,7 @@ from tests.browser.conftest import (
     enroll,
     make_server,
     wait_for_worker,
+    wait_until,
 )
 
 pytestmark = pytest.mark.browser
@@ -73,7 +74,7 @@ def test_update_waits_for_the_officer_then_reloads_under_new_version(
     page.evaluate("() => { navigator.serviceWorker.getRegistration().then((registration) => registration.update()); }")
 
     page.wait_for_selector("#update-banner", state="visible")
-    page.wait_for_function("async () => Boolean((await navigator.serviceWorker.getRegistration()).waiting)")
+    wait_until(page, "async () => Boolean((await navigator.serviceWorker.getRegistration()).waiting)")
     waiting = state(page)
     assert waiting["waiting"] and waiting["controlledByActive"], waiting
     assert waiting["newCss"] is False, "the old worker (and its shell) must stay in control until the officer accepts"
@@ -88,6 +89,8 @@ def test_update_waits_for_the_officer_then_reloads_under_new_version(
         page.click("#update-apply")
     page.wait_for_load_state("load")
     wait_for_worker(page)
+    # The new worker drops the old version's shell cache when it activates.
+    wait_until(page, """async () => (await caches.keys()).filter((name) => name.startsWith("giamsat-shell-")).length === 1""")
     assert state(page) == {"waiting": False, "controlledByActive": True, "newCss": True, "shellCaches": 1}
     assert page.is_hidden("#update-banner")
     browsing.assert_clean()

@@ -38,6 +38,13 @@
   var PAGES_CACHE = "giamsat-pages"; // the same name as in sw.js
   var waitingWorker = null;
   var updateAccepted = false;
+  var reloading = false;
+
+  function reload() {
+    if (reloading) return;
+    reloading = true;
+    window.location.reload();
+  }
 
   function showUpdate() {
     var banner = document.getElementById("update-banner");
@@ -49,7 +56,17 @@
       if (!waitingWorker) return;
       updateAccepted = true;
       button.disabled = true;
+      // Accepted in another tab already: the new version controls this page too, only the reload is left.
+      if (waitingWorker.state === "activated") return reload();
       waitingWorker.postMessage({ type: "SKIP_WAITING" });
+      // Chromium activates the new worker only once the old one is idle, and (seen in the browser tests) can wait
+      // for good. Unloading the page lets it go: tell the old worker to step aside (see RETIRE in sw.js), reload.
+      setTimeout(function () {
+        if (reloading) return;
+        var current = navigator.serviceWorker.controller;
+        if (current) current.postMessage({ type: "RETIRE" });
+        setTimeout(reload, 100);
+      }, 3000);
     });
     banner.hidden = false;
   }
@@ -69,6 +86,7 @@
       // activating) has no offline copy yet: ask the worker to keep one. Checking the cache itself, rather than
       // whether a controller existed at load, also covers a worker that claimed the page mid-load.
       navigator.serviceWorker.ready.then(function (registration) {
+        if (!navigator.serviceWorker.controller && registration.active) registration.active.postMessage({ type: "CLAIM" });
         var key = window.location.pathname + window.location.search;
         return caches.open(PAGES_CACHE).then(function (cache) { return cache.match(key); }).then(function (copy) {
           if (!copy && registration.active) registration.active.postMessage({ type: "CACHE_PAGE", url: window.location.href });
@@ -90,19 +108,19 @@
         });
       }).catch(function (error) { console.warn("service worker not registered", error); });
     });
-    var reloading = false;
     navigator.serviceWorker.addEventListener("controllerchange", function () {
       // Only reload when the officer asked for the update (the first install also changes controller).
-      if (reloading || !updateAccepted) return;
-      reloading = true;
-      window.location.reload();
+      if (updateAccepted) reload();
     });
   }
 
-  // Signing out clears what the worker cached of this officer's pages.
+  // Signing out clears what this browser kept of the officer's pages: the worker's offline copies, and the
+  // snapshots htmx keeps in localStorage for the back button (otherwise "back" would show them signed out).
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form instanceof HTMLFormElement && form.action.endsWith("/signout") && navigator.serviceWorker && navigator.serviceWorker.controller) {
+    if (!(form instanceof HTMLFormElement) || !form.action.endsWith("/signout")) return;
+    try { localStorage.removeItem("htmx-history-cache"); } catch (error) { /* storage disabled: nothing kept */ }
+    if (navigator.serviceWorker && navigator.serviceWorker.controller) {
       navigator.serviceWorker.controller.postMessage({ type: "CLEAR_PAGES" });
     }
   }, true);
