@@ -7,7 +7,15 @@ from __future__ import annotations
 import pytest
 
 from backend.lib.i18n import translate_in
-from tests.browser.conftest import Browsing, Server, add_authenticator, enroll, wait_for_cached_page, wait_for_worker
+from tests.browser.conftest import (
+    Browsing,
+    Server,
+    add_authenticator,
+    enroll,
+    wait_for_cached_page,
+    wait_for_worker,
+    wait_until,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -47,4 +55,32 @@ def test_offline_shell_reloads_home_and_falls_back_to_offline_page(server: Serve
     page.goto(server.url("/logbook"))
     page.wait_for_selector("#logbook-form")
     assert page.is_hidden("#offline-banner")
+    browsing.assert_clean(OFFLINE_NOISE)
+
+
+def test_offline_sign_out_forgets_the_officers_pages(server: Server, browsing: Browsing) -> None:
+    page = browsing.new_page()
+    cdp, _ = add_authenticator(page)
+    enroll(page, server.enrollment_link("GS001"))
+    wait_for_worker(page)
+    wait_for_cached_page(page, "/")
+    page.click('.actions a[href="/logbook"]')  # an htmx-boosted visit: htmx keeps a history snapshot
+    page.wait_for_selector("#logbook-form")
+    wait_for_cached_page(page, "/logbook")
+    cdp.detach()
+
+    assert page.evaluate("() => sessionStorage.getItem('htmx-history-cache')") is not None
+    with page.expect_navigation(url=lambda url: url.endswith("/signin")):
+        page.click("#signout")
+    wait_until(page, """async () => {
+      const cache = await caches.open("giamsat-pages");
+      return !(await cache.match("/")) && !(await cache.match("/logbook"));
+    }""")
+    assert page.evaluate("() => sessionStorage.getItem('htmx-history-cache')") is None
+
+    page.context.set_offline(True)
+    page.goto(server.url("/"))
+    assert page.inner_text("h1") == translate_in("vi", "You are offline")
+    assert page.locator(".who").count() == 0
+    page.context.set_offline(False)
     browsing.assert_clean(OFFLINE_NOISE)

@@ -115,11 +115,11 @@
   }
 
   // Signing out clears what this browser kept of the officer's pages: the worker's offline copies, and the
-  // snapshots htmx keeps in localStorage for the back button (otherwise "back" would show them signed out).
+  // snapshots htmx 2 keeps in sessionStorage for the back button (otherwise "back" would show them signed out).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     if (!(form instanceof HTMLFormElement) || !form.action.endsWith("/signout")) return;
-    try { localStorage.removeItem("htmx-history-cache"); } catch (error) { /* storage disabled: nothing kept */ }
+    try { sessionStorage.removeItem("htmx-history-cache"); } catch (error) { /* storage disabled: nothing kept */ }
     if (navigator.serviceWorker && navigator.serviceWorker.controller) {
       navigator.serviceWorker.controller.postMessage({ type: "CLEAR_PAGES" });
     }
