@@ -173,6 +173,7 @@ def test_passkey_officer_day_language_logbook_and_devices(server: Server, browsi
     page.click('form[action="/account/devices/link"] button')
     link = page.locator("#enrollment-link").inner_text()
     assert link.startswith(server.origin + "/enroll/")
+    assert page.url == server.url("/account/devices"), "the POST's URL must not land in history (reload: 405)"
     assert page.locator(".qr svg").count() == 1
 
     second = browsing.new_page()
