@@ -44,3 +44,33 @@ def test_demo_sign_in_absent_without_the_flag(server: Server, browsing: Browsing
     assert page.locator(".banner-demo").count() == 0
     assert page.locator(".demo-user").count() == 0
     browsing.assert_clean()
+
+
+def test_demo_every_page_keeps_the_content_security_policy(demo_server: Server, browsing: Browsing) -> None:
+    """No inline script or style anywhere: each page of the app, visited, leaves no CSP report or JS error."""
+    page = browsing.new_page()
+    page.goto(demo_server.url("/signin"))
+    page.click('.demo-user[data-code="ADMIN"]')
+    page.wait_for_selector(".profile")
+
+    page.click('.actions a[href="/admin/officers"]')
+    page.wait_for_selector("#officers")
+    page.locator('#officers form[action$="/enrollment"] button').first.click()
+    page.wait_for_selector(".enrollment-link .qr svg")
+    assert page.url == demo_server.url("/admin/officers")
+    page.goto(demo_server.url("/no-such-page"))
+    assert page.inner_text("h1") == "404"
+    for path in ["/account/devices", "/offline"]:
+        page.goto(demo_server.url(path))
+        page.wait_for_selector("main")
+
+    page.click("#signout")
+    page.wait_for_selector(".demo-user")
+    page.click('.demo-user[data-code="CB001"]')
+    page.click('.actions a[href="/logbook"]')
+    page.wait_for_selector("#logbook-form")
+    page.fill("#text", "")
+    page.evaluate("() => document.getElementById('text').removeAttribute('required')")
+    page.click('#logbook-form button[type="submit"]')
+    page.wait_for_selector("#logbook-error")  # the refusal comes back as the page with its message (422)
+    browsing.assert_clean(r"status of (404|422)")
