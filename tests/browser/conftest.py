@@ -6,6 +6,8 @@
 - Every context records console errors and page errors; tests assert there are none (a CSP violation is a
   console error), and each test's final state is saved to test-artifacts/<test>.png.
 - Without Chromium or Playwright the browser tests skip, except with GIAMSAT_REQUIRE_ALL=1 (CI), where they fail.
+- GIAMSAT_CHROMIUM names another Chromium binary; GIAMSAT_TEST_SERVER_LOG=info keeps the servers' access logs
+  (in each server's data directory, server.log).
 """
 
 from __future__ import annotations
