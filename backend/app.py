@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Litestar, Request, Response
 from litestar.config.compression import CompressionConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.exceptions import (
     HTTPException,
     NotAuthorizedException,
@@ -185,7 +185,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
         directories=[settings.web.frontend_dir / "static"],
         opt={"public": True},
         include_in_schema=False,
-        cache_control=None,
+        # The service worker keeps the shell; the browser's own cache must revalidate (ETag) so that a deploy
+        # is seen at once by pages and by the worker's precache.
+        cache_control=CacheControlHeader(no_cache=True),
     )
     return Litestar(
         route_handlers=[static_router, *domain_routes()],
