@@ -52,7 +52,7 @@ messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel update -i backend/locale/messages.pot -d backend/locale -l vi --no-fuzzy-matching --ignore-obsolete
 
 bench: $(VENV)/.installed postgres
-	$(PY) bench/commands.py
+	$(PY) -m bench.commands
 
 clean:
 	rm -rf $(VENV) var test-artifacts

@@ -209,3 +209,38 @@ def test_audit_verify_catches_the_last_row_removed(client: TestClient, world: Wo
 
     assert result.returncode == 1
     assert "removed" in result.stderr
+
+
+async def _concurrent_burst(engine: Any, officer_id: int, gate: int) -> tuple[list[list[Any]], Any]:
+    """Many requests of one branch at once, as 64 devices would send them: they share group commits."""
+    import asyncio
+
+    from backend.journal.services import apply_commands, verify_journal
+    from backend.officers.services import actor_by_id
+
+    actor = await actor_by_id(officer_id)
+    shared = envelope(gate, "gửi hai lần cùng lúc")  # the same id from two requests in flight together
+    requests = [[envelope(gate, f"lệnh {i}")] for i in range(40)]
+    requests += [[shared], [shared], [envelope(gate, "   ")], [envelope(gate, "a"), envelope(gate, "b")]]
+    batches = [[msgspec_convert(body) for body in request] for request in requests]
+    answers = await asyncio.gather(*(apply_commands(engine, batch, actor) for batch in batches))
+    return [[outcome.status for outcome in answer] for answer in answers], await verify_journal()
+
+
+def msgspec_convert(body: dict[str, Any]) -> Any:
+    import msgspec
+
+    from backend.journal.envelope import CommandEnvelope
+
+    return msgspec.convert(body, CommandEnvelope)
+
+
+def test_concurrent_requests_are_each_applied_once_and_the_chain_holds(client: TestClient, world: World) -> None:
+    statuses, audit = in_app(client, _concurrent_burst, client.app.state.engine, world["officer"], world["gate"])
+
+    assert all(s == ["applied"] for s in statuses[:40])
+    assert sorted([statuses[40][0], statuses[41][0]]) == ["applied", "duplicate"]
+    assert statuses[42] == ["rejected"]  # a refusal in the same group changes nothing for the others
+    assert statuses[43] == ["applied", "applied"]
+    assert audit.intact and audit.rows == 43
+    assert in_app(client, logbook_count) == 43
