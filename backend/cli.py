@@ -6,7 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
-from typing import Any, Awaitable, Callable
+from typing import Awaitable, Callable
 
 os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
 

@@ -33,7 +33,7 @@ from backend.lib import clock
 from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import gettext
 from backend.officers.schemas import Actor
-from backend.officers.tables import ROLE_LABELS
+from backend.officers.tables import role_label
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
@@ -71,12 +71,8 @@ class Rejected(DomainError):
 
 
 def _rejected(envelope: CommandEnvelope, error: DomainError) -> CommandOutcome:
-    params = dict(error.params)
-    if error.code == "forbidden_role":  # the role is a label msgid (ROLE_LABELS): worded like the message
-        label = params["role"]
-        params["role"] = gettext(label)
     return CommandOutcome(
-        id=envelope.id, status="rejected", code=error.code, reason=gettext(error.message, **params)
+        id=envelope.id, status="rejected", code=error.code, reason=gettext(error.message, **error.params)
     )
 
 
@@ -86,7 +82,7 @@ def _check(envelope: CommandEnvelope, actor: Actor) -> Any:
     if spec is None:
         raise Rejected("unknown_type", N_("Unknown command type: %(type)s"), type=envelope.type)
     if actor.role not in spec.roles:
-        raise Rejected("forbidden_role", N_("Your role (%(role)s) may not do this."), role=ROLE_LABELS.get(actor.role, actor.role))
+        raise Rejected("forbidden_role", N_("Your role (%(role)s) may not do this."), role=role_label(actor.role))
     if envelope.signature is not None and not spec.signed:
         raise Rejected("signature_not_expected", N_("This action does not take a signature."))
     if spec.signed and envelope.signature is None:

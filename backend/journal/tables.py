@@ -1,4 +1,4 @@
-from piccolo.columns import UUID, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, Integer, Text, Varchar
 from piccolo.table import Table
 
 

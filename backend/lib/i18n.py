@@ -64,6 +64,19 @@ def translate_in(language: str, message: str, **params: Any) -> str:
 _ = gettext
 
 
+class Deferred:
+    """A message translated when it is formatted, e.g. as a parameter of another message: it is then worded in
+    the language of whoever reads it (`"%(role)s" % {"role": Deferred(msgid)}` calls `str()` at that moment)."""
+
+    __slots__ = ("message",)
+
+    def __init__(self, message: str) -> None:
+        self.message = message
+
+    def __str__(self) -> str:
+        return gettext(self.message)
+
+
 class LanguageMiddleware:
     """Sets `current_language` from the language cookie for the whole request, error pages included."""
 

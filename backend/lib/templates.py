@@ -8,7 +8,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 
 from backend import __version__
 from backend.lib import i18n
-from backend.officers.tables import ROLE_LABELS
+from backend.officers.tables import role_label
 
 
 def local_time(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
@@ -18,13 +18,6 @@ def local_time(moment: datetime | None, fmt: str = "%d/%m/%Y %H:%M") -> str:
     from datetime import timedelta, timezone
 
     return moment.astimezone(timezone(timedelta(hours=7))).strftime(fmt)
-
-
-def role_label(role: str | None) -> str:
-    """A role as people read it, in the request's language; an unknown value is shown as it is."""
-    if role in ROLE_LABELS:
-        return i18n.gettext(ROLE_LABELS[role])
-    return role or ""
 
 
 def configure_jinja(engine: JinjaTemplateEngine) -> None:

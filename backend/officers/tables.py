@@ -5,6 +5,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from backend.lib.errors import N_
+from backend.lib.i18n import Deferred
 
 
 class Role(StrEnum):
@@ -14,13 +15,18 @@ class Role(StrEnum):
     ADMIN = "admin"  # manages officers and devices
 
 
-# How a role is shown to people (msgids, translated where shown: `gettext(ROLE_LABELS[role])`, `role | role_label`).
+# How a role is shown to people: msgids, worded by `role_label()` (also the `role_label` template filter).
 ROLE_LABELS: dict[str, str] = {
     Role.OFFICER: N_("Supervision officer"),
     Role.SUPERVISOR: N_("Supervisor"),
     Role.WAREHOUSE: N_("Warehouse / CFS staff"),
     Role.ADMIN: N_("Administrator"),
 }
+
+
+def role_label(role: str | None) -> Deferred | str:
+    """A role as people read it, in the reader's language; an unknown value is shown as it is."""
+    return Deferred(ROLE_LABELS[role]) if role in ROLE_LABELS else role or ""
 
 
 class LocationKind(StrEnum):

@@ -15,7 +15,7 @@ from piccolo.querystring import QueryString
 
 from backend import __version__, db
 from backend.lib.i18n import LANGUAGE_COOKIE, LANGUAGES, gettext
-from backend.officers.tables import ROLE_LABELS, Role
+from backend.officers.tables import Role, role_label
 from backend.settings import Settings
 
 PUBLIC = {"public": True}
@@ -37,7 +37,7 @@ async def home(request: Request[Any, Any, Any]) -> Template:
     actor = request.user
     return Template(
         "shell/home.html",
-        context={"actions": actions_for(actor.role), "role_label": gettext(ROLE_LABELS[actor.role])},
+        context={"actions": actions_for(actor.role), "role_label": role_label(actor.role)},
     )
 
 
