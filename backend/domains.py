@@ -9,6 +9,8 @@ DOMAINS: tuple[str, ...] = (
     "officers",
     "auth",
     "journal",
+    "files",
     "logbook",
+    "sync",
     "shell",
 )
