@@ -71,6 +71,8 @@ RULES: dict[tuple[str, str], Rule] = {
     # the API
     ("GET", "/api/v1/me"): Rule(SIGNED_IN, "/api/v1/me"),
     ("POST", "/api/v1/commands"): Rule(SIGNED_IN, "/api/v1/commands", json=[]),  # each command checks its own roles
+    # the device's sync page (its contents live on the device)
+    ("GET", "/sync"): Rule(SIGNED_IN, "/sync"),
     # the logbook
     ("GET", "/logbook"): roles(Role.OFFICER, Role.SUPERVISOR, url="/logbook"),
     ("POST", "/logbook"): roles(Role.OFFICER, Role.SUPERVISOR, url="/logbook", form={"location_id": "{gate}", "text": "x"}),
