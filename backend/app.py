@@ -32,7 +32,8 @@ from litestar.types import Message, Scope
 from backend import __version__, db
 from backend.auth.middleware import AuthMiddleware, BearerAwareCSRFMiddleware, signed_in
 from backend.domains import DOMAINS
-from backend.journal.registry import load_commands
+from backend.journal import signing
+from backend.journal.registry import configure_signed, load_commands
 from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import LanguageMiddleware, gettext
 from backend.lib.structs import ErrorBody
@@ -160,6 +161,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     engine = db.make_engine(settings.database)
     db.bind_engine(engine)
     load_commands()
+    configure_signed(settings.sync.extra_signed_commands)
+    signing.configure(settings.web.origin, settings.web.rp_id)
 
     async def start_database() -> None:
         await db.start(engine)

@@ -138,10 +138,14 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from backend.journal.registry import load_commands
     from backend.journal.services import verify_journal
 
+    load_commands()  # signed commands are checked against their payload types
+
     async def action() -> int:
-        report = await verify_journal()
+        web = get_settings().web
+        report = await verify_journal(web.origin, web.rp_id)
         if report.intact:
             print(f"Journal intact: {report.rows} rows in {report.chains} chain(s).")
             return 0

@@ -61,11 +61,20 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class SyncSettings:
+    """How devices keep working offline."""
+
+    queue_warn_days: int  # warn on the device when its oldest queued command is older than this
+    extra_signed_commands: frozenset[str]  # tests and trials only: more command types that must be signed
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     web: WebSettings
     data_dir: Path
     secret_key: str = field(repr=False)
+    sync: SyncSettings = field(default_factory=lambda: SyncSettings(3, frozenset()))
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -112,7 +121,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             "it is only allowed when GIAMSAT_ORIGIN is http://localhost:PORT"
         )
     secret_key = env.get("GIAMSAT_SECRET_KEY") or _load_or_create_secret(data_dir)
-    return Settings(database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key)
+    sync = SyncSettings(
+        queue_warn_days=int(env.get("GIAMSAT_QUEUE_WARN_DAYS") or 3),
+        extra_signed_commands=frozenset(
+            name.strip() for name in (env.get("GIAMSAT_EXTRA_SIGNED_COMMANDS") or "").split(",") if name.strip()
+        ),
+    )
+    return Settings(database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync)
 
 
 @lru_cache(maxsize=1)

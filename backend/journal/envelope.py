@@ -21,7 +21,10 @@ class CommandEnvelope(Struct):
     issued_at: Annotated[datetime, msgspec.Meta(tz=True)]
     device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
     payload: dict[str, Any]
-    signature: dict[str, Any] | None = None
+    signature: dict[str, Any] | None = None  # a passkey assertion over the command: see journal/signing.py
+    # True when the device queued the command because it could not reach the server. Not signed: the
+    # device learns it only after signing, when the first send fails.
+    offline: bool = False
 
 
 class CommandOutcome(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -32,5 +35,6 @@ class CommandOutcome(msgspec.Struct, kw_only=True, omit_defaults=True):
     result: dict[str, Any] | None = None
 
 
-class CommandBatchResult(msgspec.Struct, kw_only=True):
+class CommandBatchResult(msgspec.Struct, kw_only=True, omit_defaults=True):
     results: list[CommandOutcome]
+    server_time: str | None = None  # the server clock when it answered: devices measure their offset with it

@@ -1,8 +1,9 @@
 """The registry of command types.
 
-A domain's `commands.py` declares each command with `@command(...)`: its payload Struct, the roles
-allowed to issue it, and whether it replaces a signature and stamp (signed). `load_commands()` imports
-every domain's `commands.py`, so registering a command is all a domain has to do.
+A domain's `commands.py` declares each command with `@command(...)`: its payload Struct and the roles
+allowed to issue it. `load_commands()` imports every domain's `commands.py`, so registering a command is
+all a domain has to do. Which commands replace an officer's signature and stamp, and so must carry a
+passkey assertion (journal/signing.py), is listed once, in `SIGNED_COMMANDS`.
 """
 
 from __future__ import annotations
@@ -39,17 +40,37 @@ class CommandSpec:
     payload: type
     handler: Handler
     roles: frozenset[Role]
-    signed: bool = False
+
+    @property
+    def signed(self) -> bool:
+        return is_signed(self.type)
 
 
 COMMANDS: dict[str, CommandSpec] = {}
 
+# The actions that replace an officer's signature and stamp on paper (Decision 1966: the officer "ký, đóng
+# dấu công chức"). Later issues add confirm passage, confirm sealed, handover records, ... here.
+SIGNED_COMMANDS: frozenset[str] = frozenset()
 
-def command(type_: str, *, payload: type, roles: set[Role], signed: bool = False) -> Callable[[Handler], Handler]:
+# Types made signed by configuration (GIAMSAT_EXTRA_SIGNED_COMMANDS), so tests and trials can exercise signing
+# on a command that exists today (logbook.add_entry). Set by create_app() and the CLI from settings.
+_extra_signed: frozenset[str] = frozenset()
+
+
+def configure_signed(extra: frozenset[str] | set[str]) -> None:
+    global _extra_signed
+    _extra_signed = frozenset(extra)
+
+
+def is_signed(type_: str) -> bool:
+    return type_ in SIGNED_COMMANDS or type_ in _extra_signed
+
+
+def command(type_: str, *, payload: type, roles: set[Role]) -> Callable[[Handler], Handler]:
     def register(handler: Handler) -> Handler:
         if type_ in COMMANDS and COMMANDS[type_].handler is not handler:
             raise RuntimeError(f"command type {type_!r} registered twice")
-        COMMANDS[type_] = CommandSpec(type_, payload, handler, frozenset(roles), signed)
+        COMMANDS[type_] = CommandSpec(type_, payload, handler, frozenset(roles))
         return handler
 
     return register

@@ -27,6 +27,7 @@ from piccolo.engine.base import Engine
 
 from backend import db
 from backend.journal.envelope import CommandEnvelope, CommandOutcome
+from backend.journal import signing
 from backend.journal.registry import COMMANDS, CommandContext
 from backend.journal.tables import JournalChainHead, JournalEntry
 from backend.lib import clock
@@ -34,6 +35,7 @@ from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import gettext
 from backend.officers.schemas import Actor
 from backend.officers.tables import role_label
+from backend.sync import contingency
 
 GENESIS_HASH = "0" * 64
 HASHED_FIELDS = (
@@ -48,6 +50,8 @@ HASHED_FIELDS = (
     "payload",
     "result",
     "signature",
+    "offline",
+    "contingency",
 )
 
 
@@ -62,6 +66,8 @@ def canonical_json(value: Any) -> str:
 def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
     fields = {name: row[name] for name in HASHED_FIELDS}
     fields["command_id"] = str(fields["command_id"])
+    # SQLite gives booleans back as 0/1: hash what they mean, not how a database spells them.
+    fields["offline"], fields["contingency"] = bool(fields["offline"]), bool(fields["contingency"])
     fields["prev_hash"] = prev_hash
     return hashlib.sha256(msgspec.json.encode(fields, order="sorted")).hexdigest()
 
@@ -103,6 +109,19 @@ class _Head:
     seq: int
     hash: str
     exists: bool
+
+
+@dataclass
+class _Group:
+    """What the commands of one group commit share while they are applied."""
+
+    transaction: Any
+    chain: str
+    head: _Head
+    seen: dict[UUID, tuple[str, Any]]  # every id seen before: id -> (actor code, result)
+    rows: list[dict[str, Any]]  # journal rows to write at the end of the transaction
+    savepoints: bool
+    contingency: contingency.Periods  # contingency periods of the chain's branch, to mark commands
 
 
 # What applying one command gives: an outcome, or the refusal still to be put in the caller's words.
@@ -270,14 +289,12 @@ async def _apply_jobs_once(engine: Engine, chain: str, jobs: list[_Job], *, save
         seen: dict[UUID, tuple[str, Any]] = {}
         for row in await _seen_before(engine, ids):
             seen[row["command_id"]] = (row["actor_code"], msgspec.json.decode(row["result"]))
-        rows: list[dict[str, Any]] = []
+        oldest = min(envelope.issued_at for envelopes, _ in jobs for envelope in envelopes)
+        periods = await contingency.periods_for_marking(jobs[0][1].branch_id, oldest)  # one branch per chain
+        group = _Group(transaction, chain, head, seen, [], savepoints, periods)
         for envelopes, actor in jobs:
-            answers.append(
-                [
-                    await _apply_one(transaction, envelope, actor, chain, head, seen, rows, savepoints)
-                    for envelope in envelopes
-                ]
-            )
+            answers.append([await _apply_one(group, envelope, actor) for envelope in envelopes])
+        rows = group.rows
         await db.insert_many(transaction, JournalEntry, rows)
         if head.seq != start_seq:
             if head.exists:
@@ -301,18 +318,9 @@ async def _seen_before(engine: Engine, ids: list[UUID]) -> list[dict[str, Any]]:
     )
 
 
-async def _apply_one(
-    transaction: Any,
-    envelope: CommandEnvelope,
-    actor: Actor,
-    chain: str,
-    head: _Head,
-    seen: dict[UUID, tuple[str, Any]],
-    rows: list[dict[str, Any]],
-    savepoints: bool,
-) -> _Result:
-    if envelope.id in seen:
-        actor_code, stored_result = seen[envelope.id]
+async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> _Result:
+    if envelope.id in group.seen:
+        actor_code, stored_result = group.seen[envelope.id]
         if actor_code != actor.code:
             return envelope, Rejected("id_conflict", N_("This command id was already used by someone else."))
         return CommandOutcome(id=envelope.id, status="duplicate", result=stored_result)
@@ -330,22 +338,26 @@ async def _apply_one(
         received_at=received_at,
         device_id=envelope.device_id,
     )
-    if not savepoints:
+    if not group.savepoints:
         try:
+            signature = await signing.verify_and_use(envelope, actor) if spec.signed else None
             result = await spec.handler(context, payload)
         except DomainError as error:
             raise _NeedSavepoints() from error
     else:
         # One savepoint name for all: ROLLBACK TO names the newest one, this command's. Savepoints of applied
         # commands are not released one by one (a round trip each, under the chain lock); COMMIT ends them all.
-        await db.execute_in(transaction, f"SAVEPOINT {SAVEPOINT}")
+        await db.execute_in(group.transaction, f"SAVEPOINT {SAVEPOINT}")
         try:
+            signature = await signing.verify_and_use(envelope, actor) if spec.signed else None
             result = await spec.handler(context, payload)
         except DomainError as error:
-            await db.execute_in(transaction, f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
+            await db.execute_in(group.transaction, f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
             return envelope, error
+    head = group.head
+    location_id = getattr(payload, "location_id", None)
     row = {
-        "chain": chain,
+        "chain": group.chain,
         "seq": head.seq + 1,
         "command_id": envelope.id,
         "command_type": envelope.type,
@@ -355,13 +367,17 @@ async def _apply_one(
         "received_at": clock.iso(received_at),
         "payload": canonical_json(payload),
         "result": canonical_json(result),
-        "signature": canonical_json(envelope.signature) if envelope.signature is not None else None,
+        "signature": canonical_json(signature) if signature is not None else None,
+        "offline": envelope.offline,
+        "contingency": envelope.offline or group.contingency.covers(envelope.issued_at),
     }
     row["prev_hash"] = head.hash
     row["hash"] = row_hash(head.hash, row)
-    rows.append(row)  # written with the others at the end of the transaction
+    row["location_id"] = location_id if isinstance(location_id, int) else None
+    row["issued_at_utc"] = clock.iso(envelope.issued_at)
+    group.rows.append(row)  # written with the others at the end of the transaction
     head.seq, head.hash = row["seq"], row["hash"]
-    seen[envelope.id] = (actor.code, msgspec.json.decode(row["result"]))  # as a later duplicate will see it
+    group.seen[envelope.id] = (actor.code, msgspec.json.decode(row["result"]))  # as a later duplicate will see it
     return CommandOutcome(id=envelope.id, status="applied", result=result)
 
 
@@ -376,9 +392,10 @@ class AuditReport:
         return self.problem is None
 
 
-async def verify_journal(page_size: int = 2000) -> AuditReport:
+async def verify_journal(origin: str, rp_id: str, page_size: int = 2000) -> AuditReport:
     """Recompute every chain from its first row: seq without gaps, each prev_hash equal to the previous
-    row's hash, each hash equal to the hash of the row's fields, and the last row equal to the chain head."""
+    row's hash, each hash equal to the hash of the row's fields, and the last row equal to the chain head;
+    and verify every signed command's passkey assertion again (`origin`, `rp_id`: the site's, as signed)."""
     heads = {row["chain"]: row for row in await JournalChainHead.select()}
     chains = {row["chain"] for row in await JournalEntry.select(JournalEntry.chain).distinct()} | set(heads)
     total = 0
@@ -399,6 +416,10 @@ async def verify_journal(page_size: int = 2000) -> AuditReport:
                     return AuditReport(len(chains), total, f"{where}: prev_hash does not match the previous row")
                 if row_hash(prev_hash, row) != row["hash"]:
                     return AuditReport(len(chains), total, f"{where}: contents were altered (hash mismatch)")
+                if row["signature"] is not None:
+                    problem = await signing.audit_signature(row, origin, rp_id)
+                    if problem is not None:
+                        return AuditReport(len(chains), total, f"{where}: signature: {problem}")
                 prev_hash, expected_seq, total = row["hash"], expected_seq + 1, total + 1
             if len(rows) < page_size:
                 break

@@ -1,5 +1,7 @@
-from piccolo.columns import UUID, Integer, Text, Varchar
+from piccolo.columns import UUID, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
+
+from backend.officers.tables import Officer
 
 
 class JournalEntry(Table, tablename="journal_entry"):
@@ -20,9 +22,14 @@ class JournalEntry(Table, tablename="journal_entry"):
     received_at = Varchar(length=40)  # server clock, ISO 8601 UTC with microseconds
     payload = Text()
     result = Text()
-    signature = Text(null=True, default=None)
+    signature = Text(null=True, default=None)  # {nonce, credential, signed}: see journal/signing.py
+    offline = Boolean(default=False)  # the device queued it because it could not reach the server
+    contingency = Boolean(default=False)  # made offline, or while the upstream system was declared down
     prev_hash = Varchar(length=64)
     hash = Varchar(length=64)
+    # Derived from hashed fields, kept for queries (the logbook's "location and day"); not hashed themselves.
+    location_id = Integer(null=True, default=None, index=True)  # the payload's location_id, when it has one
+    issued_at_utc = Varchar(length=40, default="", index=True)  # issued_at in UTC, spelled as received_at
 
 
 class JournalChainHead(Table, tablename="journal_chain_head"):
@@ -31,3 +38,18 @@ class JournalChainHead(Table, tablename="journal_chain_head"):
     chain = Varchar(length=16, unique=True, index=True)
     seq = Integer()
     hash = Varchar(length=64)
+
+
+class SigningNonce(Table, tablename="signing_nonce"):
+    """A single-use value issued to one officer, bound into the challenge of one signed command.
+
+    Devices keep a few while online so that an officer can sign an action offline; the server accepts
+    each nonce once, from the officer it was issued to, before it expires.
+    """
+
+    nonce = Varchar(length=64, unique=True, index=True)  # base64url of 32 random bytes
+    officer = ForeignKey(references=Officer, null=False)
+    issued_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+    command_id = UUID(null=True, default=None)

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar.testing import TestClient
 
-from tests.conftest import World, giamsat, in_app, sign_in_as
+from tests.conftest import ORIGIN, World, giamsat, in_app, sign_in_as
 
 
 def envelope(location_id: int, text: str = "Xe 15C-123.45 vào cổng", **overrides: Any) -> dict[str, Any]:
@@ -224,7 +224,7 @@ async def _concurrent_burst(engine: Any, officer_id: int, gate: int) -> tuple[li
     requests += [[shared], [shared], [envelope(gate, "   ")], [envelope(gate, "a"), envelope(gate, "b")]]
     batches = [[msgspec_convert(body) for body in request] for request in requests]
     answers = await asyncio.gather(*(apply_commands(engine, batch, actor) for batch in batches))
-    return [[outcome.status for outcome in answer] for answer in answers], await verify_journal()
+    return [[outcome.status for outcome in answer] for answer in answers], await verify_journal(ORIGIN, "localhost")
 
 
 def msgspec_convert(body: dict[str, Any]) -> Any:
