@@ -78,13 +78,30 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         message["headers"] = headers
 
 
-def domain_routes() -> list[Any]:
-    routes: list[Any] = []
+def _from_controllers(name: str) -> list[Any]:
+    """What every domain's controllers.py lists under `name` (ROUTES, BEFORE_PAGE)."""
+    found: list[Any] = []
     for domain in DOMAINS:
         module_name = f"backend.{domain}.controllers"
         if importlib.util.find_spec(module_name) is not None:
-            routes.extend(importlib.import_module(module_name).ROUTES)
-    return routes
+            found.extend(getattr(importlib.import_module(module_name), name, []))
+    return found
+
+
+def domain_routes() -> list[Any]:
+    return _from_controllers("ROUTES")
+
+
+def page_hooks() -> Any:
+    """One before_request hook running each domain's BEFORE_PAGE hooks: what every page's frame shows
+    (e.g. the contingency banner), loaded once per request by the server, never taken from the client."""
+    hooks = _from_controllers("BEFORE_PAGE")
+
+    async def before_request(request: Request[Any, Any, Any]) -> None:
+        for hook in hooks:
+            await hook(request)
+
+    return before_request
 
 
 def wants_json(request: Request[Any, Any, Any]) -> bool:
@@ -204,6 +221,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             DefineMiddleware(BearerAwareCSRFMiddleware, config=csrf),
         ],
         before_send=[add_security_headers],
+        before_request=page_hooks(),
         plugins=[HTMXPlugin()],
         template_config=TemplateConfig(
             directory=settings.web.frontend_dir / "templates",
