@@ -1,4 +1,4 @@
-"""The `giamsat` command: serve, db upgrade, demo, officer add/link, token create/revoke, audit verify."""
+"""The `giamsat` command: serve, db upgrade, demo, officer add/link, token create/revoke, sync import, audit verify."""
 
 from __future__ import annotations
 
@@ -155,6 +155,35 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
     return _run(action)
 
 
+def cmd_sync_import(args: argparse.Namespace) -> int:
+    from backend.files.store import file_store
+    from backend.journal import signing
+    from backend.journal.registry import configure_signed, load_commands
+    from backend.journal.tables import JournalEntry
+    from backend.sync.importer import import_queue
+
+    settings = get_settings()
+    load_commands()
+    configure_signed(settings.sync.extra_signed_commands)
+    signing.configure(settings.web.origin, settings.web.rp_id)
+    with open(args.file, "rb") as fh:
+        data = fh.read()
+
+    async def action() -> int:
+        report = await import_queue(JournalEntry._meta.db, file_store(settings), data)
+        for officer_code, outcome in report.outcomes:
+            if outcome.status == "rejected":
+                print(f"rejected  {outcome.id}  {officer_code}  {outcome.code}: {outcome.reason}")
+        print(
+            f"{len(report.outcomes)} command(s): {report.count('applied')} applied, {report.count('duplicate')} already "
+            f"applied (duplicate), {report.count('rejected')} rejected; files: {report.files_stored} stored, "
+            f"{report.files_known} already there."
+        )
+        return 0
+
+    return _run(action)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from backend.officers.demo import load_demo
 
@@ -216,6 +245,11 @@ def build_parser() -> argparse.ArgumentParser:
     revoke = token.add_parser("revoke", help="revoke a token (the token or its first 10 characters)")
     revoke.add_argument("token")
     revoke.set_defaults(func=cmd_token_revoke)
+
+    sync = sub.add_parser("sync", help="device queues").add_subparsers(dest="sync_command", required=True)
+    simport = sync.add_parser("import", help="apply a queue exported from a device (idempotent: twice applies once)")
+    simport.add_argument("file")
+    simport.set_defaults(func=cmd_sync_import)
 
     audit = sub.add_parser("audit", help="audit").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="recompute every journal hash chain").set_defaults(func=cmd_audit_verify)

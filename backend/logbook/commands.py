@@ -6,11 +6,16 @@ from typing import Annotated, Any
 
 import msgspec
 
+from backend.files import services as files
 from backend.journal.registry import CommandContext, command
 from backend.lib.errors import N_, DomainError
 from backend.lib.structs import Struct
 from backend.logbook.tables import LogbookEntry
 from backend.officers.tables import Location, Role
+
+
+MAX_PHOTOS = 10
+PHOTO_RECORD = "logbook_entry"  # how the files domain names what a photo is attached to
 
 
 class AddLogbookEntry(Struct):
@@ -20,6 +25,8 @@ class AddLogbookEntry(Struct):
     text: Annotated[str, msgspec.Meta(max_length=4000)]  # blank text is refused by the handler, in words
     representative_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
     representative_id_number: Annotated[str, msgspec.Meta(max_length=32)] = ""
+    # Photos (SHA-256 of each file): the device uploads them before this command (docs/offline.md).
+    photos: Annotated[list[Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]], msgspec.Meta(max_length=MAX_PHOTOS)] = []
 
 
 @command("logbook.add_entry", payload=AddLogbookEntry, roles={Role.OFFICER, Role.SUPERVISOR})
@@ -32,6 +39,8 @@ async def add_entry(context: CommandContext, payload: AddLogbookEntry) -> dict[s
         raise DomainError("unknown_location", N_("There is no such location."))
     if location["branch"] != context.actor.branch_id:
         raise DomainError("location_not_in_branch", N_("This location does not belong to your branch."))
+    photos = list(dict.fromkeys(payload.photos))
+    await files.require_uploaded(photos)
     entry_id = (
         await LogbookEntry.insert(
             LogbookEntry(
@@ -46,4 +55,6 @@ async def add_entry(context: CommandContext, payload: AddLogbookEntry) -> dict[s
             )
         ).returning(LogbookEntry.id)
     )[0]["id"]
-    return {"entry_id": entry_id}
+    for sha256 in photos:
+        await files.attach(sha256, PHOTO_RECORD, entry_id, context.actor.branch_id)
+    return {"entry_id": entry_id, "photos": len(photos)}
