@@ -6,9 +6,17 @@
 // - Pages are network-first; a copy of each page the officer opened is kept so it still opens offline;
 //   a page never opened falls back to the offline page.
 // - A new version installs and then WAITS: the page offers "update ready" and the worker takes over only
-//   when the officer accepts (message SKIP_WAITING), never in the middle of work.
+//   when the officer accepts (message SKIP_WAITING), never in the middle of work, and never while the device
+//   queue holds commands or a replay runs (the new version may read the queue differently): it then waits for
+//   the queue to drain (see SKIP_WAITING below).
+// - The device queue (queue.js) is replayed when the worker starts, on a Background Sync `sync` event
+//   (tag "giamsat-queue", where the browser has it) and on a {type: "SYNC"} message from a page.
 
-/* global VERSION, PRECACHE_URLS */
+/* global VERSION, PRECACHE_URLS, MODULE_URLS, giamsatQueue, giamsatStore */
+// The modules shared with pages: store.js (IndexedDB), serialize.js, queue.js. MODULE_URLS is prepended by the
+// server with the same version as this file, so a change to a module is a new worker version too.
+importScripts(...MODULE_URLS);
+
 const SHELL_CACHE = "giamsat-shell-" + VERSION;
 const PAGES_CACHE = "giamsat-pages";
 // Set when the officer accepted an update but this (old) worker has not been replaced yet: see RETIRE below.
@@ -28,13 +36,18 @@ self.addEventListener("activate", (event) => {
         names.filter((name) => name.startsWith("giamsat-shell-") && name !== SHELL_CACHE).map((name) => caches.delete(name))
       ))
       .then(() => self.clients.claim())
+      // Not awaited: a replay can take a while, and fetches wait for the activation to finish. This covers a
+      // worker the browser activated by itself (every tab closed) with entries still queued.
+      .then(() => { replayIfActive(); })
   );
 });
 
 self.addEventListener("message", (event) => {
   const data = event.data || {};
   if (data.type === "SKIP_WAITING") {
-    self.skipWaiting();
+    event.waitUntil(skipWaitingWhenIdle(event.ports && event.ports[0]));
+  } else if (data.type === "SYNC") {
+    event.waitUntil(replayIfActive({ force: Boolean(data.force) }));
   } else if (data.type === "RETIRE") {
     // The new version waits for this worker to go idle before it activates, and Chromium can leave this worker
     // half-stopped meanwhile, its own fetches never answered. The page then reloads: while online, let the
@@ -92,9 +105,76 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(request.url);
   if (request.method !== "GET" || url.origin !== self.location.origin || url.pathname === "/sw.js") return;
   if (retiring && self.navigator.onLine) return;
-  if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
+  if (url.pathname.startsWith("/static/") || url.pathname.startsWith("/sw/") || url.pathname === "/manifest.webmanifest") {
     event.respondWith(shellCacheFirst(request));
   } else if (isPageRequest(request) && !url.pathname.startsWith("/api/") && !url.pathname.startsWith("/auth/")) {
     event.respondWith(pageNetworkFirst(request));
   }
 });
+
+// --- the device queue ------------------------------------------------------------------------------------------
+
+// Only the active worker replays: a new version waiting (or installing) must not send commands while the old
+// version still controls the pages. (self.serviceWorker is the worker's own object; older browsers lack it.)
+function isActive() {
+  return !self.serviceWorker || self.serviceWorker.state === "activated" || self.serviceWorker.state === "activating";
+}
+
+function replayIfActive(options) {
+  if (!isActive()) return Promise.resolve({ skipped: true });
+  return giamsatQueue.replay(options).catch((error) => {
+    console.warn("giamsat: replay failed", error);
+    return { error: "internal" };
+  });
+}
+
+// Every start of the worker (the browser starts it for a page load, a message, a sync event...). iPhones have no
+// Background Sync: this and the pages' own triggers are what send the queue there.
+replayIfActive();
+
+self.addEventListener("sync", (event) => {
+  if (event.tag !== "giamsat-queue") return;
+  // A rejected promise asks the browser to try again later (with its own back-off).
+  event.waitUntil(replayIfActive().then((summary) => {
+    if (summary.error) throw new Error("giamsat: queue not sent (" + summary.error + "), retrying later");
+  }));
+});
+
+// A new version takes over only when the device queue is empty and no replay runs. Otherwise it tells the page
+// (which says "will update after sync") and waits: it takes over by itself if it hears the queue drain while it
+// is still running, and the page asks again whenever a replay ends with an empty queue (a waiting worker may be
+// stopped by the browser meanwhile).
+let skipWhenDrained = false;
+let drainListener = null;
+
+async function queueBusy() {
+  return (await giamsatStore.count("queue")) > 0 || (await giamsatQueue.syncing());
+}
+
+async function skipWaitingWhenIdle(port) {
+  const answer = (type) => { if (port) port.postMessage({ type }); };
+  if (await queueBusy()) {
+    skipWhenDrained = true;
+    listenForDrain();
+    answer("UPDATE_DEFERRED");
+    return;
+  }
+  answer("UPDATE_ACCEPTED");
+  await self.skipWaiting();
+}
+
+function listenForDrain() {
+  if (drainListener || typeof BroadcastChannel === "undefined") return;
+  drainListener = new BroadcastChannel(giamsatQueue.CHANNEL);
+  drainListener.onmessage = (event) => {
+    const message = event.data || {};
+    if (!skipWhenDrained || message.kind !== "idle" || message.queued !== 0) return;
+    queueBusy().then((busy) => {
+      if (busy || !skipWhenDrained) return;
+      skipWhenDrained = false;
+      drainListener.close();
+      drainListener = null;
+      self.skipWaiting();
+    });
+  };
+}

@@ -41,6 +41,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/offline"): Rule(PUBLIC, "/offline"),
     ("GET", "/manifest.webmanifest"): Rule(PUBLIC, "/manifest.webmanifest"),
     ("GET", "/sw.js"): Rule(PUBLIC, "/sw.js"),
+    ("GET", "/sw/{name:str}"): Rule(PUBLIC, "/sw/queue.js"),
     ("GET", "/healthz"): Rule(PUBLIC, "/healthz"),
     ("GET", "/static/{file_path:path}"): Rule(PUBLIC, "/static/css/app.css"),
     ("HEAD", "/static/{file_path:path}"): Rule(PUBLIC, "/static/vendor/htmx-2.0.11.min.js"),

@@ -10,6 +10,8 @@ from typing import Any
 
 from litestar import MediaType, Request, Response, get, post
 from litestar.datastructures import Cookie, State
+from litestar.exceptions import NotFoundException
+from litestar.params import FromPath
 from litestar.response import Redirect, Template
 from piccolo.querystring import QueryString
 
@@ -87,22 +89,34 @@ def shell_files(settings: Settings) -> list[Path]:
     return files
 
 
+# The modules of service_worker/ that the worker imports and pages load too, in load order (queue.js uses store.js).
+WORKER_MODULES = ("store.js", "serialize.js", "queue.js")
+
+
 @lru_cache(maxsize=4)
 def service_worker_source(settings: Settings) -> str:
     """sw.js with the precache list and a version that changes whenever any shell file changes.
 
-    The version is a hash over the worker and every precached file, so a deploy that changes any of
-    them makes the browser see a new worker (which then waits until the officer accepts the update).
+    The version is a hash over the worker, its modules and every precached file, so a deploy that changes
+    any of them makes the browser see a new worker (which then waits until the officer accepts the update).
+    The worker imports its modules with the version in the URL, so it never runs a module of another version.
     """
     static = settings.web.frontend_dir / "static"
     worker = (settings.web.service_worker_dir / "sw.js").read_text()
     digest = hashlib.sha256(worker.encode())
     urls = ["/offline", "/manifest.webmanifest"]
+    for name in WORKER_MODULES:
+        digest.update((settings.web.service_worker_dir / name).read_bytes())
+        urls.append(f"/sw/{name}")
     for path in shell_files(settings):
         digest.update(path.read_bytes())
         urls.append("/static/" + path.relative_to(static).as_posix())
     version = f"{__version__}-{digest.hexdigest()[:12]}"
-    header = f"const VERSION = {json.dumps(version)};\nconst PRECACHE_URLS = {json.dumps(urls)};\n"
+    modules = [f"/sw/{name}?v={version}" for name in WORKER_MODULES]
+    header = (
+        f"const VERSION = {json.dumps(version)};\nconst PRECACHE_URLS = {json.dumps(urls)};\n"
+        f"const MODULE_URLS = {json.dumps(modules)};\n"
+    )
     return header + worker
 
 
@@ -113,6 +127,15 @@ async def service_worker(state: State) -> Response[str]:
         media_type="text/javascript",
         headers={"Service-Worker-Allowed": "/", "Cache-Control": "no-cache"},
     )
+
+
+@get("/sw/{name:str}", opt=PUBLIC, media_type="text/javascript")
+async def service_worker_module(name: FromPath[str], state: State) -> Response[bytes]:
+    """A module of the service worker that pages load too (store.js, serialize.js, queue.js)."""
+    if name not in WORKER_MODULES:
+        raise NotFoundException()
+    body = (state.settings.web.service_worker_dir / name).read_bytes()
+    return Response(body, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
 
 
 @get("/healthz", opt=PUBLIC, media_type=MediaType.JSON)
@@ -129,4 +152,4 @@ async def healthz(state: State) -> Response[dict[str, Any]]:
     return Response(body)
 
 
-ROUTES = [home, set_language, offline_page, manifest, service_worker, healthz]
+ROUTES = [home, set_language, offline_page, manifest, service_worker, service_worker_module, healthz]

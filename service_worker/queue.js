@@ -1,0 +1,310 @@
+// giamsat device queue: put a command in the queue, and replay the queue to the server (docs/offline.md §2).
+// Runs in pages and in the service worker (after store.js), as one global `self.giamsatQueue`.
+//
+// The rules, as workbox's background sync keeps them: queue first, then send; replay in order; stop at the
+// first failure that is not the server's answer (no network, timeout, 5xx, 401, 403) and keep the order; an
+// entry leaves the queue only with the server's answer; never drop an entry silently (a refusal moves it to the
+// "rejected" store with the server's reason, where the officer sees it). One replay at a time per device: the
+// Web Lock "giamsat-sync" is shared by every tab and the worker.
+(function (scope) {
+  "use strict";
+
+  var LOCK = "giamsat-sync";
+  var CHANNEL = "giamsat-sync";
+  var BATCH_SIZE = 100; // consecutive entries without files sent in one POST
+  var TIMEOUT_MS = 20000;
+  var store = scope.giamsatStore;
+
+  var channel = null;
+  // {kind: "progress", done, total} | {kind: "outcome", id, status, reason} | {kind: "idle", queued, rejected}
+  // | {kind: "queued", id}. Every other context on the origin hears it (a BroadcastChannel never hears itself).
+  function broadcast(message) {
+    try {
+      channel = channel || new BroadcastChannel(CHANNEL);
+      channel.postMessage(message);
+    } catch (error) { /* no BroadcastChannel (old Safari): pages poll the store on their own events */ }
+  }
+
+  // Counts for badges and for the update gate: `queued` is the whole device queue (any officer), `mine` and
+  // `rejected` are the given officer's.
+  async function counts(officerCode) {
+    var queue = await store.queueEntries();
+    var rejected = await store.all("rejected");
+    var own = function (entry) { return !officerCode || entry.officer_code === officerCode; };
+    return { queued: queue.length, mine: queue.filter(own).length, rejected: rejected.filter(own).length };
+  }
+
+  async function announceIdle() {
+    var officer = await store.getMeta("officer_code");
+    var c = await counts(officer);
+    broadcast({ kind: "idle", queued: c.queued, rejected: c.rejected });
+    return c;
+  }
+
+  // Queue first, then send: resolves with the entry's seq once it is stored for good.
+  async function enqueue(envelope, officerCode, fileIds) {
+    var seq = await store.addToQueue({
+      officer_code: officerCode,
+      envelope: envelope,
+      files: (fileIds || []).slice(),
+      queued_at: new Date().toISOString(),
+      attempts: 0,
+      last_error: null,
+      state: "queued",
+    });
+    broadcast({ kind: "queued", id: envelope.id });
+    return seq;
+  }
+
+  // --- talking to the server ---------------------------------------------------------------------------------
+
+  // A failure that stops the replay (the entry stays first in the queue).
+  function Stop(code) { this.code = code; }
+
+  async function request(method, url, options) {
+    options = options || {};
+    var controller = new AbortController();
+    var timer = setTimeout(function () { controller.abort(); }, options.timeoutMs || TIMEOUT_MS);
+    var headers = Object.assign({ Accept: "application/json" }, options.headers || {});
+    var sentAt = Date.now();
+    try {
+      var response = await scope.fetch(url, {
+        method: method,
+        credentials: "same-origin",
+        cache: "no-store",
+        headers: headers,
+        body: options.body,
+        signal: controller.signal,
+      });
+      var body = null;
+      try { body = await response.json(); } catch (notJson) { body = null; }
+      return { status: response.status, body: body, date: response.headers.get("Date"), sentAt: sentAt, answeredAt: Date.now() };
+    } catch (error) {
+      throw new Stop(controller.signal.aborted ? "timeout" : "network");
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  // The answers that mean "not now" rather than "no": the entry waits and keeps its place.
+  function isTransient(status) {
+    return status === 401 || status === 403 || status === 408 || status === 429 || status >= 500;
+  }
+
+  // The device clock against the server's: the middle of the round trip is when the server read its clock.
+  // A Date header has whole seconds, so it is taken as the middle of its second.
+  function clockOffset(answer, serverTime) {
+    var server = serverTime ? Date.parse(serverTime) : (answer.date ? Date.parse(answer.date) + 500 : NaN);
+    if (isNaN(server)) return null;
+    return Math.round(server - (answer.sentAt + answer.answeredAt) / 2);
+  }
+
+  // Who the session belongs to, from the server (the officer code in the meta store may be stale: another
+  // officer may have signed in since the last page load), and the clock offset.
+  async function whoAmI(state, timeoutMs) {
+    // {server_time, officer_code, contingency, queue_warn_days}
+    var answer = await request("GET", "/api/v1/sync/status", { timeoutMs: timeoutMs });
+    if (answer.status !== 200 || !answer.body || !answer.body.officer_code) {
+      throw new Stop(answer.status === 200 ? "bad_answer" : "http_" + answer.status);
+    }
+    state.offset = clockOffset(answer, answer.body.server_time);
+    state.status = { contingency: answer.body.contingency || null, queue_warn_days: answer.body.queue_warn_days };
+    return answer.body.officer_code;
+  }
+
+  // Upload the entry's files the server does not have yet. Resolves with null, or with a refusal {code, reason}
+  // that means this entry can never go (the server will not take its photo).
+  async function uploadFiles(entry, csrf, timeoutMs) {
+    for (var i = 0; i < entry.files.length; i++) {
+      var sha = entry.files[i];
+      var file = await store.getFile(sha);
+      if (!file) return { code: "file_missing", reason: "" };
+      if (file.uploaded) continue;
+      var answer = await request("PUT", "/api/v1/files/" + encodeURIComponent(sha), {
+        headers: { "Content-Type": file.type || "application/octet-stream", "X-CSRF-Token": csrf },
+        body: file.bytes,
+        timeoutMs: timeoutMs,
+      });
+      if (answer.status === 200 || answer.status === 201) {
+        await store.markUploaded(sha);
+      } else if (isTransient(answer.status)) {
+        throw new Stop("http_" + answer.status);
+      } else {
+        return refusal(answer);
+      }
+    }
+    return null;
+  }
+
+  function refusal(answer) {
+    var body = answer.body || {};
+    return { code: body.error || "http_" + answer.status, reason: body.message || "" };
+  }
+
+  // The next entries to send together: the first entry alone when it has files (they go first, one request
+  // each) or when a batch holding it was refused as a whole; else the run of consecutive entries without files.
+  function nextGroup(pending, alone, batchSize) {
+    var first = pending[0];
+    if (first.files.length || alone[first.seq]) return [first];
+    var group = [];
+    for (var i = 0; i < pending.length && group.length < batchSize; i++) {
+      var entry = pending[i];
+      if (entry.files.length || alone[entry.seq]) break;
+      group.push(entry);
+    }
+    return group;
+  }
+
+  async function settle(entry, outcome) {
+    if (outcome.status === "applied" || outcome.status === "duplicate") {
+      await store.finishEntry(entry.seq, null);
+    } else {
+      await store.finishEntry(entry.seq, {
+        id: entry.envelope.id,
+        officer_code: entry.officer_code,
+        envelope: entry.envelope,
+        files: entry.files,
+        code: outcome.code || "rejected",
+        reason: outcome.reason || "",
+        answered_at: new Date().toISOString(),
+      });
+    }
+    broadcast({ kind: "outcome", id: entry.envelope.id, status: outcome.status, reason: outcome.reason || "" });
+  }
+
+  // Send one group. Resolves with how many entries left the queue; throws Stop to end the replay.
+  async function sendGroup(group, alone, state, options) {
+    var csrf = (await store.getMeta("csrf_token")) || "";
+    if (group.length === 1 && group[0].files.length) {
+      var refused = await uploadFiles(group[0], csrf, options.timeoutMs);
+      if (refused) {
+        await settle(group[0], { status: "rejected", code: refused.code, reason: refused.reason });
+        return 1;
+      }
+    }
+    var answer = await request("POST", "/api/v1/commands", {
+      headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
+      body: JSON.stringify(group.map(function (entry) { return entry.envelope; })),
+      timeoutMs: options.timeoutMs,
+    });
+    if (state.offset === null) state.offset = clockOffset(answer, null);
+    if (isTransient(answer.status)) throw new Stop("http_" + answer.status);
+    if (answer.status !== 200) {
+      // The request as a whole was refused (e.g. an envelope the server cannot read). In a batch, the culprit
+      // is unknown: send each of them alone, so only the one at fault is refused.
+      if (group.length > 1) {
+        group.forEach(function (entry) { alone[entry.seq] = true; });
+        return 0;
+      }
+      var why = refusal(answer);
+      await settle(group[0], { status: "rejected", code: why.code, reason: why.reason });
+      return 1;
+    }
+    var results = {};
+    ((answer.body && answer.body.results) || []).forEach(function (result) { results[result.id] = result; });
+    var settled = 0;
+    for (var i = 0; i < group.length; i++) {
+      var outcome = results[group[i].envelope.id];
+      if (!outcome) throw new Stop("no_answer"); // never assume: the entry stays and goes again (ids make it safe)
+      await settle(group[i], outcome);
+      settled += 1;
+    }
+    return settled;
+  }
+
+  // The replay stopped: the entries that were sent keep their place with the error, and every entry of the
+  // officer still waiting is marked `offline` (it could not reach the server when made or since; the journal
+  // marks such commands for reconciliation).
+  async function markStopped(pending, sent, code) {
+    var tried = {};
+    sent.forEach(function (entry) { tried[entry.seq] = true; });
+    await store.updateQueued(pending.map(function (entry) { return entry.seq; }), function (entry) {
+      entry.envelope.offline = true;
+      if (tried[entry.seq]) {
+        entry.attempts = (entry.attempts || 0) + 1;
+        entry.last_error = code;
+      }
+    });
+  }
+
+  async function drain(options) {
+    var state = { offset: null, status: null };
+    var done = 0;
+    var error = null;
+    var alone = {};
+    var officer = null;
+    var pending = [];
+    var group = [];
+    try {
+      if (!options.force && (await store.count("queue")) === 0) return { done: 0, error: null };
+      officer = await whoAmI(state, options.timeoutMs);
+      for (;;) {
+        pending = (await store.queueEntries()).filter(function (entry) { return entry.officer_code === officer; });
+        if (!pending.length) break;
+        broadcast({ kind: "progress", done: done, total: done + pending.length });
+        group = nextGroup(pending, alone, options.batchSize || BATCH_SIZE);
+        done += await sendGroup(group, alone, state, options);
+      }
+      if (done) broadcast({ kind: "progress", done: done, total: done });
+    } catch (failure) {
+      if (!(failure instanceof Stop)) throw failure;
+      error = failure.code;
+      if (!officer) {
+        // The server was not reached at all: the entries of the officer this device last saw wait.
+        var known = await store.getMeta("officer_code");
+        pending = (await store.queueEntries()).filter(function (entry) { return entry.officer_code === known; });
+        group = pending.slice(0, 1);
+      }
+      await markStopped(pending, group, error);
+    }
+    var meta = { last_sync_at: new Date().toISOString(), last_sync_error: error };
+    if (state.offset !== null) {
+      meta.clock_offset_ms = state.offset;
+      meta.clock_checked_at = new Date().toISOString();
+    }
+    if (state.status) {
+      meta.contingency = state.status.contingency;
+      if (state.status.queue_warn_days) meta.queue_warn_days = state.status.queue_warn_days;
+    }
+    await store.setMetas(meta);
+    return { done: done, error: error };
+  }
+
+  var running = null; // without Web Locks (Safari before 15.4): one replay per context at least
+
+  // Replay the queue once. Resolves with {done, error} (error: null, "network", "timeout", "http_503", ...), or
+  // {skipped: true} when another tab or the worker is replaying already (it broadcasts what happens).
+  // options: {force: talk to the server even with an empty queue (to measure the clock), batchSize, timeoutMs}.
+  async function replay(options) {
+    options = options || {};
+    var summary = { skipped: true };
+    if (scope.navigator.locks) {
+      await scope.navigator.locks.request(LOCK, { ifAvailable: true }, async function (lock) {
+        if (lock) summary = await drain(options);
+      });
+    } else if (!running) {
+      running = drain(options);
+      try { summary = await running; } finally { running = null; }
+    }
+    // After the lock is released: a waiting worker asked to take over checks the lock and the queue.
+    if (!summary.skipped) await announceIdle();
+    return summary;
+  }
+
+  // Is a replay running anywhere on this device (any tab, the worker)?
+  async function syncing() {
+    if (!scope.navigator.locks || !scope.navigator.locks.query) return Boolean(running);
+    var snapshot = await scope.navigator.locks.query();
+    return snapshot.held.concat(snapshot.pending).some(function (lock) { return lock.name === LOCK; });
+  }
+
+  scope.giamsatQueue = {
+    LOCK: LOCK,
+    CHANNEL: CHANNEL,
+    enqueue: enqueue,
+    replay: replay,
+    counts: counts,
+    syncing: syncing,
+    announceIdle: announceIdle,
+  };
+})(self);

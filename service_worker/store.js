@@ -1,0 +1,223 @@
+// giamsat device storage: the only IndexedDB code (docs/offline.md §3). Loaded by pages (<script>) and by the
+// service worker (importScripts); both get one global, `self.giamsatStore`, with promise-based helpers.
+//
+// Stores:
+//   queue     key seq (auto-increment = queue order)  {seq, officer_code, envelope, files: [sha256], queued_at,
+//                                                      attempts, last_error, state: "queued"}
+//   rejected  key id (command id)                     {id, officer_code, envelope, files, code, reason, answered_at}
+//   files     key sha256                              {sha256, type, bytes: ArrayBuffer, size, created_at, uploaded}
+//   nonces    key nonce                               {nonce, officer_code, expires_at}
+//   replica   key dataset                             {dataset, cursor, items, fetched_at}
+//   meta      key key                                 {key, value}: csrf_token, officer_code, clock_offset_ms, ...
+//
+// Files are ArrayBuffers in their own store, never Blobs (iOS fails to store them) and never inside a queue
+// record (a long queue of big records stalls every read of the queue).
+(function (scope) {
+  "use strict";
+
+  var NAME = "giamsat";
+  var VERSION = 1;
+
+  // The upgrade path. One step per version, each run once, in order, inside the versionchange transaction.
+  //
+  // Entries queued by an older version must stay readable by every newer one, without a migration step that
+  // the old code did not know about: a new service worker waits while the queue is non-empty, but when the
+  // officer closes every tab the browser activates a waiting worker on its own, and the new version then
+  // opens a database still holding the old version's queue (and an old tab may still be writing to it). So a
+  // step may add stores, indexes and optional fields; it never deletes or renames a store, and never changes
+  // the shape of an existing record (readers treat a missing field as its default).
+  function upgrade(db, oldVersion) {
+    if (oldVersion < 1) {
+      var queue = db.createObjectStore("queue", { keyPath: "seq", autoIncrement: true });
+      queue.createIndex("files", "files", { multiEntry: true });
+      var rejected = db.createObjectStore("rejected", { keyPath: "id" });
+      rejected.createIndex("files", "files", { multiEntry: true });
+      db.createObjectStore("files", { keyPath: "sha256" });
+      db.createObjectStore("nonces", { keyPath: "nonce" });
+      db.createObjectStore("replica", { keyPath: "dataset" });
+      db.createObjectStore("meta", { keyPath: "key" });
+    }
+    // if (oldVersion < 2) { ... }  — the next step goes here.
+  }
+
+  var opening = null;
+
+  function open() {
+    if (opening) return opening;
+    opening = new Promise(function (resolve, reject) {
+      var request = scope.indexedDB.open(NAME, VERSION);
+      request.onupgradeneeded = function (event) { upgrade(request.result, event.oldVersion); };
+      request.onsuccess = function () {
+        var db = request.result;
+        // A newer version (another tab, or a new worker) wants to upgrade: let it, and reopen on next use.
+        db.onversionchange = function () { db.close(); opening = null; };
+        db.onclose = function () { opening = null; };
+        resolve(db);
+      };
+      request.onerror = function () { opening = null; reject(request.error); };
+      // Another context holds an older version open and has not closed it yet: onsuccess follows once it does.
+      request.onblocked = function () {};
+    });
+    return opening;
+  }
+
+  function promised(request) {
+    return new Promise(function (resolve, reject) {
+      request.onsuccess = function () { resolve(request.result); };
+      request.onerror = function () { reject(request.error); };
+    });
+  }
+
+  // Runs work(stores, tx) in one transaction; resolves with work's result once the transaction has committed,
+  // so a caller never acts on a write that could still be rolled back.
+  function transaction(names, mode, work) {
+    return open().then(function (db) {
+      return new Promise(function (resolve, reject) {
+        var tx = db.transaction(names, mode);
+        var stores = {};
+        names.forEach(function (name) { stores[name] = tx.objectStore(name); });
+        var result;
+        tx.oncomplete = function () { resolve(result); };
+        tx.onerror = function () { reject(tx.error); };
+        tx.onabort = function () { reject(tx.error || new Error("transaction aborted")); };
+        Promise.resolve(work(stores, tx)).then(function (value) { result = value; }, function (error) {
+          try { tx.abort(); } catch (ignored) { /* already finished */ }
+          reject(error);
+        });
+      });
+    });
+  }
+
+  // Inside a transaction, a request's promise resolves in a microtask, which keeps the transaction alive.
+  function get(name, key) {
+    return transaction([name], "readonly", function (s) { return promised(s[name].get(key)); });
+  }
+  function put(name, value) {
+    return transaction([name], "readwrite", function (s) { return promised(s[name].put(value)); });
+  }
+  function remove(name, key) {
+    return transaction([name], "readwrite", function (s) { return promised(s[name].delete(key)); });
+  }
+  function all(name) {
+    return transaction([name], "readonly", function (s) { return promised(s[name].getAll()); });
+  }
+  function count(name) {
+    return transaction([name], "readonly", function (s) { return promised(s[name].count()); });
+  }
+
+  function getMeta(key) {
+    return get("meta", key).then(function (row) { return row ? row.value : undefined; });
+  }
+  function setMeta(key, value) {
+    return put("meta", { key: key, value: value });
+  }
+  function setMetas(values) {
+    return transaction(["meta"], "readwrite", function (s) {
+      return Promise.all(Object.keys(values).map(function (key) { return promised(s.meta.put({ key: key, value: values[key] })); }));
+    });
+  }
+
+  // --- the queue ---------------------------------------------------------------------------------------------
+
+  // Adds an entry at the end of the queue; resolves with its seq. The entry is written in full before the
+  // promise resolves: "queue first, then send".
+  function addToQueue(entry) {
+    return transaction(["queue"], "readwrite", function (s) { return promised(s.queue.add(entry)); });
+  }
+
+  // Every queued entry, in queue order (getAll on the auto-increment key returns them sorted by seq).
+  function queueEntries() {
+    return all("queue");
+  }
+
+  // Replace fields of queued entries (attempts, last_error, envelope.offline), one transaction. An entry that
+  // left the queue meanwhile (answered in another context) stays gone.
+  function updateQueued(seqs, change) {
+    return transaction(["queue"], "readwrite", function (s) {
+      return Promise.all(seqs.map(function (seq) {
+        return promised(s.queue.get(seq)).then(function (entry) {
+          if (!entry) return null;
+          change(entry);
+          return promised(s.queue.put(entry));
+        });
+      }));
+    });
+  }
+
+  // Files no queued and no rejected entry refers to any more, among `shas`, are deleted.
+  function dropUnreferencedFiles(s, shas) {
+    return Promise.all((shas || []).map(function (sha) {
+      return Promise.all([promised(s.queue.index("files").count(sha)), promised(s.rejected.index("files").count(sha))])
+        .then(function (counts) { return counts[0] + counts[1] === 0 ? promised(s.files.delete(sha)) : null; });
+    }));
+  }
+
+  // An answered entry leaves the queue, in one transaction with what follows from the answer, so a crash can
+  // neither lose it nor leave it both queued and rejected:
+  // - `rejected` given: the entry moves to the rejected store (its files stay until it is dismissed);
+  // - otherwise (applied / duplicate): it is deleted, with the files nothing else refers to.
+  function finishEntry(seq, rejected) {
+    return transaction(["queue", "rejected", "files"], "readwrite", function (s) {
+      return promised(s.queue.get(seq)).then(function (entry) {
+        if (!entry) return null;
+        return promised(s.queue.delete(seq)).then(function () {
+          if (rejected) return promised(s.rejected.put(rejected));
+          return dropUnreferencedFiles(s, entry.files);
+        }).then(function () { return entry; });
+      });
+    });
+  }
+
+  // The officer has seen a rejection: forget it, with its files nothing else refers to. (Requests of one
+  // transaction run in order, so the reference counts are taken after the delete.)
+  function dismissRejected(id) {
+    return transaction(["queue", "rejected", "files"], "readwrite", function (s) {
+      return promised(s.rejected.get(id)).then(function (entry) {
+        if (!entry) return null;
+        return promised(s.rejected.delete(id))
+          .then(function () { return dropUnreferencedFiles(s, entry.files); })
+          .then(function () { return entry; });
+      });
+    });
+  }
+
+  // --- files ---------------------------------------------------------------------------------------------------
+
+  function putFile(record) {
+    return put("files", record);
+  }
+  function getFile(sha256) {
+    return get("files", sha256);
+  }
+  function markUploaded(sha256) {
+    return transaction(["files"], "readwrite", function (s) {
+      return promised(s.files.get(sha256)).then(function (file) {
+        if (!file || file.uploaded) return null;
+        file.uploaded = true;
+        return promised(s.files.put(file));
+      });
+    });
+  }
+
+  scope.giamsatStore = {
+    NAME: NAME,
+    VERSION: VERSION,
+    open: open,
+    get: get,
+    put: put,
+    remove: remove,
+    all: all,
+    count: count,
+    getMeta: getMeta,
+    setMeta: setMeta,
+    setMetas: setMetas,
+    addToQueue: addToQueue,
+    queueEntries: queueEntries,
+    updateQueued: updateQueued,
+    finishEntry: finishEntry,
+    dismissRejected: dismissRejected,
+    putFile: putFile,
+    getFile: getFile,
+    markUploaded: markUploaded,
+  };
+})(self);
