@@ -7,6 +7,7 @@ from datetime import datetime
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from backend import __version__
+from backend.journal.registry import COMMANDS, is_signed
 from backend.lib import i18n
 from backend.officers.tables import role_label
 
@@ -26,6 +27,8 @@ def configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(gettext=i18n.gettext, ngettext=i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.globals.update(
+        # Which command types the device must sign with a passkey (journal/registry.py), for base.html's meta.
+        signed_commands=lambda: sorted(name for name in COMMANDS if is_signed(name)),
         languages=i18n.LANGUAGES,
         current_language=i18n.current_language.get,
         app_version=__version__,
