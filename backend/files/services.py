@@ -1,0 +1,155 @@
+"""Files: storing uploads, linking them to records, and deciding who may see them.
+
+An upload is checked (hash, type, size, pixels), its copies made (images.py), and its bytes written to the
+store before the row that says the server has it: a row always has its bytes. Any refusal stores nothing.
+Command handlers call `require_uploaded` and `attach` inside their transaction (plain Piccolo queries join it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Literal
+
+from backend.files import images
+from backend.files.schemas import FileInfo
+from backend.files.store import FileStore, display_key, is_sha256, original_key, thumb_key
+from backend.files.tables import FileAttachment, StoredFile
+from backend.lib.errors import N_, DomainError
+from backend.officers.schemas import Actor
+from backend.officers.tables import Role
+
+_INFO_COLUMNS = (StoredFile.sha256, StoredFile.content_type, StoredFile.size, StoredFile.width, StoredFile.height)
+
+
+def check_sha256(sha256: str) -> None:
+    """Refuse a file name that is not a SHA-256 (64 lowercase hexadecimal characters)."""
+    if not is_sha256(sha256):
+        raise DomainError("invalid_hash", N_("A file is named by its SHA-256: 64 lowercase hexadecimal characters."))
+
+
+async def stored_info(sha256: str) -> FileInfo | None:
+    """What the server holds under a hash, or None."""
+    row = await StoredFile.select(*_INFO_COLUMNS).where(StoredFile.sha256 == sha256).first()
+    return FileInfo(**row) if row else None
+
+
+async def save_upload(
+    store: FileStore, actor: Actor, sha256: str, declared_type: str | None, body: bytes
+) -> tuple[FileInfo, bool]:
+    """Store an uploaded file under its SHA-256; answer its info and whether it was new (created).
+
+    The hash must be the SHA-256 of `body` (else `file_hash_mismatch`). A hash the server already holds is a
+    no-op answering created=False: a device retrying an upload is harmless. A new file must be a JPEG, PNG or
+    WebP photo of the declared type, within the size and pixel limits (images.process); its original, display
+    copy and thumbnail are written, then the row. Two identical uploads at once write the same bytes and one row.
+    """
+    check_sha256(sha256)
+    images.check_size(len(body))
+    if hashlib.sha256(body).hexdigest() != sha256:
+        raise DomainError(
+            "file_hash_mismatch",
+            N_("The file does not match its SHA-256: it was changed or cut short on the way. Send it again."),
+        )
+    existing = await stored_info(sha256)
+    if existing is not None:
+        return existing, False
+    processed = await asyncio.to_thread(images.process, body, declared_type)
+    await store.put(original_key(sha256), body)
+    await store.put(display_key(sha256), processed.display)
+    await store.put(thumb_key(sha256), processed.thumb)
+    info = FileInfo(
+        sha256=sha256,
+        content_type=processed.content_type,
+        size=len(body),
+        width=processed.width,
+        height=processed.height,
+    )
+    inserted = await (
+        StoredFile.insert(
+            StoredFile(
+                sha256=sha256,
+                content_type=info.content_type,
+                size=info.size,
+                width=info.width,
+                height=info.height,
+                uploaded_by=actor.id,
+                uploaded_branch=actor.branch_id,
+            )
+        )
+        # Another request stored the same bytes in the meantime: its row stands, ours was the same file.
+        .on_conflict(target=StoredFile.sha256, action="DO NOTHING")
+        .returning(StoredFile.id)
+    )
+    return info, bool(inserted)
+
+
+async def require_uploaded(sha256s: list[str]) -> None:
+    """Refuse (`photo_missing`) unless every one of these files is on the server; for command handlers.
+
+    The device uploads a command's files before the command, so a missing one means the order was broken
+    or an upload was refused.
+    """
+    wanted = list(dict.fromkeys(sha256s))
+    if not wanted:
+        return
+    rows = await StoredFile.select(StoredFile.sha256).where(StoredFile.sha256.is_in(wanted))
+    found = {row["sha256"] for row in rows}
+    for sha256 in wanted:
+        if sha256 not in found:
+            raise DomainError(
+                "photo_missing", N_("A photo of this entry has not reached the server yet: %(sha)s"), sha=sha256
+            )
+
+
+async def attach(sha256: str, record_type: str, record_id: int, branch_id: int | None) -> None:
+    """Link a stored file to a record (e.g. "logbook_entry", 42) of a branch; attaching twice is a no-op.
+
+    Call it in the command's transaction. The people of `branch_id` may then see the file (may_see).
+    """
+    await require_uploaded([sha256])
+    # Piccolo has no composite unique constraint; a record's files are attached by the one command that
+    # makes the record, so no other writer races this check.
+    already = await FileAttachment.exists().where(
+        (FileAttachment.sha256 == sha256)
+        & (FileAttachment.record_type == record_type)
+        & (FileAttachment.record_id == record_id)
+    )
+    if not already:
+        await FileAttachment.insert(
+            FileAttachment(sha256=sha256, record_type=record_type, record_id=record_id, branch=branch_id)
+        )
+
+
+async def files_of(record_type: str, record_id: int) -> list[str]:
+    """The hashes of a record's files, in the order they were attached."""
+    rows = (
+        await FileAttachment.select(FileAttachment.sha256)
+        .where((FileAttachment.record_type == record_type) & (FileAttachment.record_id == record_id))
+        .order_by(FileAttachment.id)
+    )
+    return [row["sha256"] for row in rows]
+
+
+async def may_see(actor: Actor, sha256: str) -> bool:
+    """Whether `actor` may see a stored file: an admin, its uploader, or anyone of a branch holding it in a record."""
+    row = await StoredFile.select(StoredFile.uploaded_by).where(StoredFile.sha256 == sha256).first()
+    if row is None:
+        return False
+    if actor.role == Role.ADMIN or row["uploaded_by"] == actor.id:
+        return True
+    if actor.branch_id is None:
+        return False
+    return await FileAttachment.exists().where(
+        (FileAttachment.sha256 == sha256) & (FileAttachment.branch == actor.branch_id)
+    )
+
+
+async def viewable_copy(store: FileStore, actor: Actor, sha256: str, which: Literal["display", "thumb"]) -> bytes | None:
+    """The display copy or thumbnail (JPEG, no metadata) if `actor` may see it, else None.
+
+    None also when the file is unknown, so that a refusal does not tell whether a file exists.
+    """
+    if not is_sha256(sha256) or not await may_see(actor, sha256):
+        return None
+    return await store.get(display_key(sha256) if which == "display" else thumb_key(sha256))
