@@ -237,6 +237,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTTPException: on_http_exception,
         },
         openapi_config=OpenAPIConfig(title="giamsat", version=__version__, path="/schema"),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        # Routes with opt={"no_compression": True} (JPEGs) skip gzip: it costs CPU and saves nothing on them.
+        compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="no_compression"),
         debug=False,
     )

@@ -56,12 +56,12 @@ async def _copy(request: Request[Any, Any, Any], state: State, sha256: str, whic
     return Response(data, media_type="image/jpeg", headers=IMMUTABLE)
 
 
-@get("/files/{sha256:str}")
+@get("/files/{sha256:str}", opt={"no_compression": True})
 async def file_display(request: Request[Any, Any, Any], state: State, sha256: FromPath[str]) -> Response[bytes]:
     return await _copy(request, state, sha256, "display")
 
 
-@get("/files/{sha256:str}/thumb")
+@get("/files/{sha256:str}/thumb", opt={"no_compression": True})
 async def file_thumb(request: Request[Any, Any, Any], state: State, sha256: FromPath[str]) -> Response[bytes]:
     return await _copy(request, state, sha256, "thumb")
 
