@@ -36,8 +36,10 @@
   // The offer lives in the page's state, not in the banner element: hx-boost swaps the body (banner included)
   // on every navigation, so the banner is shown again after each swap while a worker waits.
   var PAGES_CACHE = "giamsat-pages"; // the same name as in sw.js
+  var ACCEPTED_KEY = "giamsat.update_accepted"; // the officer's consent, kept while the update waits for the queue
   var waitingWorker = null;
   var updateAccepted = false;
+  var updateDeferred = false;
   var reloading = false;
 
   function reload() {
@@ -52,13 +54,38 @@
     if (!waitingWorker || !banner || !button || button.dataset.bound) return;
     button.dataset.bound = "1";
     button.disabled = updateAccepted;
+    showDeferred();
     button.addEventListener("click", function () {
       if (!waitingWorker) return;
       updateAccepted = true;
       button.disabled = true;
-      // Accepted in another tab already: the new version controls this page too, only the reload is left.
-      if (waitingWorker.state === "activated") return reload();
-      waitingWorker.postMessage({ type: "SKIP_WAITING" });
+      activateUpdate();
+    });
+    banner.hidden = false;
+  }
+
+  // The banner says the update follows the sync (the words come from the page: data-deferred).
+  function showDeferred() {
+    var text = document.getElementById("update-text");
+    if (updateDeferred && text && text.dataset.deferred) text.textContent = text.dataset.deferred;
+  }
+
+  // Ask the waiting worker to take over. It refuses while the device queue holds commands or a replay runs
+  // (sw.js, SKIP_WAITING): the consent is then kept, and asked again whenever a replay ends with an empty queue
+  // (the "idle" broadcast below) and on the next pages, until the new version is in.
+  function activateUpdate() {
+    if (!waitingWorker) return;
+    // Accepted in another tab already: the new version controls this page too, only the reload is left.
+    if (waitingWorker.state === "activated") return reload();
+    var channel = new MessageChannel();
+    channel.port1.onmessage = function (event) {
+      if (event.data && event.data.type === "UPDATE_DEFERRED") {
+        updateDeferred = true;
+        try { localStorage.setItem(ACCEPTED_KEY, "1"); } catch (error) { /* asked again on this page only */ }
+        showDeferred();
+        return;
+      }
+      try { localStorage.removeItem(ACCEPTED_KEY); } catch (error) { /* nothing kept */ }
       // Chromium activates the new worker only once the old one is idle, and (seen in the browser tests) can wait
       // for good. Unloading the page lets it go: tell the old worker to step aside (see RETIRE in sw.js), reload.
       setTimeout(function () {
@@ -67,8 +94,15 @@
         if (current) current.postMessage({ type: "RETIRE" });
         setTimeout(reload, 100);
       }, 3000);
+    };
+    waitingWorker.postMessage({ type: "SKIP_WAITING" }, [channel.port2]);
+  }
+
+  if (typeof BroadcastChannel !== "undefined") {
+    new BroadcastChannel("giamsat-sync").addEventListener("message", function (event) {
+      var message = event.data || {};
+      if (message.kind === "idle" && message.queued === 0 && updateAccepted && waitingWorker) activateUpdate();
     });
-    banner.hidden = false;
   }
 
   function offerUpdate(worker) {
@@ -93,7 +127,15 @@
         });
       }).catch(function () { /* no offline copy of this page: it still works online */ });
       navigator.serviceWorker.register("/sw.js", { scope: "/" }).then(function (registration) {
-        if (registration.waiting && navigator.serviceWorker.controller) offerUpdate(registration.waiting);
+        if (registration.waiting && navigator.serviceWorker.controller) {
+          // Accepted on an earlier page, and still waiting for the queue to drain: ask again.
+          var accepted = Boolean(localStorage.getItem(ACCEPTED_KEY));
+          updateAccepted = updateAccepted || accepted;
+          offerUpdate(registration.waiting);
+          if (accepted) activateUpdate();
+        } else {
+          localStorage.removeItem(ACCEPTED_KEY);
+        }
         registration.addEventListener("updatefound", function () {
           var incoming = registration.installing;
           if (!incoming) return;
