@@ -145,25 +145,41 @@
     event.stopPropagation();
     if (form.dataset.queueBusy) return;
     form.dataset.queueBusy = "1";
-    var envelope = envelopeFrom(form);
-    form.dataset.queueId = envelope.id;
-    var photos = Array.isArray(envelope.payload.photos) ? envelope.payload.photos : [];
     say(form, "note", strings().sending || "");
-    queue.enqueue(envelope, officer, photos).then(function () {
-      refresh();
-      askPersistence();
-      registerBackgroundSync();
-      return answerFor(envelope.id).then(function (outcome) { return showOutcome(form, outcome); });
-    }, function (error) {
+    function sendDirectly(error) {
       // The device cannot keep it (storage full, private browsing): send it the ordinary way, online only.
       console.warn("giamsat: could not queue the command, sending it directly", error);
       delete form.dataset.queueBusy;
       submitWithoutQueue(form);
+    }
+    beforeQueue(form, officer).then(function (envelope) {
+      form.dataset.queueId = envelope.id;
+      var photos = Array.isArray(envelope.payload.photos) ? envelope.payload.photos : [];
+      return queue.enqueue(envelope, officer, photos).then(function () {
+        refresh();
+        askPersistence();
+        registerBackgroundSync();
+        return answerFor(envelope.id).then(function (outcome) { return showOutcome(form, outcome); });
+      }, sendDirectly);
+    }, function (error) {
+      if (error && error.userMessage) return say(form, "error", error.userMessage); // not signed: nothing queued
+      return sendDirectly(error);
     }).then(function () {
       delete form.dataset.queueBusy;
       refresh();
     });
   }, true);
+
+  // Before the entry is queued: photos still being prepared join the form (photos.js), and a command that must
+  // be signed is signed (signing.js). A signing refusal (cancelled, no nonce left) rejects with `userMessage`.
+  function beforeQueue(form, officer) {
+    var photos = window.giamsatPhotos ? window.giamsatPhotos.ready(form) : Promise.resolve();
+    return photos.then(function () {
+      var envelope = envelopeFrom(form);
+      var signing = window.giamsatSigning;
+      return signing && signing.isSigned(envelope.type) ? signing.sign(envelope, officer) : envelope;
+    });
+  }
 
   function registerBackgroundSync() {
     if (!("serviceWorker" in navigator)) return;
