@@ -183,6 +183,7 @@
     var image = item.querySelector("img");
     if (image) URL.revokeObjectURL(image.src);
     item.remove();
+    if (!document.querySelector('.photo-item[data-sha256="' + item.dataset.sha256 + '"]')) shown.delete(item.dataset.sha256);
   }
 
   // Files no queued or refused entry and no form on this page refers to: the officer took them back.
