@@ -196,6 +196,10 @@
   function sign(envelope, officer) {
     if (!window.PublicKeyCredential || !navigator.credentials) return Promise.reject(SigningError("unsupported"));
     return take(officer).then(function (nonce) {
+      // Online with an empty stock (the first page load's top-up still under way): ask the server now.
+      if (nonce || !navigator.onLine) return nonce;
+      return topUp().then(function () { return take(officer); });
+    }).then(function (nonce) {
       if (!nonce) throw SigningError("no_nonce");
       return Promise.all([challengeFor(nonce.nonce, envelope), credentialIds(officer)]).then(function (values) {
         return navigator.credentials.get({
