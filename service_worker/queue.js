@@ -13,6 +13,7 @@
   var CHANNEL = "giamsat-sync";
   var BATCH_SIZE = 100; // consecutive entries without files sent in one POST
   var TIMEOUT_MS = 20000;
+  var CSRF_COOKIE = "gs_csrf"; // backend/app.py CSRF_COOKIE
   var store = scope.giamsatStore;
 
   var channel = null;
@@ -172,9 +173,26 @@
     broadcast({ kind: "outcome", id: entry.envelope.id, status: outcome.status, reason: outcome.reason || "" });
   }
 
+  // The CSRF token is double-submitted: the header must repeat the gs_csrf cookie. Read the cookie itself where
+  // this context can (pages: document.cookie; Chromium's worker: cookieStore), because the token a page stored
+  // goes stale when the browser drops its session cookies (a restart) and the server sets a new one. Else the
+  // token of the last page loaded online.
+  async function csrfToken() {
+    try {
+      if (scope.document && typeof scope.document.cookie === "string") {
+        var match = scope.document.cookie.match(new RegExp("(?:^|;\\s*)" + CSRF_COOKIE + "=([^;]*)"));
+        if (match) return decodeURIComponent(match[1]);
+      } else if (scope.cookieStore) {
+        var cookie = await scope.cookieStore.get(CSRF_COOKIE);
+        if (cookie && cookie.value) return cookie.value;
+      }
+    } catch (unreadable) { /* fall back to the stored token */ }
+    return (await store.getMeta("csrf_token")) || "";
+  }
+
   // Send one group. Resolves with how many entries left the queue; throws Stop to end the replay.
   async function sendGroup(group, alone, state, options) {
-    var csrf = (await store.getMeta("csrf_token")) || "";
+    var csrf = await csrfToken();
     if (group.length === 1 && group[0].files.length) {
       var refused = await uploadFiles(group[0], csrf, options.timeoutMs);
       if (refused) {
@@ -200,12 +218,14 @@
       await settle(group[0], { status: "rejected", code: why.code, reason: why.reason });
       return 1;
     }
-    var results = {};
-    ((answer.body && answer.body.results) || []).forEach(function (result) { results[result.id] = result; });
+    // One answer per command, in the order sent (matched by position: a batch may hold one id twice, and the
+    // first is "applied", the second "duplicate").
+    var results = (answer.body && answer.body.results) || [];
     var settled = 0;
     for (var i = 0; i < group.length; i++) {
-      var outcome = results[group[i].envelope.id];
-      if (!outcome) throw new Stop("no_answer"); // never assume: the entry stays and goes again (ids make it safe)
+      var outcome = results[i];
+      // Never assume: an entry without its answer stays queued and goes again (its id makes that safe).
+      if (!outcome || outcome.id !== group[i].envelope.id) throw new Stop("no_answer");
       await settle(group[i], outcome);
       settled += 1;
     }

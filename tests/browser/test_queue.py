@@ -1,0 +1,513 @@
+"""The device queue in real Chromium (docs/offline.md §1–3): a logbook entry made offline is queued at once and
+survives reloads, a closed browser and a server killed mid-replay; when the server is back every entry lands
+exactly once; a refusal stays on /sync until dismissed; a new app version waits until the queue is empty.
+
+What the server applied is read from its SQLite file (read-only): `journal_entry` rows of `logbook.add_entry`,
+one per command id, whose payload holds a tag unique to the test.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import uuid
+from contextlib import closing
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from backend.lib.i18n import translate_in
+from tests.browser.conftest import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    Browsing,
+    Server,
+    add_authenticator,
+    copy_frontend,
+    enroll,
+    make_server,
+    wait_for_cached_page,
+    wait_for_worker,
+    wait_until,
+)
+
+pytestmark = pytest.mark.browser
+
+OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|Failed to load resource"
+SERVER_DOWN_NOISE = r"ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to fetch|Failed to load resource"
+
+QUEUE = """async () => (await giamsatStore.queueEntries()).map((entry) => ({
+  id: entry.envelope.id, officer: entry.officer_code, text: entry.envelope.payload.text,
+  offline: entry.envelope.offline, attempts: entry.attempts, error: entry.last_error,
+}))"""
+REJECTED = "async () => (await giamsatStore.all('rejected')).map((entry) => ({id: entry.id, code: entry.code, reason: entry.reason}))"
+
+# Envelopes made in the page as the form would make them, for tests that need more entries than typing gives.
+ENQUEUE = """async ({officer, texts, copies}) => {
+  const locationId = Number(document.getElementById("location_id").value);
+  const ids = [];
+  for (const text of texts) {
+    const envelope = {
+      id: crypto.randomUUID(), type: "logbook.add_entry", issued_at: new Date().toISOString(),
+      device_id: giamsat.deviceId(), payload: {location_id: locationId, text: text}, offline: !navigator.onLine, signature: null,
+    };
+    for (let copy = 0; copy < (copies || 1); copy++) await giamsatQueue.enqueue(envelope, officer, []);
+    ids.push(envelope.id);
+  }
+  return ids;
+}"""
+
+
+def journal(server: Server, tag: str) -> list[tuple[str, str, int]]:
+    """(command id, payload text, offline) of every applied logbook command whose text holds `tag`."""
+    uri = f"file:{server.data_dir / 'giamsat.db'}?mode=ro"
+    with closing(sqlite3.connect(uri, uri=True, timeout=30)) as db:
+        rows = db.execute(
+            "SELECT command_id, payload, offline FROM journal_entry WHERE command_type = 'logbook.add_entry' AND payload LIKE ?",
+            (f"%{tag}%",),
+        ).fetchall()
+    return [(str(command_id), json.loads(payload)["text"], int(offline)) for command_id, payload, offline in rows]
+
+
+@pytest.fixture(scope="module")
+def queue_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """This module's server: its officers sign in often, and sign-in is rate-limited per client."""
+    instance = make_server(tmp_path_factory, "browser-queue")
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture(scope="module")
+def officer(browser: Any, queue_server: Server) -> dict[str, Any]:
+    """CB001 signed in once (a passkey on Chrome's virtual authenticator); each test's device starts from these
+    cookies, with its own empty IndexedDB and service worker."""
+    context = browser.new_context()
+    try:
+        page = context.new_page()
+        add_authenticator(page)
+        enroll(page, queue_server.enrollment_link("CB001"))
+        return context.storage_state()
+    finally:
+        context.close()
+
+
+def open_logbook(browsing: Browsing, server: Server, state: dict[str, Any]) -> Any:
+    """A signed-in device on the logbook, once online, so that the worker keeps the page for offline use."""
+    page = browsing.new_page(storage_state=state)
+    page.goto(server.url("/logbook"))
+    page.wait_for_selector("#logbook-form")
+    wait_for_worker(page)
+    wait_for_cached_page(page, "/logbook")
+    return page
+
+
+def sign_in_on_logbook(page: Any, server: Server, code: str = "CB001") -> None:
+    """Enroll a passkey on this page's device and open the logbook, as open_logbook does; for a server of the
+    test's own. The DevTools session goes: an extra one makes Chromium report navigator.onLine === true under
+    emulated offline."""
+    cdp, _ = add_authenticator(page)
+    enroll(page, server.enrollment_link(code))
+    wait_for_worker(page)
+    page.goto(server.url("/logbook"))
+    page.wait_for_selector("#logbook-form")
+    wait_for_cached_page(page, "/logbook")
+    cdp.detach()
+
+
+def add_entry(page: Any, text: str) -> None:
+    page.fill("#text", text)
+    page.click('#logbook-form button[type="submit"]')
+
+
+def badge(page: Any) -> int:
+    """The header's queued count (0 when the badge is hidden)."""
+    return 0 if page.is_hidden("#queue-count") else int(page.inner_text("#queue-count"))
+
+
+def wait_for_badge(page: Any, count: int, timeout: float = 30.0) -> None:
+    page.wait_for_function(
+        """(count) => {
+          const badge = document.getElementById("queue-count");
+          return badge && (count === 0 ? badge.hidden : !badge.hidden && badge.textContent === String(count));
+        }""",
+        arg=count,
+        polling=100,
+        timeout=timeout * 1000,
+    )
+
+
+def wait_for_empty_queue(page: Any, timeout: float = 60.0) -> None:
+    wait_until(page, "async () => (await giamsatStore.count('queue')) === 0", timeout=timeout)
+
+
+# --- offline, reload, reconnect --------------------------------------------------------------------------------
+
+
+def test_queue_offline_entries_wait_then_sync_once(queue_server: Server, officer: dict[str, Any], browsing: Browsing) -> None:
+    server = queue_server
+    page = open_logbook(browsing, server, officer)
+    tag = uuid.uuid4().hex[:10]
+    texts = [f"offline {tag} #{n:02d} — kiểm tra niêm phong" for n in range(50)]
+
+    page.context.set_offline(True)
+    for n, text in enumerate(texts, start=1):
+        add_entry(page, text)
+        wait_for_badge(page, n)  # queued at once, counted in the header
+    queued_note = translate_in("vi", "Queued — it will be sent when the connection is back.")
+    assert page.inner_text(".message-note") == queued_note
+    assert page.input_value("#text") == ""  # the form is ready for the next entry
+    page.reload()  # offline: the page comes from the worker, the queue from IndexedDB
+    wait_for_badge(page, 50)
+    queued = page.evaluate(QUEUE)
+    assert [entry["text"] for entry in queued] == texts  # in the order they were made
+    assert all(entry["offline"] and entry["officer"] == "CB001" for entry in queued)
+    assert journal(server, tag) == []
+
+    page.context.set_offline(False)  # the page's `online` event replays the queue
+    wait_for_badge(page, 0)
+    wait_for_empty_queue(page)
+
+    applied = journal(server, tag)
+    assert sorted(text for _, text, _ in applied) == texts
+    assert sorted(command_id for command_id, _, _ in applied) == sorted(entry["id"] for entry in queued)
+    assert all(offline == 1 for _, _, offline in applied)  # the journal marks them as made offline
+    assert page.evaluate(REJECTED) == []
+    page.goto(server.url("/logbook"))
+    listed = page.locator("#logbook-entries .entry-text").all_inner_texts()
+    assert all(listed.count(text) == 1 for text in texts)
+    browsing.assert_clean(OFFLINE_NOISE)
+
+
+def test_queue_online_entry_is_saved_through_the_queue(queue_server: Server, officer: dict[str, Any], browsing: Browsing) -> None:
+    server = queue_server
+    page = open_logbook(browsing, server, officer)
+    tag = uuid.uuid4().hex[:10]
+
+    add_entry(page, f"online {tag}")
+
+    page.wait_for_selector(".message-note:has-text('%s')" % translate_in("vi", "Saved."))
+    assert page.locator("#logbook-entries .entry-text").all_inner_texts().count(f"online {tag}") == 1
+    assert [(text, offline) for _, text, offline in journal(server, tag)] == [(f"online {tag}", 0)]
+    assert badge(page) == 0
+    browsing.assert_clean()
+
+
+# --- a refusal ---------------------------------------------------------------------------------------------------
+
+
+def test_queue_refusal_online_is_shown_in_the_form_keeping_the_text(queue_server: Server, officer: dict[str, Any], browsing: Browsing) -> None:
+    server = queue_server
+    page = open_logbook(browsing, server, officer)
+
+    add_entry(page, "    ")  # only spaces: the server refuses it, in words
+
+    page.wait_for_selector("#logbook-error")
+    assert page.get_attribute("#logbook-error", "role") == "alert"
+    assert page.inner_text("#logbook-error") == translate_in("vi", "Write what happened.")
+    assert page.input_value("#text") == "    "
+    # Seen in the form: it does not wait on /sync as well.
+    assert page.evaluate(REJECTED) == [] and page.evaluate(QUEUE) == []
+    browsing.assert_clean()
+
+
+def test_queue_refusal_while_away_stays_on_sync_until_dismissed(queue_server: Server, officer: dict[str, Any], browsing: Browsing) -> None:
+    server = queue_server
+    page = open_logbook(browsing, server, officer)
+    page.goto(server.url("/sync"))
+    page.wait_for_selector("#sync-page[data-ready]")
+    wait_for_cached_page(page, "/sync")
+    page.goto(server.url("/logbook"))
+    reason = translate_in("vi", "Write what happened.")
+
+    page.context.set_offline(True)
+    add_entry(page, "   ")
+    wait_for_badge(page, 1)
+    page.goto(server.url("/sync"))  # offline: the frame from the worker, the entries from IndexedDB
+    page.wait_for_selector("#sync-queued .sync-entry")
+    page.context.set_offline(False)  # replayed from here: nobody is looking at the form
+
+    page.wait_for_selector("#sync-rejected .sync-entry")
+    assert page.inner_text("#sync-rejected .entry-reason") == reason
+    assert page.is_visible("#rejected-count")
+    page.reload()
+    page.wait_for_selector("#sync-page[data-ready]")
+    assert page.inner_text("#sync-rejected .entry-reason") == reason  # still there until the officer dismisses it
+    assert page.is_visible("#sync-queued-empty")
+
+    page.click("#sync-rejected [data-dismiss]")
+    page.wait_for_selector("#sync-rejected .sync-entry", state="detached")
+    assert page.is_visible("#sync-rejected-empty")
+    assert page.evaluate(REJECTED) == []
+    page.wait_for_selector("#rejected-count", state="hidden")
+    browsing.assert_clean(OFFLINE_NOISE)
+
+
+# --- the same command many times -----------------------------------------------------------------------------------
+
+
+def test_queue_command_replayed_100_times_is_applied_once(queue_server: Server, officer: dict[str, Any], browsing: Browsing) -> None:
+    server = queue_server
+    page = open_logbook(browsing, server, officer)
+    tag = uuid.uuid4().hex[:10]
+    page.evaluate("""() => {
+      window.outcomes = [];
+      new BroadcastChannel("giamsat-sync").onmessage = (event) => {
+        if (event.data.kind === "outcome") window.outcomes.push(event.data.status);
+      };
+    }""")
+
+    (command_id,) = page.evaluate(ENQUEUE, {"officer": "CB001", "texts": [f"once {tag}"], "copies": 100})
+    summary = page.evaluate("() => giamsatQueue.replay()")
+    page.evaluate(ENQUEUE.replace("crypto.randomUUID()", repr(command_id)), {"officer": "CB001", "texts": [f"once {tag}"]})
+    page.evaluate("() => giamsatQueue.replay()")  # and once more, in a later sync
+
+    assert summary == {"done": 100, "error": None}
+    wait_until(page, "() => window.outcomes.length === 101")
+    outcomes = page.evaluate("() => window.outcomes")
+    assert outcomes.count("applied") == 1 and outcomes.count("duplicate") == 100
+    assert [(cid, text) for cid, text, _ in journal(server, tag)] == [(command_id, f"once {tag}")]
+    assert page.evaluate(QUEUE) == [] and page.evaluate(REJECTED) == []
+    browsing.assert_clean()
+
+
+# --- the browser closed -------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server of the test's own, which it may stop or kill."""
+    instance = make_server(tmp_path_factory, "browser-queue-own")
+    yield instance
+    instance.stop()
+
+
+@pytest.fixture
+def profile(browser: Any, browsing: Browsing, tmp_path: Path) -> Iterator[Any]:
+    """Open (and reopen) Chromium on one user-data directory, as a phone keeps its browser profile."""
+    opened: list[Any] = []
+
+    def launch() -> Any:
+        context = browser.browser_type.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS
+        )
+        context.set_default_timeout(10_000)
+        context.on("console", browsing._on_console)
+        opened.append(context)
+        return context
+
+    yield launch
+    for context in opened:
+        try:
+            context.close()
+        except Exception:  # closed by the test already
+            pass
+
+
+def test_queue_survives_closing_the_browser(own_server: Server, browsing: Browsing, profile: Any) -> None:
+    """The server is down while the browser is closed and reopened: whatever the browser does on its own at start
+    (the worker starts, Background Sync fires on the real network), nothing can be sent, so what is found after
+    the restart is the queue as it was left; then the server comes back and "Sync now" sends it, once."""
+    server = own_server
+    context = profile()
+    page = context.pages[0] if context.pages else context.new_page()
+    sign_in_on_logbook(page, server)
+    tag = uuid.uuid4().hex[:10]
+    texts = [f"closed {tag} #{n}" for n in range(3)]
+    context.set_offline(True)
+    for n, text in enumerate(texts, start=1):
+        add_entry(page, text)
+        wait_for_badge(page, n)
+    queued = page.evaluate(QUEUE)
+    context.close()
+    server.stop()
+
+    context = profile()  # the same profile: its IndexedDB, service worker and cookies
+    page = context.pages[0] if context.pages else context.new_page()
+    page.goto(server.url("/logbook"))  # the server is down: the worker's copy
+    wait_for_badge(page, 3)
+    assert [(entry["id"], entry["text"]) for entry in page.evaluate(QUEUE)] == [(entry["id"], entry["text"]) for entry in queued]
+
+    server.start()
+    page.click("#queue-bar [data-sync-now]")
+    wait_for_badge(page, 0)
+    wait_for_empty_queue(page)
+    page.reload()  # a later load replays again: nothing is left to send twice
+    page.wait_for_selector("#logbook-form")
+    applied = journal(server, tag)
+    assert sorted(text for _, text, _ in applied) == texts
+    assert sorted(command_id for command_id, _, _ in applied) == sorted(entry["id"] for entry in queued)
+    assert page.locator("#logbook-entries .entry-text").all_inner_texts().count(texts[0]) == 1
+    browsing.assert_clean(OFFLINE_NOISE, SERVER_DOWN_NOISE)
+
+
+# --- the server killed mid-replay -------------------------------------------------------------------------------------
+
+
+def test_queue_server_killed_mid_replay_loses_and_duplicates_nothing(own_server: Server, browsing: Browsing) -> None:
+    server = own_server
+    page = browsing.new_page()
+    sign_in_on_logbook(page, server)
+    tag = uuid.uuid4().hex[:10]
+    texts = [f"killed {tag} #{n:03d}" for n in range(300)]
+    # Queued through the API (no submit, so nothing starts a replay yet); sent below in batches of 5, so the
+    # replay is long enough to be killed in the middle.
+    ids = page.evaluate(ENQUEUE, {"officer": "CB001", "texts": texts})
+
+    killed: list[int] = []
+
+    def kill_once(done: int) -> None:
+        if not killed:
+            killed.append(done)
+            os.killpg(server.process.pid, signal.SIGKILL)  # no shutdown: requests in flight die with it
+            server.process.wait()
+
+    page.expose_function("serverShouldDie", kill_once)
+    page.evaluate("""() => {
+      new BroadcastChannel("giamsat-sync").onmessage = (event) => {
+        if (event.data.kind === "progress" && event.data.done >= 60) serverShouldDie(event.data.done);
+      };
+    }""")
+    first = page.evaluate("() => giamsatQueue.replay({batchSize: 5})")
+
+    assert first["error"] == "network" and 60 <= first["done"] < 300, first
+    left = page.evaluate(QUEUE)
+    assert killed, "the server was never killed: the replay ended before it"
+    assert 0 < len(left) < 300 and all(entry["offline"] for entry in left)
+    assert [entry["id"] for entry in left] == ids[300 - len(left):]  # the order is kept: the oldest still first
+
+    server.start()
+    summary = page.evaluate("() => giamsatQueue.replay({batchSize: 5})")
+
+    assert summary["error"] is None
+    assert page.evaluate(QUEUE) == [] and page.evaluate(REJECTED) == []
+    applied = journal(server, tag)
+    assert sorted(command_id for command_id, _, _ in applied) == sorted(ids)  # all there, each once
+    assert sorted(text for _, text, _ in applied) == texts
+    browsing.assert_clean(SERVER_DOWN_NOISE, OFFLINE_NOISE)
+
+
+# --- a new version waits for the queue -----------------------------------------------------------------------------------
+
+MARKER = "/* giamsat queue test: version 2 */"
+UPDATE_STATE = """async () => {
+  const registration = await navigator.serviceWorker.getRegistration();
+  return {
+    waiting: Boolean(registration.waiting),
+    controlledByActive: navigator.serviceWorker.controller === registration.active,
+    shellCaches: (await caches.keys()).filter((name) => name.startsWith("giamsat-shell-")).length,
+  };
+}"""
+NEW_CSS = "async () => (await (await caches.match('/static/css/app.css')).text()).includes(%r)" % MARKER
+
+
+@pytest.fixture
+def update_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, Path]]:
+    frontend = copy_frontend(tmp_path_factory.mktemp("frontend-queue") / "frontend")
+    instance = make_server(tmp_path_factory, "browser-queue-update", GIAMSAT_DEMO="1", GIAMSAT_FRONTEND_DIR=str(frontend))
+    yield instance, frontend
+    instance.stop()
+
+
+def demo_sign_in(page: Any, server: Server, code: str) -> None:
+    page.goto(server.url("/signin"))
+    page.click(f'.demo-user[data-code="{code}"]')
+    page.wait_for_selector(".profile")
+
+
+def test_queue_new_version_waits_while_the_queue_holds_entries(update_server: tuple[Server, Path], browsing: Browsing) -> None:
+    """A deploy found while the device queue is not empty installs and waits, even after the officer accepts it.
+
+    Playwright cannot hold the queue non-empty by cutting the network: offline mode also stops the worker from
+    finding the new version, and `page.route` does not see the worker's fetches. Instead the queue holds an
+    entry of another officer (GS001, the supervisor, who used this shared device and signed out before it was
+    sent): entries go only with their own officer's session, so while CB001 is signed in no replay can drain
+    it, whatever starts one. The update waits; then GS001 signs in, the replay on that page load sends the entry,
+    the queue is empty, and the consent given earlier (kept on the device) makes the new version take over.
+    """
+    server, frontend = update_server
+    page = browsing.new_page()
+    demo_sign_in(page, server, "CB001")
+    wait_for_worker(page)
+    page.reload()
+    wait_for_worker(page)
+    page.goto(server.url("/logbook"))
+    tag = uuid.uuid4().hex[:10]
+    (left_by_supervisor,) = page.evaluate(ENQUEUE, {"officer": "GS001", "texts": [f"supervisor {tag}"]})
+    page.evaluate("() => giamsatQueue.replay()")
+    assert [entry["officer"] for entry in page.evaluate(QUEUE)] == ["GS001"]  # not CB001's to send
+
+    css = frontend / "static" / "css" / "app.css"
+    css.write_text(css.read_text() + "\n" + MARKER + "\n")
+    server.restart()
+    page.evaluate("() => { navigator.serviceWorker.getRegistration().then((registration) => registration.update()); }")
+    page.wait_for_selector("#update-banner", state="visible")
+    wait_until(page, "async () => Boolean((await navigator.serviceWorker.getRegistration()).waiting)")
+
+    page.click("#update-apply")
+    deferred = translate_in("vi", "A new version of giamsat is ready. It will be installed as soon as the queue is sent.")
+    page.wait_for_selector("#update-text:has-text('%s')" % deferred)
+    page.wait_for_timeout(4_000)  # longer than the page's 3 s fallback that reloads after an accepted update
+    assert page.evaluate(UPDATE_STATE) == {"waiting": True, "controlledByActive": True, "shellCaches": 2}
+    assert page.url == server.url("/logbook")
+    assert journal(server, tag) == []
+
+    page.click("#signout")
+    page.wait_for_selector(".demo-user")
+    page.click('.demo-user[data-code="GS001"]')
+    # GS001's home page sends the entry, the queue is empty, the new version takes over and the page reloads.
+    # (wait_for_function outlives that navigation; page.evaluate would not.)
+    page.wait_for_function(
+        """() => location.pathname === "/" && document.readyState === "complete"
+                 && performance.getEntriesByType("navigation")[0].type === "reload" """,
+        polling=100,
+        timeout=30_000,
+    )
+    wait_for_worker(page)
+    wait_until(page, NEW_CSS)
+    wait_until(page, """async () => (await caches.keys()).filter((name) => name.startsWith("giamsat-shell-")).length === 1""")
+    assert page.evaluate(UPDATE_STATE) == {"waiting": False, "controlledByActive": True, "shellCaches": 1}
+    assert [(cid, text) for cid, text, _ in journal(server, tag)] == [(left_by_supervisor, f"supervisor {tag}")]
+    assert page.evaluate(QUEUE) == []
+    assert page.evaluate("() => localStorage.getItem('giamsat.update_accepted')") is None
+    browsing.assert_clean()
+
+
+# --- serialize.js in the page ----------------------------------------------------------------------------------------------
+
+
+def test_queue_payload_from_form_types_fields(queue_server: Server, browsing: Browsing) -> None:
+    page = browsing.new_page()
+    page.goto(queue_server.url("/offline"))  # any page that loads the modules
+    page.wait_for_function("() => Boolean(window.giamsatSerialize)")
+
+    payload = page.evaluate("""() => {
+      const form = document.createElement("form");
+      form.innerHTML = `
+        <input type="hidden" name="_csrf_token" value="t"><input type="hidden" name="command_id" value="c">
+        <input type="hidden" name="issued_at" value="i"><input type="hidden" name="device_id" value="d">
+        <select name="location_id" data-type="int"><option value="12" selected>A</option></select>
+        <input name="count" data-type="int" value="-7"><input name="blank" data-type="int" value="">
+        <input name="odd" data-type="int" value="3.5">
+        <textarea name="text">  Nguyễn "An"\nline 2 </textarea>
+        <input type="hidden" name="photos" data-type="list" value="aa"><input type="hidden" name="photos" data-type="list" value="bb">
+        <input type="checkbox" name="tags" data-type="list" value="x" checked><input type="checkbox" name="tags" data-type="list" value="y">
+        <input type="checkbox" name="none" data-type="list" value="z">
+        <input type="checkbox" name="flag" value="on"><input name="off" value="v" disabled>
+        <button name="go" value="1">Go</button>`;
+      return giamsatSerialize.payloadFromForm(form);
+    }""")
+
+    assert payload == {
+        "location_id": 12,
+        "count": -7,
+        "blank": None,
+        "odd": "3.5",
+        "text": '  Nguyễn "An"\nline 2 ',
+        "photos": ["aa", "bb"],
+        "tags": ["x"],
+        "none": [],
+    }
+    browsing.assert_clean()
