@@ -40,6 +40,7 @@ class CommandSpec:
     payload: type
     handler: Handler
     roles: frozenset[Role]
+    label: str | None = None  # a msgid naming the action for people (the logbook, reconciliation)
 
     @property
     def signed(self) -> bool:
@@ -66,11 +67,13 @@ def is_signed(type_: str) -> bool:
     return type_ in SIGNED_COMMANDS or type_ in _extra_signed
 
 
-def command(type_: str, *, payload: type, roles: set[Role]) -> Callable[[Handler], Handler]:
+def command(type_: str, *, payload: type, roles: set[Role], label: str | None = None) -> Callable[[Handler], Handler]:
+    """Register a command type. `label` is a msgid (mark it with N_) naming the action in the logbook."""
+
     def register(handler: Handler) -> Handler:
         if type_ in COMMANDS and COMMANDS[type_].handler is not handler:
             raise RuntimeError(f"command type {type_!r} registered twice")
-        COMMANDS[type_] = CommandSpec(type_, payload, handler, frozenset(roles))
+        COMMANDS[type_] = CommandSpec(type_, payload, handler, frozenset(roles), label)
         return handler
 
     return register

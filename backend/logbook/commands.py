@@ -29,7 +29,9 @@ class AddLogbookEntry(Struct):
     photos: Annotated[list[Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]], msgspec.Meta(max_length=MAX_PHOTOS)] = []
 
 
-@command("logbook.add_entry", payload=AddLogbookEntry, roles={Role.OFFICER, Role.SUPERVISOR})
+@command(
+    "logbook.add_entry", payload=AddLogbookEntry, roles={Role.OFFICER, Role.SUPERVISOR}, label=N_("Logbook entry")
+)
 async def add_entry(context: CommandContext, payload: AddLogbookEntry) -> dict[str, Any]:
     text = payload.text.strip()
     if not text:

@@ -45,7 +45,12 @@ async def _open_in_scope(branch_id: int | None) -> dict[str, Any] | None:
     return await ContingencyPeriod.select(ContingencyPeriod.id).where(where).first()
 
 
-@command("sync.declare_contingency", payload=DeclareContingency, roles={Role.SUPERVISOR, Role.ADMIN})
+@command(
+    "sync.declare_contingency",
+    payload=DeclareContingency,
+    roles={Role.SUPERVISOR, Role.ADMIN},
+    label=N_("Contingency mode declared"),
+)
 async def declare_contingency(context: CommandContext, payload: DeclareContingency) -> dict[str, Any]:
     reason = payload.reason.strip()
     if not reason:
@@ -67,7 +72,9 @@ async def declare_contingency(context: CommandContext, payload: DeclareContingen
     return {"period_id": period_id}
 
 
-@command("sync.end_contingency", payload=EndContingency, roles={Role.SUPERVISOR, Role.ADMIN})
+@command(
+    "sync.end_contingency", payload=EndContingency, roles={Role.SUPERVISOR, Role.ADMIN}, label=N_("Contingency mode ended")
+)
 async def end_contingency(context: CommandContext, payload: EndContingency) -> dict[str, Any]:
     period = await _open_in_scope(_scope(context))
     if period is None:
@@ -82,7 +89,7 @@ async def end_contingency(context: CommandContext, payload: EndContingency) -> d
     return {"period_id": period["id"]}
 
 
-@command("sync.review_commands", payload=ReviewCommands, roles={Role.SUPERVISOR})
+@command("sync.review_commands", payload=ReviewCommands, roles={Role.SUPERVISOR}, label=N_("Actions reconciled"))
 async def review_commands(context: CommandContext, payload: ReviewCommands) -> dict[str, Any]:
     # Reads journal rows committed before this command: a command applied in the same group commit is not
     # visible yet (journal/services.py), and would be refused here as unknown; the supervisor sends again.
