@@ -86,6 +86,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # the logbook
     ("GET", "/logbook"): roles(Role.OFFICER, Role.SUPERVISOR, url="/logbook"),
     ("POST", "/logbook"): roles(Role.OFFICER, Role.SUPERVISOR, url="/logbook", form={"location_id": "{gate}", "text": "x"}),
+    ("GET", "/logbook.csv"): roles(Role.OFFICER, Role.SUPERVISOR, url="/logbook.csv?location={gate}"),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -45,15 +45,18 @@ def test_logbook_form_goes_through_the_journal_and_is_listed(client: TestClient,
 
     response = client.post("/logbook", data=fields, follow_redirects=False)
 
-    assert response.status_code == 303 and response.headers["location"] == "/logbook"
+    # Back to the logbook the entry is in: its location, on the device's day (Vietnam time).
+    day = issued_at.astimezone(timezone(timedelta(hours=7))).date().isoformat()
+    assert response.status_code == 303
+    assert response.headers["location"] == f"/logbook?location={world['gate']}&day={day}"
     (row,) = in_app(client, journal_rows)
     assert row["command_type"] == "logbook.add_entry" and str(row["command_id"]) == command_id
     assert row["actor_code"] == "CB1" and row["device_id"] == "phone-cb1" and row["chain"] == "B1"
     (entry,) = in_app(client, entries)
     assert entry["text"] == fields["text"] and entry["location"] == world["gate"] and entry["officer"] == world["officer"]
     assert entry["issued_at"] == issued_at  # the device's time is kept, beside the server's
-    page = client.get("/logbook").text
-    for shown in [fields["text"], "Trần Văn Đại Diện", "031234567890", "Cổng A", "Nguyễn Văn Một"]:
+    page = client.get(response.headers["location"]).text
+    for shown in [fields["text"], "Trần Văn Đại Diện", "031234567890", "Cổng A", "Nguyễn Văn Một", "CB1", "phone-cb1"]:
         assert shown in page
 
 
@@ -66,7 +69,8 @@ def test_logbook_form_without_script_gets_an_id_from_the_server(client: TestClie
     (row,) = in_app(client, journal_rows)
     assert row["device_id"] == "web" and row["actor_code"] == "GS1"
     assert uuid.UUID(str(row["command_id"]))
-    assert "Kiểm tra kho" in client.get("/logbook").text
+    assert response.headers["location"].startswith(f"/logbook?location={world['warehouse']}&day=")
+    assert "Kiểm tra kho" in client.get(response.headers["location"]).text
 
 
 def test_logbook_form_replayed_with_same_command_id_adds_one_entry(client: TestClient, world: World) -> None:
