@@ -87,6 +87,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/logbook"): roles(Role.OFFICER, Role.SUPERVISOR, url="/logbook"),
     ("POST", "/logbook"): roles(Role.OFFICER, Role.SUPERVISOR, url="/logbook", form={"location_id": "{gate}", "text": "x"}),
     ("GET", "/logbook.csv"): roles(Role.OFFICER, Role.SUPERVISOR, url="/logbook.csv?location={gate}"),
+    # contingency mode (a supervisor for their branch, an admin for every branch) and reconciliation
+    ("GET", "/contingency"): roles(Role.SUPERVISOR, Role.ADMIN, url="/contingency"),
+    ("POST", "/contingency/declare"): roles(Role.SUPERVISOR, Role.ADMIN, url="/contingency/declare", form={"reason": "x"}),
+    ("POST", "/contingency/end"): roles(Role.SUPERVISOR, Role.ADMIN, url="/contingency/end", form={"note": ""}),
+    ("GET", "/reconciliation"): roles(Role.SUPERVISOR, url="/reconciliation"),
+    ("POST", "/reconciliation/review"): roles(
+        Role.SUPERVISOR, url="/reconciliation/review", form={"command_ids": "00000000-0000-4000-8000-000000000000"}
+    ),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(
@@ -220,10 +228,17 @@ def test_wrong_role_changes_nothing(client: TestClient, world: World) -> None:
     from backend.auth.tables import Enrollment
     from backend.logbook.tables import LogbookEntry
     from backend.officers.tables import Officer
+    from backend.sync.tables import ContingencyPeriod, ReconciliationReview
     from tests.conftest import in_app
 
-    async def counts() -> tuple[int, int, int]:
-        return await Officer.count(), await Enrollment.count(), await LogbookEntry.count()
+    async def counts() -> tuple[int, int, int, int, int]:
+        return (
+            await Officer.count(),
+            await Enrollment.count(),
+            await LogbookEntry.count(),
+            await ContingencyPeriod.count(),
+            await ReconciliationReview.count(),
+        )
 
     before = in_app(client, counts)
     sign_in_as(client, world["officer"])
@@ -232,6 +247,9 @@ def test_wrong_role_changes_nothing(client: TestClient, world: World) -> None:
     client.post(f"/admin/officers/{world['supervisor']}/active", data={"active": "0"})
     sign_in_as(client, world["warehouse_user"])
     client.post("/logbook", data={"location_id": str(world["gate"]), "text": "không được phép"})
+    client.post("/contingency/declare", data={"reason": "không được phép"})
+    sign_in_as(client, world["admin"])
+    client.post("/reconciliation/review", data={"command_ids": "00000000-0000-4000-8000-000000000000"})
 
     assert in_app(client, counts) == before
     assert client.get("/api/v1/me").status_code == 200  # the supervisor was not deactivated either

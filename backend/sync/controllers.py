@@ -1,17 +1,24 @@
-"""Pages and API of the sync domain: the device's sync page, its status and replicated data."""
+"""Pages and API of the sync domain: the device's sync page, its status and replicated data; contingency mode
+(declare, end, past periods) and the reconciliation of what was made offline or in contingency mode."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import msgspec
-from litestar import Request, get
+from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
+from backend.auth.middleware import require_roles
+from backend.journal.forms import envelope_from_form
+from backend.journal.services import apply_commands
 from backend.lib import clock
-from backend.sync import contingency
+from backend.lib.i18n import gettext
+from backend.logbook.services import sync_text
+from backend.officers.tables import Role
+from backend.sync import contingency, reconciliation
 from backend.sync.replica import ReplicaPage, replica_page
 
 
@@ -71,5 +78,135 @@ async def replica(request: Request[Any, Any, Any], dataset: FromPath[str], since
     return page
 
 
-ROUTES = [device_sync_page, sync_status, replica]
+# --- contingency mode ------------------------------------------------------------------------------------------
+
+CONTINGENCY_ROLES = (Role.SUPERVISOR, Role.ADMIN)
+
+
+async def _contingency_page(
+    request: Request[Any, Any, Any], form: dict[str, Any] | None = None, error: str | None = None
+) -> Template:
+    actor = request.user
+    open_periods = await reconciliation.open_periods(actor)
+    mine = next((period for period in open_periods if reconciliation.in_scope(actor, period)), None)
+    return Template(
+        "sync/contingency.html",
+        context={
+            "open_periods": open_periods,
+            "own_open": mine,
+            "in_scope": lambda period: reconciliation.in_scope(actor, period),
+            "recent": await reconciliation.recent_periods(actor),
+            "can_reconcile": actor.role == Role.SUPERVISOR,
+            "form": form or {},
+            "error": error,
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@get("/contingency", guards=[require_roles(*CONTINGENCY_ROLES)])
+async def contingency_page(request: Request[Any, Any, Any]) -> Template:
+    return await _contingency_page(request)
+
+
+async def _contingency_command(
+    request: Request[Any, Any, Any], state: State, command_type: str, field: str
+) -> Template | Redirect:
+    form = dict(await request.form())
+    envelope = envelope_from_form(form, command_type, {field: str(form.get(field) or "")})
+    (outcome,) = await apply_commands(state.engine, [envelope], request.user)
+    if outcome.status == "rejected":
+        return await _contingency_page(request, form=form, error=outcome.reason)
+    return Redirect("/contingency", status_code=303)
+
+
+@post("/contingency/declare", guards=[require_roles(*CONTINGENCY_ROLES)])
+async def declare_contingency(request: Request[Any, Any, Any], state: State) -> Template | Redirect:
+    return await _contingency_command(request, state, "sync.declare_contingency", "reason")
+
+
+@post("/contingency/end", guards=[require_roles(*CONTINGENCY_ROLES)])
+async def end_contingency(request: Request[Any, Any, Any], state: State) -> Template | Redirect:
+    return await _contingency_command(request, state, "sync.end_contingency", "note")
+
+
+# --- reconciliation -------------------------------------------------------------------------------------------------
+
+
+def reconciliation_url(period: reconciliation.PeriodView | None, reviewed: bool = False) -> str:
+    query = [f"period={period.id}"] if period is not None else []
+    if reviewed:
+        query.append("show=reviewed")
+    return "/reconciliation" + ("?" + "&".join(query) if query else "")
+
+
+async def _reconciliation_page(
+    request: Request[Any, Any, Any],
+    period: reconciliation.PeriodView | None,
+    reviewed: bool = False,
+    form: dict[str, Any] | None = None,
+    chosen: list[str] | None = None,
+    error: str | None = None,
+) -> Template:
+    actor = request.user
+    items, more = await reconciliation.marked_commands(actor, period, reviewed=reviewed)
+    return Template(
+        "sync/reconciliation.html",
+        context={
+            "period": period,
+            "periods": await reconciliation.recent_periods(actor),
+            "reviewed": reviewed,
+            "items": items,
+            "more": more,
+            "page_limit": reconciliation.PAGE_LIMIT,
+            "pending_url": reconciliation_url(period),
+            "reviewed_url": reconciliation_url(period, reviewed=True),
+            "review_action": "/reconciliation/review" + (f"?period={period.id}" if period is not None else ""),
+            "sync_text": sync_text,
+            "chosen": set(chosen or []),
+            "form": form or {},
+            "error": error,
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@get("/reconciliation", guards=[require_roles(Role.SUPERVISOR)])
+async def reconciliation_page(
+    request: Request[Any, Any, Any], period: FromQuery[str | None] = None, show: FromQuery[str | None] = None
+) -> Template:
+    chosen_period = await reconciliation.period_for(request.user, period)
+    return await _reconciliation_page(request, chosen_period, reviewed=show == "reviewed")
+
+
+@post("/reconciliation/review", guards=[require_roles(Role.SUPERVISOR)])
+async def review_commands(
+    request: Request[Any, Any, Any], state: State, period: FromQuery[str | None] = None
+) -> Template | Redirect:
+    raw = await request.form()
+    form = dict(raw)
+    chosen_period = await reconciliation.period_for(request.user, period)
+    command_ids = [str(value) for value in raw.getall("command_ids", []) if value]
+    if not command_ids:
+        # Said here in words; the command would refuse an empty list only as a malformed payload.
+        error = gettext("Choose at least one action to mark as reconciled.")
+        return await _reconciliation_page(request, chosen_period, form=form, error=error)
+    payload = {"command_ids": command_ids, "note": str(form.get("note") or "")}
+    envelope = envelope_from_form(form, "sync.review_commands", payload)
+    (outcome,) = await apply_commands(state.engine, [envelope], request.user)
+    if outcome.status == "rejected":
+        return await _reconciliation_page(request, chosen_period, form=form, chosen=command_ids, error=outcome.reason)
+    return Redirect(reconciliation_url(chosen_period), status_code=303)
+
+
+ROUTES = [
+    device_sync_page,
+    sync_status,
+    replica,
+    contingency_page,
+    declare_contingency,
+    end_contingency,
+    reconciliation_page,
+    review_commands,
+]
 BEFORE_PAGE = [before_page]
