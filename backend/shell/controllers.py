@@ -30,6 +30,11 @@ def actions_for(role: Role) -> list[dict[str, str]]:
         actions.append({"href": "/logbook", "label": gettext("Logbook"), "hint": gettext("Note what happened at your gate or yard")})
     if role == Role.ADMIN:
         actions.append({"href": "/admin/officers", "label": gettext("Officers"), "hint": gettext("Add officers and send enrollment links")})
+    if role in (Role.SUPERVISOR, Role.ADMIN):
+        actions.append({"href": "/contingency", "label": gettext("Contingency mode"), "hint": gettext("Declare or end it when the customs system is down")})
+    if role == Role.SUPERVISOR:
+        actions.append({"href": "/reconciliation", "label": gettext("Reconciliation"), "hint": gettext("Check what was done offline or in contingency mode")})
+    actions.append({"href": "/sync", "label": gettext("Sync"), "hint": gettext("What this device still has to send")})
     actions.append({"href": "/account/devices", "label": gettext("My devices"), "hint": gettext("Passkeys on your phones and scanners")})
     return actions
 
