@@ -1,4 +1,4 @@
-// giamsat /sync page: what this device holds, read from IndexedDB (the server only sends the frame,
+// giamsat /sync page: the queue, the refusals, storage and clock of this device, read from IndexedDB (the server only sends the frame,
 // frontend/templates/sync/device.html, whose data-* attributes carry the translated words).
 // Loaded on every page (hx-boost never runs a swapped-in page's own scripts); acts when #sync-page is there.
 (function () {
@@ -100,15 +100,6 @@
       clock.textContent = page.dataset.unknown;
       clockWarning.hidden = true;
     }
-    var datasets = byId("sync-datasets");
-    datasets.replaceChildren();
-    facts.replica.forEach(function (item) {
-      var line = document.createElement("li");
-      line.className = "list-item";
-      line.textContent = fill(page.dataset.dataset, { name: item.dataset, time: when(item.fetched_at) });
-      datasets.appendChild(line);
-    });
-    byId("sync-datasets-empty").hidden = facts.replica.length > 0;
   }
 
   function renderStorage(page) {
@@ -141,11 +132,10 @@
       store.getMeta("clock_offset_ms"),
       store.getMeta("last_sync_at"),
       store.getMeta("last_sync_error"),
-      store.all("replica"),
     ]).then(function (values) {
       renderQueued(page, values[0], officer);
       renderRejected(page, values[1].filter(function (entry) { return entry.officer_code === officer; }));
-      renderDevice(page, { offset: values[2], lastSync: values[3], lastError: values[4], replica: values[5] });
+      renderDevice(page, { offset: values[2], lastSync: values[3], lastError: values[4] });
       page.dataset.ready = "1";
       return renderStorage(page);
     }).catch(function (error) {
