@@ -30,7 +30,7 @@ class EndContingency(Struct):
 class ReviewCommands(Struct):
     """A supervisor has reconciled commands made offline or in contingency mode."""
 
-    command_ids: Annotated[list[UUID], msgspec.Meta(min_length=1, max_length=200)]
+    command_ids: Annotated[list[UUID], msgspec.Meta(max_length=200)]  # none chosen: refused in words
     note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 
 
@@ -93,6 +93,8 @@ async def end_contingency(context: CommandContext, payload: EndContingency) -> d
 async def review_commands(context: CommandContext, payload: ReviewCommands) -> dict[str, Any]:
     # Reads journal rows committed before this command: a command applied in the same group commit is not
     # visible yet (journal/services.py), and would be refused here as unknown; the supervisor sends again.
+    if not payload.command_ids:
+        raise DomainError("nothing_chosen", N_("Choose at least one action to mark as reconciled."))
     branch_code = context.actor.branch_code
     ids = list(dict.fromkeys(payload.command_ids))
     marked = await JournalEntry.select(JournalEntry.command_id).where(

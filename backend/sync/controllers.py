@@ -15,7 +15,6 @@ from backend.auth.middleware import require_roles
 from backend.journal.forms import envelope_from_form
 from backend.journal.services import apply_commands
 from backend.lib import clock
-from backend.lib.i18n import gettext
 from backend.logbook.services import sync_text
 from backend.officers.tables import Role
 from backend.sync import contingency, reconciliation
@@ -187,10 +186,6 @@ async def review_commands(
     form = dict(raw)
     chosen_period = await reconciliation.period_for(request.user, period)
     command_ids = [str(value) for value in raw.getall("command_ids", []) if value]
-    if not command_ids:
-        # Said here in words; the command would refuse an empty list only as a malformed payload.
-        error = gettext("Choose at least one action to mark as reconciled.")
-        return await _reconciliation_page(request, chosen_period, form=form, error=error)
     payload = {"command_ids": command_ids, "note": str(form.get("note") or "")}
     envelope = envelope_from_form(form, "sync.review_commands", payload)
     (outcome,) = await apply_commands(state.engine, [envelope], request.user)
