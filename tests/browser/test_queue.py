@@ -8,16 +8,21 @@ one per command id, whose payload holds a tag unique to the test.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import os
 import signal
 import sqlite3
 import uuid
 from contextlib import closing
+from datetime import datetime, timedelta, timezone
+from io import BytesIO
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
+from PIL import Image
 
 from backend.lib.i18n import translate_in
 from tests.browser.conftest import (
@@ -33,6 +38,7 @@ from tests.browser.conftest import (
     wait_for_worker,
     wait_until,
 )
+from tests.conftest import giamsat
 
 pytestmark = pytest.mark.browser
 
@@ -46,15 +52,16 @@ QUEUE = """async () => (await giamsatStore.queueEntries()).map((entry) => ({
 REJECTED = "async () => (await giamsatStore.all('rejected')).map((entry) => ({id: entry.id, code: entry.code, reason: entry.reason}))"
 
 # Envelopes made in the page as the form would make them, for tests that need more entries than typing gives.
-ENQUEUE = """async ({officer, texts, copies}) => {
-  const locationId = Number(document.getElementById("location_id").value);
+ENQUEUE = """async ({officer, texts, copies, location, photos}) => {
+  const locationId = location || Number(document.getElementById("location_id").value);
   const ids = [];
   for (const text of texts) {
+    const payload = photos ? {location_id: locationId, text: text, photos: photos} : {location_id: locationId, text: text};
     const envelope = {
       id: crypto.randomUUID(), type: "logbook.add_entry", issued_at: new Date().toISOString(),
-      device_id: giamsat.deviceId(), payload: {location_id: locationId, text: text}, offline: !navigator.onLine, signature: null,
+      device_id: giamsat.deviceId(), payload: payload, offline: !navigator.onLine, signature: null,
     };
-    for (let copy = 0; copy < (copies || 1); copy++) await giamsatQueue.enqueue(envelope, officer, []);
+    for (let copy = 0; copy < (copies || 1); copy++) await giamsatQueue.enqueue(envelope, officer, photos || []);
     ids.push(envelope.id);
   }
   return ids;
@@ -243,6 +250,83 @@ def test_queue_refusal_while_away_stays_on_sync_until_dismissed(queue_server: Se
     assert page.evaluate(REJECTED) == []
     page.wait_for_selector("#rejected-count", state="hidden")
     browsing.assert_clean(OFFLINE_NOISE)
+
+
+# --- export ---------------------------------------------------------------------------------------------------------------
+
+
+def test_queue_export_is_a_file_that_sync_import_applies_once(
+    queue_server: Server, officer: dict[str, Any], browsing: Browsing, tmp_path: Path
+) -> None:
+    """"Export queue" on /sync downloads the queue and its photos; `giamsat sync import` applies it on the server,
+    and when the device is back online its own replay finds every command already there (duplicate)."""
+    server = queue_server
+    page = open_logbook(browsing, server, officer)
+    location = int(page.input_value("#location_id"))
+    page.goto(server.url("/sync"))
+    page.wait_for_selector("#sync-page[data-ready]")
+    wait_for_cached_page(page, "/sync")
+    tag = uuid.uuid4().hex[:10]
+    image = BytesIO()
+    Image.new("RGB", (40, 30), (200, 30, 30)).save(image, "JPEG")
+    photo = image.getvalue()
+    sha = hashlib.sha256(photo).hexdigest()
+
+    page.context.set_offline(True)
+    page.evaluate(
+        """async ({sha, data}) => {
+          const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0)).buffer;
+          await giamsatStore.putFile({sha256: sha, type: "image/jpeg", bytes, size: bytes.byteLength,
+                                      created_at: new Date().toISOString(), uploaded: false});
+        }""",
+        {"sha": sha, "data": base64.b64encode(photo).decode()},
+    )
+    ids = page.evaluate(ENQUEUE, {"officer": "CB001", "texts": [f"export {tag} a"], "location": location, "photos": [sha]})
+    ids += page.evaluate(ENQUEUE, {"officer": "CB001", "texts": [f"export {tag} b"], "location": location})
+    with page.expect_download() as download:
+        page.click("#sync-export")
+    exported = tmp_path / "queue.json"
+    download.value.save_as(exported)
+
+    document = json.loads(exported.read_text())
+    assert document["format"] == "giamsat-queue" and document["version"] == 1
+    assert document["officer_code"] == "CB001"
+    assert document["device_id"] == page.evaluate("() => giamsat.deviceId()")
+    assert [(entry["officer_code"], entry["envelope"]["id"], entry["files"]) for entry in document["entries"]] == [
+        ("CB001", ids[0], [sha]),
+        ("CB001", ids[1], []),
+    ]
+    assert document["files"] == {sha: {"type": "image/jpeg", "base64": base64.b64encode(photo).decode()}}
+
+    imported = giamsat(server.env, "sync", "import", str(exported)).stdout
+    assert "2 applied" in imported, imported
+    page.context.set_offline(False)  # the device's own replay: already applied, so "duplicate", and done
+    wait_for_empty_queue(page)
+    assert sorted(command_id for command_id, _, _ in journal(server, tag)) == sorted(ids)
+    assert page.evaluate(REJECTED) == []
+    assert page.evaluate("async () => (await giamsatStore.all('files')).length") == 0  # sent: the photo is let go
+    browsing.assert_clean(OFFLINE_NOISE)
+
+
+# --- the clock ---------------------------------------------------------------------------------------------------------------
+
+
+def test_queue_clock_minutes_off_is_warned_on_every_page(queue_server: Server, officer: dict[str, Any], browsing: Browsing) -> None:
+    page = browsing.new_page(storage_state=officer)
+    page.clock.set_system_time(datetime.now(timezone.utc) + timedelta(minutes=10))  # the device's clock is wrong
+
+    page.goto(queue_server.url("/sync"))  # the load's sync measures the offset against the server's time
+
+    page.wait_for_selector("#clock-banner", state="visible")
+    assert page.inner_text("#clock-banner") == translate_in(
+        "vi", "This device's clock is {minutes} min off. Set the right time in the device's settings."
+    ).replace("{minutes}", "10")
+    page.wait_for_selector("#sync-clock-warning", state="visible")
+    offset = page.evaluate("() => giamsatStore.getMeta('clock_offset_ms')")
+    assert -10.5 * 60_000 < offset < -9.5 * 60_000
+    page.goto(queue_server.url("/"))
+    page.wait_for_selector("#clock-banner", state="visible")
+    browsing.assert_clean()
 
 
 # --- the same command many times -----------------------------------------------------------------------------------
