@@ -173,9 +173,17 @@ def test_queue_offline_entries_wait_then_sync_once(queue_server: Server, officer
     assert all(entry["offline"] and entry["officer"] == "CB001" for entry in queued)
     assert journal(server, tag) == []
 
+    page.evaluate("""() => {
+      window.progressShown = [];
+      const figures = document.getElementById("sync-progress-text");
+      new MutationObserver(() => { if (!figures.hidden) window.progressShown.push(figures.textContent); })
+        .observe(figures, {attributes: true, childList: true, characterData: true, subtree: true});
+    }""")
     page.context.set_offline(False)  # the page's `online` event replays the queue
     wait_for_badge(page, 0)
     wait_for_empty_queue(page)
+    assert "0 / 50" in page.evaluate("() => window.progressShown")  # the header's progress while it synced
+    page.wait_for_selector("#queue-bar", state="hidden")
 
     applied = journal(server, tag)
     assert sorted(text for _, text, _ in applied) == texts

@@ -244,15 +244,26 @@
     show(banner, off);
   }
 
+  // One read at a time; a call during a read asks for one more after it, so the last state is always drawn.
   var refreshing = null;
+  var again = false;
   function refresh() {
-    if (refreshing) return refreshing;
+    if (refreshing) {
+      again = true;
+      return refreshing;
+    }
     refreshing = Promise.all([queue.counts(officerCode()), store.getMeta("clock_offset_ms")]).then(function (values) {
       renderCounts(values[0]);
       renderClock(values[1]);
     }).catch(function (error) {
       console.warn("giamsat: queue state unreadable", error);
-    }).then(function () { refreshing = null; });
+    }).then(function () {
+      refreshing = null;
+      if (again) {
+        again = false;
+        return refresh();
+      }
+    });
     return refreshing;
   }
 

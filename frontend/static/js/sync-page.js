@@ -120,11 +120,16 @@
     });
   }
 
+  // One read at a time; a call during a read asks for one more after it, so the last state is always drawn.
   var rendering = null;
+  var again = false;
   function render() {
     var page = root();
     if (!page) return Promise.resolve();
-    if (rendering) return rendering;
+    if (rendering) {
+      again = true;
+      return rendering;
+    }
     var officer = officerCode();
     rendering = Promise.all([
       store.queueEntries(),
@@ -140,7 +145,13 @@
       return renderStorage(page);
     }).catch(function (error) {
       console.warn("giamsat: the device's queue is unreadable", error);
-    }).then(function () { rendering = null; });
+    }).then(function () {
+      rendering = null;
+      if (again) {
+        again = false;
+        return render();
+      }
+    });
     return rendering;
   }
 
