@@ -61,6 +61,35 @@
     return opening;
   }
 
+  // How many records a store holds, read at whatever version the database is, without upgrading it: a new
+  // worker still waiting asks this, and must not move the database to its own version under the old worker and
+  // the open pages (their code would then fail to open it until they reload).
+  function countWithoutUpgrade(name) {
+    return new Promise(function (resolve, reject) {
+      var creating = false;
+      var request = scope.indexedDB.open(NAME);
+      request.onupgradeneeded = function () {
+        creating = true; // no database yet, so nothing queued; do not create an empty one at version 1
+        request.transaction.abort();
+      };
+      request.onerror = function () {
+        if (creating) resolve(0);
+        else reject(request.error);
+      };
+      request.onsuccess = function () {
+        var db = request.result;
+        if (!db.objectStoreNames.contains(name)) {
+          db.close();
+          resolve(0);
+          return;
+        }
+        var counting = db.transaction([name], "readonly").objectStore(name).count();
+        counting.onsuccess = function () { db.close(); resolve(counting.result); };
+        counting.onerror = function () { db.close(); reject(counting.error); };
+      };
+    });
+  }
+
   function promised(request) {
     return new Promise(function (resolve, reject) {
       request.onsuccess = function () { resolve(request.result); };
@@ -208,6 +237,7 @@
     remove: remove,
     all: all,
     count: count,
+    countWithoutUpgrade: countWithoutUpgrade,
     getMeta: getMeta,
     setMeta: setMeta,
     setMetas: setMetas,

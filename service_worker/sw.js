@@ -147,8 +147,9 @@ self.addEventListener("sync", (event) => {
 let skipWhenDrained = false;
 let drainListener = null;
 
+// Asked by the waiting worker: it reads the queue without upgrading the database (see store.js).
 async function queueBusy() {
-  return (await giamsatStore.count("queue")) > 0 || (await giamsatQueue.syncing());
+  return (await giamsatStore.countWithoutUpgrade("queue")) > 0 || (await giamsatQueue.syncing());
 }
 
 async function skipWaitingWhenIdle(port) {
