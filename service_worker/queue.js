@@ -142,35 +142,46 @@
     return { code: body.error || "http_" + answer.status, reason: body.message || "" };
   }
 
-  // The next entries to send together: the first entry alone when it has files (they go first, one request
-  // each) or when a batch holding it was refused as a whole; else the run of consecutive entries without files.
+  // The next entries to send together: the first entry alone when a batch holding it was refused as a whole;
+  // else the run of consecutive entries up to one that must go alone. Entries with photos join the batch: their
+  // files are uploaded first (sendGroup), so no command reaches the server before its photos.
   function nextGroup(pending, alone, batchSize) {
     var first = pending[0];
-    if (first.files.length || alone[first.seq]) return [first];
+    if (alone[first.seq]) return [first];
     var group = [];
     for (var i = 0; i < pending.length && group.length < batchSize; i++) {
       var entry = pending[i];
-      if (entry.files.length || alone[entry.seq]) break;
+      if (alone[entry.seq]) break;
       group.push(entry);
     }
     return group;
   }
 
-  async function settle(entry, outcome) {
-    if (outcome.status === "applied" || outcome.status === "duplicate") {
-      await store.finishEntry(entry.seq, null);
-    } else {
-      await store.finishEntry(entry.seq, {
-        id: entry.envelope.id,
-        officer_code: entry.officer_code,
-        envelope: entry.envelope,
-        files: entry.files,
-        code: outcome.code || "rejected",
-        reason: outcome.reason || "",
-        answered_at: new Date().toISOString(),
-      });
-    }
-    broadcast({ kind: "outcome", id: entry.envelope.id, status: outcome.status, reason: outcome.reason || "" });
+  function rejectedRecord(entry, outcome) {
+    return {
+      id: entry.envelope.id,
+      officer_code: entry.officer_code,
+      envelope: entry.envelope,
+      files: entry.files,
+      code: outcome.code || "rejected",
+      reason: outcome.reason || "",
+      answered_at: new Date().toISOString(),
+    };
+  }
+
+  // Entries with their answers leave the queue together (one transaction), then each outcome is announced.
+  async function settleAll(entries, outcomes) {
+    await store.finishEntries(entries.map(function (entry, i) {
+      var answered = outcomes[i].status === "applied" || outcomes[i].status === "duplicate";
+      return { seq: entry.seq, rejected: answered ? null : rejectedRecord(entry, outcomes[i]) };
+    }));
+    entries.forEach(function (entry, i) {
+      broadcast({ kind: "outcome", id: entry.envelope.id, status: outcomes[i].status, reason: outcomes[i].reason || "" });
+    });
+  }
+
+  function settle(entry, outcome) {
+    return settleAll([entry], [outcome]);
   }
 
   // The CSRF token is double-submitted: the header must repeat the gs_csrf cookie. Read the cookie itself where
@@ -193,12 +204,16 @@
   // Send one group. Resolves with how many entries left the queue; throws Stop to end the replay.
   async function sendGroup(group, alone, state, options) {
     var csrf = await csrfToken();
-    if (group.length === 1 && group[0].files.length) {
-      var refused = await uploadFiles(group[0], csrf, options.timeoutMs);
-      if (refused) {
-        await settle(group[0], { status: "rejected", code: refused.code, reason: refused.reason });
-        return 1;
+    for (var f = 0; f < group.length; f++) {
+      if (!group[f].files.length) continue;
+      var refused = await uploadFiles(group[f], csrf, options.timeoutMs);
+      if (!refused) continue;
+      if (f > 0) {
+        group = group.slice(0, f); // the ones before it go now; it is refused first thing next round
+        break;
       }
+      await settle(group[0], { status: "rejected", code: refused.code, reason: refused.reason });
+      return 1;
     }
     var answer = await request("POST", "/api/v1/commands", {
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
@@ -221,15 +236,16 @@
     // One answer per command, in the order sent (matched by position: a batch may hold one id twice, and the
     // first is "applied", the second "duplicate").
     var results = (answer.body && answer.body.results) || [];
-    var settled = 0;
+    var answered = [];
     for (var i = 0; i < group.length; i++) {
       var outcome = results[i];
       // Never assume: an entry without its answer stays queued and goes again (its id makes that safe).
-      if (!outcome || outcome.id !== group[i].envelope.id) throw new Stop("no_answer");
-      await settle(group[i], outcome);
-      settled += 1;
+      if (!outcome || outcome.id !== group[i].envelope.id) break;
+      answered.push(outcome);
     }
-    return settled;
+    await settleAll(group.slice(0, answered.length), answered);
+    if (answered.length < group.length) throw new Stop("no_answer");
+    return answered.length;
   }
 
   // The replay stopped: the entries that were sent keep their place with the error, and every entry of the
