@@ -5,6 +5,9 @@
 - Passkeys use Chrome's virtual authenticator over CDP (`add_authenticator`).
 - Every context records console errors and page errors; tests assert there are none (a CSP violation is a
   console error), and each test's final state is saved to test-artifacts/<test>.png.
+- A server runs on a SQLite file in its data directory, or with `database="postgres"` on a fresh PostgreSQL
+  database made beside GIAMSAT_TEST_POSTGRES_URL (dropped when the server is dropped); `Server.query()` reads
+  either, so the offline flows are proven on both databases.
 - Without Chromium or Playwright the browser tests skip, except with GIAMSAT_REQUIRE_ALL=1 (CI), where they fail.
 - GIAMSAT_CHROMIUM names another Chromium binary; GIAMSAT_TEST_SERVER_LOG=info keeps the servers' access logs
   (in each server's data directory, server.log).
@@ -17,17 +20,20 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
 
-from tests.conftest import REPO, REQUIRE_ALL, giamsat
+from tests.conftest import REPO, REQUIRE_ALL, _pg_admin, _with_database, giamsat, run_async
 
 CHROMIUM = os.environ.get("GIAMSAT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -69,6 +75,7 @@ class Server:
     extra_env: dict[str, str] = field(default_factory=dict)
     links: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
+    postgres: tuple[str, str] | None = None  # (server URL, database name) when it runs on PostgreSQL
 
     @property
     def origin(self) -> str:
@@ -134,15 +141,60 @@ class Server:
         self.stop()
         self.start()
 
+    def query(self, sql: str, *params: Any) -> list[tuple[Any, ...]]:
+        """Rows of a read-only query on the server's database; `?` placeholders on both databases."""
+        if self.postgres is None:
+            uri = f"file:{self.data_dir / 'giamsat.db'}?mode=ro"
+            with closing(sqlite3.connect(uri, uri=True, timeout=30)) as connection:
+                return connection.execute(sql, params).fetchall()
+        numbered = re.sub(r"\?", lambda _, n=iter(range(1, 100)): f"${next(n)}", sql)
+
+        async def fetch() -> list[tuple[Any, ...]]:
+            import asyncpg
+
+            connection = await asyncpg.connect(self.extra_env["DATABASE_URL"])
+            try:
+                return [tuple(row) for row in await connection.fetch(numbered, *params)]
+            finally:
+                await connection.close()
+
+        return run_async(fetch())
+
+    def drop(self) -> None:
+        """Stop, and drop its PostgreSQL database (a SQLite file goes with the temporary directory)."""
+        self.stop()
+        if self.postgres is not None:
+            base, name = self.postgres
+            run_async(_pg_admin(base, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
     def log(self) -> str:
         path = self.data_dir / "server.log"
         return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
 
-def make_server(tmp_path_factory: pytest.TempPathFactory, name: str, **extra_env: str) -> Server:
-    server = Server(data_dir=tmp_path_factory.mktemp(name), port=free_port(), extra_env=extra_env)
-    server.prepare()
-    server.start()
+DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]  # for server fixtures' params
+
+
+def make_server(tmp_path_factory: pytest.TempPathFactory, name: str, database: str = "sqlite", **extra_env: str) -> Server:
+    """A started server with the demo data; call `drop()` when done with it."""
+    postgres = None
+    if database == "postgres":
+        base = os.environ.get("GIAMSAT_TEST_POSTGRES_URL")
+        if not base:
+            message = "GIAMSAT_TEST_POSTGRES_URL is not set"
+            if REQUIRE_ALL:
+                pytest.fail(message + " (GIAMSAT_REQUIRE_ALL=1: PostgreSQL tests must run)", pytrace=False)
+            pytest.skip(message)
+        postgres = (base, f"giamsat_browser_{os.getpid()}_{uuid.uuid4().hex[:6]}")
+        run_async(_pg_admin(base, f'CREATE DATABASE "{postgres[1]}"'))
+        extra_env = {**extra_env, "DATABASE_URL": _with_database(base, postgres[1])}
+    server = Server(data_dir=tmp_path_factory.mktemp(name), port=free_port(), extra_env=extra_env, postgres=postgres)
+    try:
+        server.prepare()
+        server.start()
+    except BaseException:
+        server.drop()
+        raise
     return server
 
 

@@ -13,9 +13,7 @@ import hashlib
 import json
 import os
 import signal
-import sqlite3
 import uuid
-from contextlib import closing
 from datetime import datetime, timedelta, timezone
 from io import BytesIO
 from pathlib import Path
@@ -26,6 +24,7 @@ from PIL import Image
 
 from backend.lib.i18n import translate_in
 from tests.browser.conftest import (
+    DATABASES,
     CHROMIUM,
     CHROMIUM_ARGS,
     Browsing,
@@ -70,21 +69,20 @@ ENQUEUE = """async ({officer, texts, copies, location, photos}) => {
 
 def journal(server: Server, tag: str) -> list[tuple[str, str, int]]:
     """(command id, payload text, offline) of every applied logbook command whose text holds `tag`."""
-    uri = f"file:{server.data_dir / 'giamsat.db'}?mode=ro"
-    with closing(sqlite3.connect(uri, uri=True, timeout=30)) as db:
-        rows = db.execute(
-            "SELECT command_id, payload, offline FROM journal_entry WHERE command_type = 'logbook.add_entry' AND payload LIKE ?",
-            (f"%{tag}%",),
-        ).fetchall()
+    rows = server.query(
+        "SELECT command_id, payload, offline FROM journal_entry WHERE command_type = 'logbook.add_entry' AND payload LIKE ?",
+        f"%{tag}%",
+    )
     return [(str(command_id), json.loads(payload)["text"], int(offline)) for command_id, payload, offline in rows]
 
 
-@pytest.fixture(scope="module")
-def queue_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """This module's server: its officers sign in often, and sign-in is rate-limited per client."""
-    instance = make_server(tmp_path_factory, "browser-queue")
+@pytest.fixture(scope="module", params=DATABASES)
+def queue_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Server]:
+    """This module's server (its officers sign in often, and sign-in is rate-limited per client), on SQLite and
+    on PostgreSQL: the offline flows must land exactly once on both."""
+    instance = make_server(tmp_path_factory, "browser-queue", request.param)
     yield instance
-    instance.stop()
+    instance.drop()
 
 
 @pytest.fixture(scope="module")
@@ -368,12 +366,12 @@ def test_queue_command_replayed_100_times_is_applied_once(queue_server: Server, 
 # --- the browser closed -------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A server of the test's own, which it may stop or kill."""
-    instance = make_server(tmp_path_factory, "browser-queue-own")
+@pytest.fixture(params=DATABASES)
+def own_server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Server]:
+    """A server of the test's own, which it may stop or kill; on either database."""
+    instance = make_server(tmp_path_factory, "browser-queue-own", request.param)
     yield instance
-    instance.stop()
+    instance.drop()
 
 
 @pytest.fixture
@@ -500,7 +498,7 @@ def update_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Se
     frontend = copy_frontend(tmp_path_factory.mktemp("frontend-queue") / "frontend")
     instance = make_server(tmp_path_factory, "browser-queue-update", GIAMSAT_DEMO="1", GIAMSAT_FRONTEND_DIR=str(frontend))
     yield instance, frontend
-    instance.stop()
+    instance.drop()
 
 
 def demo_sign_in(page: Any, server: Server, code: str) -> None:
