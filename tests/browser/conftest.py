@@ -47,6 +47,9 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 ARTIFACTS = REPO / "test-artifacts"
+# Console errors a test provokes on purpose, for Browsing.assert_clean: the network cut, or the server stopped.
+OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|Failed to load resource"
+SERVER_DOWN_NOISE = r"ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to fetch|Failed to load resource"
 LINK = re.compile(r"^\s*(\w+)\s+(\S+)\s+.*?(http://\S+/enroll/\S+)\s*$")
 
 

@@ -8,6 +8,7 @@ import pytest
 
 from backend.lib.i18n import translate_in
 from tests.browser.conftest import (
+    OFFLINE_NOISE,
     Browsing,
     Server,
     add_authenticator,
@@ -20,7 +21,6 @@ from tests.browser.conftest import (
 pytestmark = pytest.mark.browser
 
 BRAND_BLUE = "rgb(11, 61, 110)"  # --brand in app.css: proof the stylesheet came from the worker's cache
-OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|Failed to load resource"
 
 
 def test_offline_shell_reloads_home_and_falls_back_to_offline_page(server: Server, browsing: Browsing) -> None:

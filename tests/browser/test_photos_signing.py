@@ -25,6 +25,7 @@ from PIL import Image
 
 from backend.lib.i18n import translate_in
 from tests.browser.conftest import (
+    OFFLINE_NOISE,
     DATABASES,
     Browsing,
     Server,
@@ -39,7 +40,6 @@ from tests.conftest import giamsat
 
 pytestmark = pytest.mark.browser
 
-OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|Failed to load resource"
 MAX_SIDE = 1600
 EXIF_ORIENTATION = 0x0112
 

@@ -24,6 +24,8 @@ from PIL import Image
 
 from backend.lib.i18n import translate_in
 from tests.browser.conftest import (
+    OFFLINE_NOISE,
+    SERVER_DOWN_NOISE,
     DATABASES,
     CHROMIUM,
     CHROMIUM_ARGS,
@@ -41,8 +43,6 @@ from tests.conftest import giamsat
 
 pytestmark = pytest.mark.browser
 
-OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|Failed to load resource"
-SERVER_DOWN_NOISE = r"ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to fetch|Failed to load resource"
 
 QUEUE = """async () => (await giamsatStore.queueEntries()).map((entry) => ({
   id: entry.envelope.id, officer: entry.officer_code, text: entry.envelope.payload.text,

@@ -129,30 +129,21 @@
 
   // --- the list in the form ----------------------------------------------------------------------------------------
 
-  function message(list) {
-    var element = list.parentNode.querySelector('.photo-message[data-for="' + list.id + '"]');
+  // A line of text under the list (made on first use): `marker` names it, `classes` style it.
+  function lineUnder(list, marker, classes, role) {
+    var element = list.parentNode.querySelector("." + marker + '[data-for="' + list.id + '"]');
     if (!element) {
       element = document.createElement("p");
-      element.className = "message message-error photo-message";
-      element.setAttribute("role", "alert");
+      element.className = classes + " " + marker;
+      element.setAttribute("role", role);
       element.dataset.for = list.id;
       element.hidden = true;
       list.parentNode.insertBefore(element, list.nextSibling);
     }
     return element;
   }
-  function status(list) {
-    var element = list.parentNode.querySelector('.photo-status[data-for="' + list.id + '"]');
-    if (!element) {
-      element = document.createElement("p");
-      element.className = "photo-status";
-      element.setAttribute("role", "status");
-      element.dataset.for = list.id;
-      element.hidden = true;
-      list.parentNode.insertBefore(element, list.nextSibling);
-    }
-    return element;
-  }
+  function message(list) { return lineUnder(list, "photo-message", "message message-error", "alert"); }
+  function status(list) { return lineUnder(list, "photo-status", "", "status"); }
 
   function addItem(list, record) {
     var words = strings();
