@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -29,6 +30,10 @@ def configure_jinja(engine: JinjaTemplateEngine) -> None:
     env.globals.update(
         # Which command types the device must sign with a passkey (journal/registry.py), for base.html's meta.
         signed_commands=lambda: sorted(name for name in COMMANDS if is_signed(name)),
+        # Command types as people name them, in the page's language: the device lists its queue with them.
+        command_labels=lambda: json.dumps(
+            {name: i18n.gettext(spec.label) for name, spec in sorted(COMMANDS.items()) if spec.label}, ensure_ascii=False
+        ),
         languages=i18n.LANGUAGES,
         current_language=i18n.current_language.get,
         app_version=__version__,

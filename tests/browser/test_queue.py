@@ -170,6 +170,10 @@ def test_queue_offline_entries_wait_then_sync_once(queue_server: Server, officer
     assert [entry["text"] for entry in queued] == texts  # in the order they were made
     assert all(entry["offline"] and entry["officer"] == "CB001" for entry in queued)
     assert journal(server, tag) == []
+    # The logbook shows what waits on this device above the server's sheet, named as people name the action.
+    page.wait_for_selector("#logbook-queued li >> nth=49")
+    assert page.locator("#logbook-queued .entry-summary").all_inner_texts() == texts
+    assert set(page.locator("#logbook-queued .entry-type").all_inner_texts()) == {translate_in("vi", "Logbook entry")}
 
     page.evaluate("""() => {
       window.progressShown = [];
@@ -182,6 +186,7 @@ def test_queue_offline_entries_wait_then_sync_once(queue_server: Server, officer
     wait_for_empty_queue(page)
     assert "0 / 50" in page.evaluate("() => window.progressShown")  # the header's progress while it synced
     page.wait_for_selector("#queue-bar", state="hidden")
+    page.wait_for_selector("#logbook-queued", state="hidden")
 
     applied = journal(server, tag)
     assert sorted(text for _, text, _ in applied) == texts

@@ -20,32 +20,17 @@
     var element = document.querySelector('meta[name="officer-code"]');
     return element ? element.content : "";
   }
-  function when(iso) {
-    if (!iso) return "";
-    var date = new Date(iso);
-    if (isNaN(date.getTime())) return iso;
-    return date.toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN");
-  }
+  function when(iso) { return window.giamsatDescribe.when(iso); }
   function megabytes(bytes) {
     return (bytes / (1024 * 1024)).toFixed(1);
   }
 
   // A line about a command: its first words (the officer recognises "what happened", not a type name).
-  function summary(envelope) {
-    var payload = envelope.payload || {};
-    var text = "";
-    Object.keys(payload).some(function (key) {
-      if (typeof payload[key] === "string" && payload[key].trim()) { text = payload[key].trim(); return true; }
-      return false;
-    });
-    return text.length > 80 ? text.slice(0, 79) + "…" : text;
-  }
-
   function row(templateId, entry) {
     var item = byId(templateId).content.firstElementChild.cloneNode(true);
     item.dataset.id = entry.envelope.id;
-    item.querySelector(".entry-type").textContent = entry.envelope.type;
-    item.querySelector(".entry-summary").textContent = summary(entry.envelope);
+    item.querySelector(".entry-type").textContent = window.giamsatDescribe.label(entry.envelope.type);
+    item.querySelector(".entry-summary").textContent = window.giamsatDescribe.summary(entry.envelope);
     return item;
   }
 

@@ -1,0 +1,77 @@
+// giamsat: what this device still has to send, shown where the work is seen. Any element with
+// [data-device-queue="<command type>,<command type>"] (and optionally data-location-id) lists this officer's queued
+// entries of those types with a clone of its own <template> (.entry-type, .entry-summary, .entry-time), and is
+// hidden when there are none. Also `giamsatDescribe`, how a queued entry is named for people (here and on /sync).
+(function () {
+  "use strict";
+
+  var labels = null;
+  function label(type) {
+    if (labels === null) {
+      var element = document.querySelector('meta[name="command-labels"]');
+      try { labels = JSON.parse(element ? element.content : "{}"); } catch (unreadable) { labels = {}; }
+    }
+    return labels[type] || type;
+  }
+
+  // The first words the officer wrote, so that a list of queued entries can be told apart.
+  function summary(envelope) {
+    var payload = envelope.payload || {};
+    var text = "";
+    Object.keys(payload).some(function (key) {
+      if (typeof payload[key] === "string" && payload[key].trim()) { text = payload[key].trim(); return true; }
+      return false;
+    });
+    return text.length > 80 ? text.slice(0, 79) + "…" : text;
+  }
+
+  function when(iso) {
+    if (!iso) return "";
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) return iso;
+    return date.toLocaleString(document.documentElement.lang === "en" ? "en-GB" : "vi-VN");
+  }
+
+  window.giamsatDescribe = { label: label, summary: summary, when: when };
+
+  function officerCode() {
+    var element = document.querySelector('meta[name="officer-code"]');
+    return element ? element.content : "";
+  }
+
+  function render() {
+    var holders = document.querySelectorAll("[data-device-queue]");
+    if (!holders.length || !window.giamsatStore) return Promise.resolve();
+    return window.giamsatStore.queueEntries().then(function (entries) {
+      Array.prototype.forEach.call(holders, function (holder) {
+        var types = holder.dataset.deviceQueue.split(",");
+        var location = holder.dataset.locationId ? Number(holder.dataset.locationId) : null;
+        var mine = entries.filter(function (entry) {
+          var payload = entry.envelope.payload || {};
+          return entry.officer_code === officerCode() && types.indexOf(entry.envelope.type) >= 0
+            && (location === null || payload.location_id === location);
+        });
+        var list = holder.querySelector("[data-device-queue-items]");
+        var template = holder.querySelector("template");
+        list.replaceChildren();
+        mine.forEach(function (entry) {
+          var item = template.content.firstElementChild.cloneNode(true);
+          item.querySelector(".entry-type").textContent = label(entry.envelope.type);
+          item.querySelector(".entry-summary").textContent = summary(entry.envelope);
+          item.querySelector(".entry-time").textContent = when(entry.envelope.issued_at);
+          list.appendChild(item);
+        });
+        holder.hidden = mine.length === 0;
+      });
+    }).catch(function (error) { console.warn("giamsat: queued entries unreadable", error); });
+  }
+
+  var channel = null;
+  try {
+    channel = new BroadcastChannel("giamsat-sync");
+    channel.onmessage = function () { render(); };
+  } catch (unsupported) { /* no BroadcastChannel: the list is drawn on each page load and swap */ }
+  document.addEventListener("htmx:load", function () { render(); });
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", render);
+  else render();
+})();
