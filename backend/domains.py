@@ -10,6 +10,8 @@ DOMAINS: tuple[str, ...] = (
     "auth",
     "journal",
     "files",
+    "barcodes",
+    "declarations",
     "logbook",
     "sync",
     "shell",

@@ -1,0 +1,1 @@
+"""Declarations: what the gate needs of each customs declaration, mirrored from the upstream system."""
