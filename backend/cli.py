@@ -1,4 +1,4 @@
-"""The `giamsat` command: serve, db upgrade, demo, officer add/link, token create/revoke, sync import, audit verify."""
+"""The `giamsat` command: serve, db upgrade, demo, officer add/link, token create/revoke, sync import, declarations import, audit verify."""
 
 from __future__ import annotations
 
@@ -184,6 +184,31 @@ def cmd_sync_import(args: argparse.Namespace) -> int:
     return _run(action)
 
 
+def cmd_declarations_import(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from backend.declarations.importer import ImportFileError, import_file
+
+    async def action() -> int:
+        try:
+            report = await import_file(Path(args.file))
+        except (OSError, ImportFileError) as error:
+            print(f"giamsat: {error}", file=sys.stderr)
+            return 2
+        for label, result in report.refused:
+            print(f"{label}: {result.number or '?'}: {result.code}: {result.reason}", file=sys.stderr)
+        if not report.written:
+            print(f"{len(report.refused)} refused line(s): nothing imported.", file=sys.stderr)
+            return 2
+        print(
+            f"{len(report.results)} declaration(s): {report.count('created')} created, {report.count('updated')} updated, "
+            f"{report.count('unchanged')} unchanged."
+        )
+        return 0
+
+    return _run(action)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from backend.officers.demo import load_demo
 
@@ -250,6 +275,13 @@ def build_parser() -> argparse.ArgumentParser:
     simport = sync.add_parser("import", help="apply a queue exported from a device (idempotent: twice applies once)")
     simport.add_argument("file")
     simport.set_defaults(func=cmd_sync_import)
+
+    declarations = sub.add_parser("declarations", help="the declarations mirror").add_subparsers(
+        dest="declarations_command", required=True
+    )
+    dimport = declarations.add_parser("import", help="import declarations from JSON or CSV (docs/declarations.md); all or nothing")
+    dimport.add_argument("file")
+    dimport.set_defaults(func=cmd_declarations_import)
 
     audit = sub.add_parser("audit", help="audit").add_subparsers(dest="audit_command", required=True)
     audit.add_parser("verify", help="recompute every journal hash chain").set_defaults(func=cmd_audit_verify)

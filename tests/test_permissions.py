@@ -95,6 +95,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/reconciliation/review"): roles(
         Role.SUPERVISOR, url="/reconciliation/review", form={"command_ids": "00000000-0000-4000-8000-000000000000"}
     ),
+    # declarations: upstream's batch upsert is an admin's (the gateway's token belongs to an admin officer);
+    # lookups by officers and supervisors of any branch (goods registered elsewhere pass their gates)
+    ("POST", "/api/v1/declarations"): roles(Role.ADMIN, url="/api/v1/declarations", json=[]),
+    ("GET", "/api/v1/declarations/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/declarations/999999999999"),
+    ("GET", "/declarations"): roles(Role.OFFICER, Role.SUPERVISOR, url="/declarations?number=999999999999"),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(

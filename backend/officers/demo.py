@@ -1,4 +1,4 @@
-"""Demo data: one branch, two gates, a bonded warehouse, and one user of each role.
+"""Demo data: one branch, two gates, a bonded warehouse, one user of each role, and its declarations.
 
 Safe to run again: existing rows are kept and fresh enrollment links are printed.
 """
@@ -6,6 +6,7 @@ Safe to run again: existing rows are kept and fresh enrollment links are printed
 from __future__ import annotations
 
 from backend.auth.services import create_enrollment
+from backend.declarations.demo import load_demo_declarations
 from backend.officers.services import create_officer, ensure_branch, ensure_location
 from backend.officers.tables import LocationKind, Officer, Role
 from backend.settings import WebSettings
@@ -28,7 +29,8 @@ async def load_demo(web: WebSettings) -> list[str]:
     branch_id = await ensure_branch(*BRANCH)
     for code, name, kind in LOCATIONS:
         await ensure_location(code, name, kind, branch_id)
-    lines = [f"Demo branch {BRANCH[0]}: {BRANCH[1]}", "Enrollment links (open one on the device that will sign in):"]
+    declarations = await load_demo_declarations()
+    lines = [f"Demo branch {BRANCH[0]}: {BRANCH[1]}", declarations, "Enrollment links (open one on the device that will sign in):"]
     for code, name, role, premises in USERS:
         row = await Officer.select(Officer.id).where(Officer.code == code).first()
         officer_id = row["id"] if row else await create_officer(code, name, role, BRANCH[0], premises)

@@ -27,6 +27,8 @@ def actions_for(role: Role) -> list[dict[str, str]]:
     """The home page's actions for a role. The routes check the role again: this list is only a menu."""
     actions: list[dict[str, str]] = []
     if role in (Role.OFFICER, Role.SUPERVISOR):
+        actions.append({"href": "/declarations", "label": gettext("Declarations"), "hint": gettext("Look up a declaration by its number, with its history")})
+    if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/logbook", "label": gettext("Logbook"), "hint": gettext("Note what happened at your gate or yard")})
     if role == Role.ADMIN:
         actions.append({"href": "/admin/officers", "label": gettext("Officers"), "hint": gettext("Add officers and send enrollment links")})

@@ -1,0 +1,77 @@
+"""Declarations: the upstream gateway's batch upsert, and the lookup by number (page and JSON).
+
+Who may do what:
+- `POST /api/v1/declarations`: an admin. The upstream gateway is a machine client with an API token owned by an
+  admin officer (`giamsat token create --officer ADMIN --name gateway`); there is no dedicated gateway role.
+- lookups: officers and supervisors of any branch. Goods registered at one branch pass the gates of another
+  (transit, a port served by several branches), so the gate must see every declaration, as IID/IEX/ITF do.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.exceptions import ValidationException
+from litestar.params import FromQuery
+from litestar.response import Template
+
+from backend.auth.middleware import require_roles
+from backend.declarations import services
+from backend.declarations.schemas import MAX_BATCH, DeclarationUpsert, DeclarationView, UpsertBatchResult
+from backend.lib.errors import DomainError
+from backend.lib.i18n import gettext
+from backend.declarations.tables import KIND_LABELS
+from backend.officers.tables import Role
+
+CAN_LOOK_UP = (Role.OFFICER, Role.SUPERVISOR)
+
+
+@post("/api/v1/declarations", status_code=200, guards=[require_roles(Role.ADMIN)], summary="Upsert declarations from upstream")
+async def post_declarations(request: Request[Any, Any, Any], data: list[dict[str, Any]]) -> UpsertBatchResult:
+    """A batch of at most 1000 declarations (items as `DeclarationUpsert`, docs/declarations.md); each answers
+    `created`, `updated`, `unchanged` or `refused` (with `code`, `reason` in the caller's language and `field`).
+
+    Not a command through the journal: this is reference data from the upstream system, not an officer's action.
+    The journal records what officers did; `DeclarationHistory` records what upstream changed, and when.
+    """
+    del data  # typed for the API schema; the raw items are validated one by one, so one bad item refuses only itself
+    try:
+        items = msgspec.json.decode(await request.body())
+    except msgspec.DecodeError as exc:
+        raise ValidationException(f"the body is not JSON: {exc}") from exc
+    if not isinstance(items, list) or len(items) > MAX_BATCH:
+        raise ValidationException(f"send a list of at most {MAX_BATCH} declarations")
+    results = await services.upsert_many(items, f"api:{request.user.code}")
+    return UpsertBatchResult(results=results)
+
+
+@get("/api/v1/declarations/{number:str}", guards=[require_roles(*CAN_LOOK_UP)], summary="Look up a declaration")
+async def get_declaration(number: str) -> DeclarationView:
+    """The declaration with its containers, warnings and history; 400 `bad_number`, 404 `declaration_not_found`."""
+    return await services.declaration_by_number(number)
+
+
+@get("/declarations", guards=[require_roles(*CAN_LOOK_UP)])
+async def declarations_page(request: Request[Any, Any, Any], number: FromQuery[str | None] = None) -> Template:
+    declaration, error, status = None, None, 200
+    if number:
+        try:
+            declaration = await services.declaration_by_number(number)
+        except DomainError as exc:
+            error, status = gettext(exc.message, **exc.params), exc.status_code
+    context = {
+        "number": number or "",
+        "declaration": declaration,
+        "error": error,
+        "kind_labels": {kind: gettext(label) for kind, label in KIND_LABELS.items()},
+    }
+    name = "declarations/_result.html" if request.htmx else "declarations/lookup.html"
+    return Template(name, context=context, status_code=status)
+
+
+ROUTES = [post_declarations, get_declaration, declarations_page]
+
+# DeclarationUpsert is the item schema; named here so the OpenAPI description can be extended to it later.
+__all__ = ["ROUTES", "DeclarationUpsert"]

@@ -1,0 +1,102 @@
+"""What the upstream gateway sends for one declaration, what each item's upsert answers, and what a lookup shows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+import msgspec
+
+from backend.lib.structs import Struct
+
+MAX_BATCH = 1000
+
+
+class ContainerItem(Struct, kw_only=True):
+    number: Annotated[str, msgspec.Meta(max_length=20)]  # ISO 6346: owner code, category, serial, check digit
+    seal: Annotated[str, msgspec.Meta(max_length=32)] = ""  # the carrier's seal number
+
+
+class WarningItem(Struct, kw_only=True):
+    text: Annotated[str, msgspec.Meta(max_length=2000)]
+    source: Annotated[str, msgspec.Meta(max_length=32)] = "upstream"  # "xray" for form 03/KQSCT/GSQL (Art 35.4)
+
+
+class DeclarationUpsert(Struct, kw_only=True):
+    """One declaration as the upstream system sends it (API item, JSON import item, CSV row).
+
+    Field types are checked by msgspec; what the gate depends on (number, kind, lane, branch, containers and their
+    check digits, the cargo's measure) by `services.validate_item`, which names the field and says what is wrong.
+    """
+
+    number: str
+    kind: str
+    version: int = 1
+    status_code: Annotated[str, msgspec.Meta(max_length=32)]
+    allows_passage: bool
+    lane: int
+    branch_code: str
+    seal_required: bool = False
+    sealed: bool = False
+    cargo_type: str
+    containers: list[ContainerItem] = []
+    weight_kg: float | None = None
+    package_count: int | None = None
+    goods_description: Annotated[str, msgspec.Meta(max_length=4000)] = ""
+    warnings: list[WarningItem] = []
+
+
+class ItemResult(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """What happened to one item of a batch."""
+
+    number: str
+    status: Literal["created", "updated", "unchanged", "refused"]
+    code: str | None = None  # why it was refused, for programs
+    reason: str | None = None  # why it was refused, in the caller's language
+    field: str | None = None  # the field at fault, when one is
+
+
+class UpsertBatchResult(msgspec.Struct, kw_only=True):
+    results: list[ItemResult]
+
+
+class ContainerView(msgspec.Struct, kw_only=True):
+    number: str
+    seal_number: str
+
+
+class WarningView(msgspec.Struct, kw_only=True):
+    text: str
+    source: str
+
+
+class HistoryView(msgspec.Struct, kw_only=True):
+    version: int
+    change: str  # created | updated
+    fields: list[str]
+    detail: dict
+    source: str
+    changed_at: datetime
+
+
+class DeclarationView(msgspec.Struct, kw_only=True):
+    """A declaration as a lookup shows it (IID / IEX / ITF): the mirror's fields, its containers, warnings, history."""
+
+    number: str
+    kind: str
+    version: int
+    status_code: str
+    allows_passage: bool
+    lane: int
+    branch_code: str
+    branch_name: str
+    seal_required: bool
+    sealed: bool
+    cargo_type: str
+    weight_kg: float | None
+    package_count: int | None
+    goods_description: str
+    updated_at: datetime
+    containers: list[ContainerView]
+    warnings: list[WarningView]
+    history: list[HistoryView]  # newest first
