@@ -19,10 +19,10 @@ from litestar.response import Template
 
 from backend.auth.middleware import require_roles
 from backend.declarations import services
-from backend.declarations.schemas import MAX_BATCH, DeclarationUpsert, DeclarationView, UpsertBatchResult
+from backend.declarations.schemas import MAX_BATCH, DeclarationView, UpsertBatchResult
+from backend.declarations.tables import KIND_LABELS
 from backend.lib.errors import DomainError
 from backend.lib.i18n import gettext
-from backend.declarations.tables import KIND_LABELS
 from backend.officers.tables import Role
 
 CAN_LOOK_UP = (Role.OFFICER, Role.SUPERVISOR)
@@ -67,11 +67,10 @@ async def declarations_page(request: Request[Any, Any, Any], number: FromQuery[s
         "error": error,
         "kind_labels": {kind: gettext(label) for kind, label in KIND_LABELS.items()},
     }
-    name = "declarations/_result.html" if request.htmx else "declarations/lookup.html"
+    # The lookup form swaps only its result; a boosted navigation (a link, back/forward) needs the whole page.
+    fragment = bool(request.htmx) and not request.htmx.boosted and request.htmx.target == "declaration-result"
+    name = "declarations/_result.html" if fragment else "declarations/lookup.html"
     return Template(name, context=context, status_code=status)
 
 
 ROUTES = [post_declarations, get_declaration, declarations_page]
-
-# DeclarationUpsert is the item schema; named here so the OpenAPI description can be extended to it later.
-__all__ = ["ROUTES", "DeclarationUpsert"]

@@ -93,7 +93,7 @@ def _split(text: str) -> list[str]:
 
 def csv_item(row: dict[str, str]) -> dict[str, Any]:
     """One CSV row -> an API item (types converted where they can be; the rest is left for validation to name)."""
-    cell = lambda name: row.get(name) or ""  # noqa: E731
+    cell = lambda name: row.get(name) or ""
     item: dict[str, Any] = {
         "number": cell("number").strip(),
         "kind": cell("kind").strip(),

@@ -12,11 +12,13 @@ does not stop the others (the API), unless the caller asks for all or nothing (t
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import msgspec
+from piccolo.engine.postgres import PostgresEngine
 
 from backend.barcodes import iso6346
 from backend.db import write_transaction
@@ -44,6 +46,8 @@ from backend.officers.tables import Branch
 
 NUMBER = re.compile(r"^\d{12}$")
 _CHUNK = 500  # numbers per IN (...) query
+_UPSERT_LOCK = 4_1966_0001  # PostgreSQL advisory lock key of declaration upserts
+MAX_VERSION = 9999
 
 
 @dataclass(frozen=True)
@@ -134,8 +138,8 @@ def validate_item(raw: Any, branches: Mapping[str, int]) -> DeclarationUpsert | 
             "kind",
             value=item.kind[:40],
         )
-    if item.version < 1:
-        return _refuse("bad_version", N_("The version must be 1 or more: %(value)s"), "version", value=item.version)
+    if not 1 <= item.version <= MAX_VERSION:
+        return _refuse("bad_version", N_("The version must be between 1 and 9999: %(value)s"), "version", value=item.version)
     status_code = item.status_code.strip()
     if not status_code:
         return _refuse("empty_status", N_("The status code is missing."), "status_code")
@@ -385,7 +389,12 @@ async def upsert_many(items: Sequence[Any], source: str, *, all_or_nothing: bool
             valid.append((index, checked))
     if not valid:
         return [result for result in results if result is not None]
-    async with write_transaction(Declaration._meta.db):
+    engine = Declaration._meta.db
+    async with write_transaction(engine):
+        if isinstance(engine, PostgresEngine):
+            # One batch at a time across workers (SQLite's BEGIN IMMEDIATE already serializes): two batches creating
+            # the same number would otherwise both read "new" and one would fail on the unique number.
+            await Declaration.raw("SELECT pg_advisory_xact_lock({})", _UPSERT_LOCK)
         # Read inside the transaction: what is compared is what the writes replace.
         stored = await _stored([item.number for _, item in valid])
         writes: list[_Write] = []

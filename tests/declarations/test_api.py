@@ -110,9 +110,13 @@ def test_lookup_page_htmx_answers_the_fragment(client: TestClient, world: World)
     client.post("/api/v1/declarations", json=[item()], headers=bearer(token))
     sign_in_as(client, world["officer"])
 
-    fragment = client.get("/declarations?number=104000000001", headers={"hx-request": "true"})
+    fragment = client.get("/declarations?number=104000000001", headers={"hx-request": "true", "hx-target": "declaration-result"})
+    unknown = client.get("/declarations?number=999999999999", headers={"hx-request": "true", "hx-target": "declaration-result"})
+    boosted = client.get("/declarations?number=104000000001", headers={"hx-request": "true", "hx-boosted": "true"})
 
     assert fragment.status_code == 200 and "<html" not in fragment.text and 'data-number="104000000001"' in fragment.text
+    assert unknown.status_code == 404 and "<html" not in unknown.text and 'id="declaration-error"' in unknown.text
+    assert boosted.status_code == 200 and "<html" in boosted.text and 'data-number="104000000001"' in boosted.text
 
 
 def test_lookup_page_unknown_is_404_and_malformed_is_400_with_a_message(client: TestClient, world: World) -> None:

@@ -110,8 +110,8 @@ def test_probe_declares_contingency_when_upstream_is_down_and_ends_it_when_back(
 
 def test_probe_leaves_a_period_declared_by_a_person(client: TestClient, world: World, tmp_path: Path) -> None:
     from backend.declarations.source import FileSource, probe_upstream
-    from tests.sync.test_contingency import declare
     from tests.conftest import sign_in_as
+    from tests.sync.test_contingency import declare
 
     sign_in_as(client, world["admin"])
     assert declare(client)["status"] == "applied"

@@ -47,6 +47,7 @@ VALIDATION_CASES = [
     ("letters in number", {"number": "10400000000A"}, "bad_number", "number"),
     ("unknown kind", {"kind": "re-export"}, "unknown_kind", "kind"),
     ("version zero", {"version": 0}, "bad_version", "version"),
+    ("version too large", {"version": 2**40}, "bad_version", "version"),
     ("empty status", {"status_code": "  "}, "empty_status", "status_code"),
     ("lane four", {"lane": 4}, "bad_lane", "lane"),
     ("unknown branch", {"branch_code": "NOWHERE"}, "unknown_branch", "branch_code"),
