@@ -1,0 +1,138 @@
+"""Reading the codes in a photo of a list, on the server (the officer's way (c) in issue 4).
+
+The photo is checked as uploads are (backend/files/images.py: size, real format, pixel count against
+decompression bombs, complete stream), turned grey and shrunk so its longest side is at most WORK_SIDE, then
+read by, in order, until one finds something:
+
+1. zxing-cpp, told the formats we print and scan (QR, Code 128): fastest and most robust (stack-notes.md);
+2. zxing-cpp again on the picture turned by 30 and 60 degrees, for 1D codes photographed aslant;
+3. pyzbar (ZBar), which the design card names, on the same picture;
+4. pyzbar after a 3 x 3 median filter, which removes the sensor noise that breaks ZBar's line scans.
+
+Every step after the first runs only while the time budget lasts, so a photo with no code costs a bounded
+time. Measured success rates and times are in docs/barcodes.md (tests/barcodes/test_decode.py prints them).
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import time
+import warnings
+from collections.abc import Callable
+
+import zxingcpp
+from PIL import Image, ImageFilter, UnidentifiedImageError
+from pyzbar import pyzbar
+
+from backend.files import images
+from backend.lib.errors import N_, DomainError
+
+WORK_SIDE = 2000  # px: a list's QR in a 12-megapixel photo still has several pixels a module at this size
+TIME_BUDGET_S = 1.5  # no new step starts after this; one step on a 2000 px picture takes well under 0.3 s
+ZXING_FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128)
+TURNS = (30, 60)
+PYZBAR_SYMBOLS = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]
+
+
+def open_photo(data: bytes, declared_type: str | None) -> Image.Image:
+    """The photo as a greyscale picture at most WORK_SIDE on its longest side; raises DomainError if refused."""
+    images.check_size(len(data))
+    content_type = images.accepted_type(declared_type)
+    with warnings.catch_warnings():
+        # Pillow's own bomb warning made an error, as in files/images.py, besides the explicit check below.
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(io.BytesIO(data), formats=list(images.CONTENT_TYPES))
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise _too_many_pixels() from None
+        except UnidentifiedImageError:
+            raise images.UnsupportedMediaType("not_an_image", N_("This file is not a JPEG, PNG or WebP photo.")) from None
+        except (OSError, SyntaxError, ValueError, EOFError):
+            raise _damaged() from None
+    actual_type = images.CONTENT_TYPES[image.format or ""]
+    if actual_type != content_type:
+        raise DomainError(
+            "type_mismatch",
+            N_("The file is of type %(actual)s but was sent as %(declared)s."),
+            actual=actual_type,
+            declared=content_type,
+        )
+    if image.width * image.height > images.MAX_PIXELS:
+        raise _too_many_pixels()
+    try:
+        scale = WORK_SIDE / max(image.size)
+        if scale < 1:
+            # JPEG: decode straight at a reduced scale (1/2, 1/4, 1/8) no smaller than needed: far faster.
+            image.draft("L", (math.ceil(image.width * scale), math.ceil(image.height * scale)))
+        image.load()  # the whole stream: a truncated file fails here
+        grey = image.convert("L")
+        grey.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BILINEAR)
+    except (OSError, SyntaxError, ValueError, EOFError):
+        raise _damaged() from None
+    return grey
+
+
+def _too_many_pixels() -> DomainError:
+    return DomainError(
+        "too_many_pixels",
+        N_("The photo has too many pixels (at most %(limit)s megapixels)."),
+        limit=images.MAX_PIXELS // 1_000_000,
+    )
+
+
+def _damaged() -> DomainError:
+    return DomainError("image_damaged", N_("The photo is damaged or incomplete. Take it again."))
+
+
+def read_zxing(image: Image.Image) -> list[str]:
+    return [barcode.text for barcode in zxingcpp.read_barcodes(image, formats=ZXING_FORMATS) if barcode.valid]
+
+
+def read_zxing_turned(image: Image.Image) -> list[str]:
+    """zxing-cpp on the picture turned by 30 and by 60 degrees: a 1D code is read only within about 20 degrees
+    of level (or of upright: zxing also tries a quarter turn), and no decoder read one at 30-45 degrees."""
+    found: list[str] = []
+    for angle in TURNS:
+        turned = image.rotate(angle, expand=True, resample=Image.Resampling.BILINEAR, fillcolor=255)
+        found.extend(read_zxing(turned))
+        if found:
+            break
+    return found
+
+
+def read_pyzbar(image: Image.Image) -> list[str]:
+    return [symbol.data.decode("utf-8", errors="replace") for symbol in pyzbar.decode(image, symbols=PYZBAR_SYMBOLS)]
+
+
+def read_pyzbar_median(image: Image.Image) -> list[str]:
+    return read_pyzbar(image.filter(ImageFilter.MedianFilter(3)))
+
+
+# In order: the first that finds a code ends the search.
+READERS: list[tuple[str, Callable[[Image.Image], list[str]]]] = [
+    ("zxing-cpp", read_zxing),
+    ("zxing-cpp turned", read_zxing_turned),
+    ("pyzbar", read_pyzbar),
+    ("pyzbar+median", read_pyzbar_median),
+]
+
+
+def read_image(image: Image.Image, budget_s: float = TIME_BUDGET_S) -> tuple[list[str], str | None]:
+    """The texts of the codes in a prepared picture and the reader that found them (None: nothing found)."""
+    started = time.perf_counter()
+    for index, (name, reader) in enumerate(READERS):
+        if index and time.perf_counter() - started > budget_s:
+            break
+        texts = list(dict.fromkeys(reader(image)))  # once each, in the order found
+        if texts:
+            return texts, name
+    return [], None
+
+
+def decode_photo(data: bytes, declared_type: str | None = "image/jpeg") -> list[str]:
+    """The texts of the barcodes in a photo (JPEG, PNG or WebP), empty when none could be read.
+
+    Raises DomainError for a photo refused by the checks. CPU-bound (about 10-100 ms): call it in a thread.
+    """
+    return read_image(open_photo(data, declared_type))[0]
