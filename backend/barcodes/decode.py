@@ -5,9 +5,10 @@ decompression bombs, complete stream), turned grey and shrunk so its longest sid
 read by, in order, until one finds something:
 
 1. zxing-cpp, told the formats we print and scan (QR, Code 128): fastest and most robust (stack-notes.md);
-2. zxing-cpp again on the picture turned by 30 and 60 degrees, for 1D codes photographed aslant;
+2. zxing-cpp again on the picture turned by 15, 45 and 75 degrees, for 1D codes photographed aslant;
 3. pyzbar (ZBar), which the design card names, on the same picture;
-4. pyzbar after a 3 x 3 median filter, which removes the sensor noise that breaks ZBar's line scans.
+4. pyzbar after a 3 x 3 median filter, which removes the sensor noise that breaks ZBar's line scans;
+5. the same, on the filtered picture turned by 30 and 60 degrees (1D codes again).
 
 Every step after the first runs only while the time budget lasts, so a photo with no code costs a bounded
 time. Measured success rates and times are in docs/barcodes.md (tests/barcodes/test_decode.py prints them).
@@ -31,7 +32,8 @@ from backend.lib.errors import N_, DomainError
 WORK_SIDE = 2000  # px: a list's QR in a 12-megapixel photo still has several pixels a module at this size
 TIME_BUDGET_S = 1.5  # no new step starts after this; one step on a 2000 px picture takes well under 0.3 s
 ZXING_FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128)
-TURNS = (30, 60)
+TURNS = (15, 45, 75)  # zxing: each reads about +-15 degrees around it, and zxing adds the quarter turn
+MEDIAN_TURNS = (30, 60)  # ZBar's scan lines tolerate more slant; each step costs ~100 ms
 PYZBAR_SYMBOLS = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]
 
 
@@ -89,16 +91,18 @@ def read_zxing(image: Image.Image) -> list[str]:
     return [barcode.text for barcode in zxingcpp.read_barcodes(image, formats=ZXING_FORMATS) if barcode.valid]
 
 
-def read_zxing_turned(image: Image.Image) -> list[str]:
-    """zxing-cpp on the picture turned by 30 and by 60 degrees: a 1D code is read only within about 20 degrees
-    of level (or of upright: zxing also tries a quarter turn), and no decoder read one at 30-45 degrees."""
-    found: list[str] = []
-    for angle in TURNS:
-        turned = image.rotate(angle, expand=True, resample=Image.Resampling.BILINEAR, fillcolor=255)
-        found.extend(read_zxing(turned))
+def _turned(image: Image.Image, angles: tuple[int, ...], reader: Callable[[Image.Image], list[str]]) -> list[str]:
+    for angle in angles:
+        found = reader(image.rotate(angle, expand=True, resample=Image.Resampling.BILINEAR, fillcolor=255))
         if found:
-            break
-    return found
+            return found
+    return []
+
+
+def read_zxing_turned(image: Image.Image) -> list[str]:
+    """zxing-cpp on the picture turned by 15, 45 and 75 degrees: a 1D code is read only near level (or upright:
+    zxing also tries the quarter turn), and no decoder read one at 30-45 degrees in the stack trial."""
+    return _turned(image, TURNS, read_zxing)
 
 
 def read_pyzbar(image: Image.Image) -> list[str]:
@@ -109,12 +113,18 @@ def read_pyzbar_median(image: Image.Image) -> list[str]:
     return read_pyzbar(image.filter(ImageFilter.MedianFilter(3)))
 
 
+def read_pyzbar_median_turned(image: Image.Image) -> list[str]:
+    """The last resort, for noisy 1D codes photographed aslant: filtered once, then turned by 30 and 60 degrees."""
+    return _turned(image.filter(ImageFilter.MedianFilter(3)), MEDIAN_TURNS, read_pyzbar)
+
+
 # In order: the first that finds a code ends the search.
 READERS: list[tuple[str, Callable[[Image.Image], list[str]]]] = [
     ("zxing-cpp", read_zxing),
     ("zxing-cpp turned", read_zxing_turned),
     ("pyzbar", read_pyzbar),
     ("pyzbar+median", read_pyzbar_median),
+    ("pyzbar+median turned", read_pyzbar_median_turned),
 ]
 
 

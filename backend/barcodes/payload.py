@@ -139,6 +139,8 @@ def load_keyring(secret_key: str, data_dir: Path) -> Keyring:
         if not line or line.startswith("#"):
             continue
         key_id, _, secret = line.partition(" ")
+        if not secret.strip():
+            raise ValueError(f"{path}: key {key_id!r} has no secret")
         secrets[key_id] = secret.strip()
     if not secrets:
         raise ValueError(f"{path} lists no keys")

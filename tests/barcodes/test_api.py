@@ -4,6 +4,7 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 import io
+import random
 from typing import Any
 
 from litestar.testing import TestClient
@@ -56,8 +57,6 @@ def test_decode_api_answers_the_payload_of_a_list_qr(client: TestClient, world: 
 def test_decode_api_reads_a_phone_photo_jpeg(client: TestClient, world: World, settings: Any) -> None:
     sign_in_as(client, world["warehouse_user"])
     text = payload.encode(services.keyring_for(settings), "305123456789", 1, Kind.GOODS_LIST)
-    import random
-
     photo = photos.photo_of(photos.qr(text), random.Random(7))
 
     response = post_photo(client, photo.jpeg, "image/jpeg")

@@ -160,3 +160,11 @@ def test_payload_keyring_file_last_line_signs(tmp_path: Path) -> None:
 def test_payload_keyring_refuses_key_id_that_is_not_one_letter() -> None:
     with pytest.raises(ValueError):
         Keyring.from_secrets({"AB": "x"}, "AB")
+
+
+@pytest.mark.parametrize("content", ["A\n", "# only a comment\n", "AB secret\n"])
+def test_payload_keyring_file_without_usable_keys_is_refused(tmp_path: Path, content: str) -> None:
+    (tmp_path / payload.KEYRING_FILE).write_text(content)
+
+    with pytest.raises(ValueError):
+        payload.load_keyring("deployment secret", tmp_path)
