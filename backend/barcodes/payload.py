@@ -44,14 +44,18 @@ KEY_LABEL = b"giamsat/barcodes/payload-signing-key/v1/"
 KEYRING_FILE = "barcode-keys.txt"
 
 
-class Kind(StrEnum):
+class DocumentKind(StrEnum):
     CONTAINER_LIST = "container_list"
     GOODS_LIST = "goods_list"
     TRANSIT_NOTICE = "transit_notice"
 
 
-KIND_LETTERS: dict[Kind, str] = {Kind.CONTAINER_LIST: "C", Kind.GOODS_LIST: "G", Kind.TRANSIT_NOTICE: "T"}
-LETTER_KINDS: dict[str, Kind] = {letter: kind for kind, letter in KIND_LETTERS.items()}
+KIND_LETTERS: dict[DocumentKind, str] = {
+    DocumentKind.CONTAINER_LIST: "C",
+    DocumentKind.GOODS_LIST: "G",
+    DocumentKind.TRANSIT_NOTICE: "T",
+}
+LETTER_KINDS: dict[str, DocumentKind] = {letter: kind for kind, letter in KIND_LETTERS.items()}
 
 _NUMBER = re.compile(r"^\d{12}$")
 _SIGNED = re.compile(r"^GS1\.([A-Z])\.(\d{12})\.([1-9]\d{0,5})\.([A-Z])([A-Z2-7]{16})$")
@@ -61,7 +65,7 @@ class Payload(msgspec.Struct, kw_only=True, frozen=True):
     """What a scanned or typed code says. `signed` means the signature was checked and is good."""
 
     number: str
-    kind: Kind | None = None  # None when typed
+    kind: DocumentKind | None = None  # None when typed
     version: int | None = None  # None when typed
     key_id: str | None = None
     signed: bool = False
@@ -152,14 +156,14 @@ def _signature(key: bytes, signed_part: str) -> str:
     return base64.b32encode(digest).decode("ascii")  # 10 bytes: exactly 16 characters, no padding
 
 
-def encode(keyring: Keyring, number: str, version: int, kind: Kind | str) -> str:
+def encode(keyring: Keyring, number: str, version: int, kind: DocumentKind | str) -> str:
     """The text of the barcode printed on a list of `kind` for declaration `number` at `version`."""
     if not _NUMBER.match(number):
         raise ValueError(f"a declaration number has 12 digits, not {number!r}")
     if not 1 <= version <= 999_999:
         raise ValueError(f"a declaration version is 1 to 999999, not {version!r}")
     key_id = keyring.current
-    signed_part = f"{FORMAT}.{KIND_LETTERS[Kind(kind)]}.{number}.{version}.{key_id}"
+    signed_part = f"{FORMAT}.{KIND_LETTERS[DocumentKind(kind)]}.{number}.{version}.{key_id}"
     return signed_part + _signature(keyring.keys[key_id], signed_part)
 
 

@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 from PIL import Image
 
 from backend.barcodes import payload, qr, services
-from backend.barcodes.payload import Keyring, Kind
+from backend.barcodes.payload import DocumentKind, Keyring
 from backend.lib.i18n import translate_in
 from tests.barcodes import photos
 from tests.conftest import World, sign_in_as
@@ -31,7 +31,7 @@ def blank_png() -> bytes:
 
 def test_decode_api_answers_the_payload_of_a_list_qr(client: TestClient, world: World, settings: Any) -> None:
     sign_in_as(client, world["officer"])
-    text = payload.encode(services.keyring_for(settings), "305123456789", 3, Kind.CONTAINER_LIST)
+    text = payload.encode(services.keyring_for(settings), "305123456789", 3, DocumentKind.CONTAINER_LIST)
 
     response = post_photo(client, qr.qr_png(text))
 
@@ -56,7 +56,7 @@ def test_decode_api_answers_the_payload_of_a_list_qr(client: TestClient, world: 
 
 def test_decode_api_reads_a_phone_photo_jpeg(client: TestClient, world: World, settings: Any) -> None:
     sign_in_as(client, world["warehouse_user"])
-    text = payload.encode(services.keyring_for(settings), "305123456789", 1, Kind.GOODS_LIST)
+    text = payload.encode(services.keyring_for(settings), "305123456789", 1, DocumentKind.GOODS_LIST)
     photo = photos.photo_of(photos.qr(text), random.Random(7))
 
     response = post_photo(client, photo.jpeg, "image/jpeg")
@@ -65,9 +65,26 @@ def test_decode_api_reads_a_phone_photo_jpeg(client: TestClient, world: World, s
     assert [(code["text"], code["payload"]["kind"]) for code in response.json()["codes"]] == [(text, "goods_list")]
 
 
+def test_decode_api_after_key_rotation_reads_old_papers_and_refuses_unknown_keys(client: TestClient, world: World, settings: Any) -> None:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    (settings.data_dir / payload.KEYRING_FILE).write_text(f"A {settings.secret_key}\nB a new secret\n")
+    sign_in_as(client, world["officer"])
+    old_paper = payload.encode(Keyring.from_secrets({"A": settings.secret_key}, "A"), "305123456789", 1, DocumentKind.GOODS_LIST)
+    new_paper = payload.encode(services.keyring_for(settings), "305123456789", 2, DocumentKind.GOODS_LIST)
+    unknown = payload.encode(Keyring.from_secrets({"C": "x"}, "C"), "305123456789", 2, DocumentKind.GOODS_LIST)
+
+    answers = [post_photo(client, qr.qr_png(text)).json()["codes"][0] for text in (old_paper, new_paper, unknown)]
+
+    assert [answer["payload"]["key_id"] for answer in answers[:2]] == ["A", "B"]
+    assert answers[2]["error"] == {
+        "error": "barcode_unknown_key",
+        "message": translate_in("vi", payload.unknown_key("C").message, key_id="C"),
+    }
+
+
 def test_decode_api_code_of_another_deployment_is_refused_as_forged_in_vietnamese(client: TestClient, world: World) -> None:
     sign_in_as(client, world["officer"])
-    text = payload.encode(Keyring.from_secrets({"A": "someone else's secret"}, "A"), "305123456789", 1, Kind.CONTAINER_LIST)
+    text = payload.encode(Keyring.from_secrets({"A": "someone else's secret"}, "A"), "305123456789", 1, DocumentKind.CONTAINER_LIST)
 
     response = post_photo(client, qr.qr_png(text))
 

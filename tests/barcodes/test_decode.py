@@ -21,7 +21,7 @@ import pytest
 from PIL import Image
 
 from backend.barcodes import decode, payload
-from backend.barcodes.payload import Keyring, Kind
+from backend.barcodes.payload import DocumentKind, Keyring
 from backend.lib.errors import DomainError
 from tests.barcodes import photos
 
@@ -58,7 +58,7 @@ def _photos(kind: str) -> list[tuple[str, photos.Photo]]:
     for _ in range(SAMPLES):
         number = str(rng.randrange(10**11, 10**12))
         if kind == "qr":
-            text = payload.encode(KEYRING, number, rng.randint(1, 9), rng.choice(list(Kind)))
+            text = payload.encode(KEYRING, number, rng.randint(1, 9), rng.choice(list(DocumentKind)))
             code = photos.qr(text)
         else:
             text = number
@@ -104,7 +104,7 @@ def test_decode_realistic_photos_success_rate_is_above_floor(measured: tuple[str
 
 
 def test_decode_qr_and_code128_in_one_photo_are_both_read() -> None:
-    text = payload.encode(KEYRING, "305123456789", 1, Kind.CONTAINER_LIST)
+    text = payload.encode(KEYRING, "305123456789", 1, DocumentKind.CONTAINER_LIST)
     page = Image.new("L", (1000, 700), 255)
     page.paste(photos.qr(text).resize((290, 290)), (40, 40))
     page.paste(photos.code128("305123456789"), (400, 400))
@@ -122,7 +122,7 @@ def test_decode_photo_without_a_code_is_empty() -> None:
 
 
 def test_decode_huge_photo_is_shrunk_before_reading() -> None:
-    text = payload.encode(KEYRING, "305123456789", 4, Kind.GOODS_LIST)
+    text = payload.encode(KEYRING, "305123456789", 4, DocumentKind.GOODS_LIST)
     page = Image.new("L", (6000, 4000), 255)
     page.paste(photos.qr(text).resize((1200, 1200)), (2000, 1000))
     out = io.BytesIO()

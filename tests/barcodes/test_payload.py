@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from backend.barcodes import payload
-from backend.barcodes.payload import BarcodeError, Keyring, Kind, Payload
+from backend.barcodes.payload import BarcodeError, DocumentKind, Keyring, Payload
 
 KEYRING = Keyring.from_secrets({"A": "deployment secret"}, "A")
 NUMBER = "305123456789"
 
 
-def signed(number: str = NUMBER, version: int = 2, kind: Kind = Kind.CONTAINER_LIST, keyring: Keyring = KEYRING) -> str:
+def signed(number: str = NUMBER, version: int = 2, kind: DocumentKind = DocumentKind.CONTAINER_LIST, keyring: Keyring = KEYRING) -> str:
     return payload.encode(keyring, number, version, kind)
 
 
@@ -24,8 +24,8 @@ def refusal(text: str, keyring: Keyring = KEYRING) -> str:
     return caught.value.code
 
 
-@pytest.mark.parametrize("kind", list(Kind))
-def test_payload_round_trip_gives_number_version_kind_and_key(kind: Kind) -> None:
+@pytest.mark.parametrize("kind", list(DocumentKind))
+def test_payload_round_trip_gives_number_version_kind_and_key(kind: DocumentKind) -> None:
     text = signed(version=7, kind=kind)
 
     decoded = payload.decode(KEYRING, text)
@@ -133,7 +133,7 @@ def test_payload_typed_number_is_unsigned_and_marked_typed() -> None:
 @pytest.mark.parametrize("number, version", [("30512345678", 1), ("30512345678X", 1), (NUMBER, 0), (NUMBER, 1_000_000)])
 def test_payload_encode_refuses_bad_number_or_version(number: str, version: int) -> None:
     with pytest.raises(ValueError):
-        payload.encode(KEYRING, number, version, Kind.GOODS_LIST)
+        payload.encode(KEYRING, number, version, DocumentKind.GOODS_LIST)
 
 
 def test_payload_key_is_separated_from_the_secret_and_per_key_id() -> None:

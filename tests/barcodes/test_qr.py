@@ -10,20 +10,20 @@ from PIL import Image
 
 from backend.barcodes import payload, qr
 from backend.barcodes.decode import decode_photo
-from backend.barcodes.payload import Keyring, Kind
+from backend.barcodes.payload import DocumentKind, Keyring
 
 KEYRING = Keyring.from_secrets({"A": "deployment secret"}, "A")
-LONGEST = payload.encode(KEYRING, "999999999999", 999_999, Kind.TRANSIT_NOTICE)
+LONGEST = payload.encode(KEYRING, "999999999999", 999_999, DocumentKind.TRANSIT_NOTICE)
 
 
 def test_qr_png_decodes_back_to_the_payload() -> None:
-    text = payload.encode(KEYRING, "305123456789", 3, Kind.GOODS_LIST)
+    text = payload.encode(KEYRING, "305123456789", 3, DocumentKind.GOODS_LIST)
 
     assert decode_photo(qr.qr_png(text), "image/png") == [text]
 
 
 def test_qr_png_is_black_on_white_ten_pixels_a_module_with_quiet_zone() -> None:
-    text = payload.encode(KEYRING, "305123456789", 3, Kind.GOODS_LIST)
+    text = payload.encode(KEYRING, "305123456789", 3, DocumentKind.GOODS_LIST)
 
     image = Image.open(io.BytesIO(qr.qr_png(text))).convert("L")
 
