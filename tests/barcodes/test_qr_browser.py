@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 KEYRING = Keyring.from_secrets({"A": "deployment secret"}, "A")
 
 
-def test_qr_img_tag_renders_under_the_apps_csp_and_reads_back(browsing: Browsing) -> None:
+def test_qr_img_tag_renders_under_the_apps_csp_and_reads_back(browsing: Browsing) -> None:  # noqa: F811
     text = payload.encode(KEYRING, "305123456789", 2, DocumentKind.CONTAINER_LIST)
     html = f"<!doctype html><html><body><h1>Danh sách container</h1>{qr.qr_img_tag(text, 'Mã vạch')}</body></html>"
     page: Any = browsing.new_page(viewport={"width": 800, "height": 600})
