@@ -114,6 +114,14 @@ def test_decode_qr_and_code128_in_one_photo_are_both_read() -> None:
     assert sorted(decode.decode_photo(out.getvalue(), "image/png")) == sorted([text, "305123456789"])
 
 
+def test_decode_code_128_at_40_degrees_is_read_by_the_turned_retry_within_the_budget_only() -> None:
+    page = Image.new("L", (900, 900), 255)
+    page.paste(photos.code128("305123456789").rotate(40, expand=True, fillcolor=255), (100, 100))
+
+    assert decode.read_image(page) == (["305123456789"], "zxing-cpp turned")
+    assert decode.read_image(page, budget_s=0) == ([], None)  # spent: only the first reader runs
+
+
 def test_decode_photo_without_a_code_is_empty() -> None:
     out = io.BytesIO()
     Image.effect_noise((1280, 720), 40).convert("RGB").save(out, "JPEG", quality=80)
