@@ -1,9 +1,10 @@
 """What the QR code on a container list, goods list or transit approval notice carries (docs/barcodes.md).
 
     GS1.<kind>.<declaration number>.<version>.<key id><signature>
-    GS1.C.305123456789.2.AQ7K2M4XW9ZB3T5RD
+    GS1.C.305123456789.2.AKNPSQCHV43FMVB42
 
-- `GS1` names the format and its version; a later format gets `GS2` and both are read side by side.
+- `GS1` names the format and its version; a later format would be `GS2`, which this server refuses as
+  `barcode_unknown_format` rather than misreading it.
 - kind: one letter, C container list, G goods list, T transit approval notice.
 - declaration number: 12 digits; version: 1, 2, ... (a supplementary declaration raises it).
 - key id: one letter A-Z naming the signing key, so keys can be rotated while old papers stay readable.
@@ -11,8 +12,9 @@
   in base32 without padding (16 characters).
 
 Everything is upper case letters, digits and dots: the QR "alphanumeric" mode, about 5.5 bits a character,
-so a whole payload (38-40 characters) fits a version 3 QR (29 x 29 modules) at error correction M, which
-phone cameras read easily from paper. Upper-case base32 also survives a handheld scanner typing it.
+so a payload (38-43 characters) fits a version 2 QR (25 x 25 modules) at error correction M up to a
+declaration's version 9, and a version 3 (29 x 29) beyond: codes phone cameras read easily from paper.
+Upper-case base32 also survives a handheld scanner typing it.
 
 Whether the version is still the current one is decided later against the declaration (a barcode is valid
 only for the version it was printed for); decode() only says which version the paper claims.
