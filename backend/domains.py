@@ -12,6 +12,7 @@ DOMAINS: tuple[str, ...] = (
     "files",
     "barcodes",
     "declarations",
+    "gate",
     "logbook",
     "sync",
     "shell",
