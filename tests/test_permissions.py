@@ -103,6 +103,12 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/declarations"): roles(Role.ADMIN, url="/api/v1/declarations", json=[]),
     ("GET", "/api/v1/declarations/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/declarations/999999999999"),
     ("GET", "/declarations"): roles(Role.OFFICER, Role.SUPERVISOR, url="/declarations?number=999999999999"),
+    # the gate: cards and the check, by officers and supervisors of any branch (goods registered elsewhere pass
+    # their gates); warehouse staff and admins do not work the gate
+    ("GET", "/api/v1/gate/cards/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/gate/cards/999999999999"),
+    ("POST", "/api/v1/gate/check"): roles(
+        Role.OFFICER, Role.SUPERVISOR, url="/api/v1/gate/check", json={"number": "999999999999"}
+    ),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(

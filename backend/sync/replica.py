@@ -1,8 +1,9 @@
 """Replicated reference data: what a device keeps in IndexedDB to work offline.
 
 `GET /api/v1/replica/<dataset>?since=<cursor>` answers what changed since the cursor the device holds.
-Each dataset is a function registered with `@dataset(name)`; it sees the officer asking (so a device only
-ever holds what its officer may see) and the cursor, and answers a `ReplicaPage`.
+Each dataset is a function registered with `@dataset(name)`, here or in a domain's own `replica.py` (found by
+`load_datasets()`, which imports `backend.<domain>.replica` for every domain); it sees the officer asking (so a
+device only ever holds what its officer may see) and the cursor, and answers a `ReplicaPage`.
 
 The first datasets are small and answered whole: their cursor is a digest of their content, so an
 unchanged dataset costs the device one request and no data. A big dataset (gate cards, issue 4) answers
@@ -13,11 +14,14 @@ device has caught up.
 from __future__ import annotations
 
 import hashlib
+import importlib
+import importlib.util
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 import msgspec
 
+from backend.domains import DOMAINS
 from backend.lib.canonical import canonical_json
 from backend.lib.errors import N_, NotFound
 from backend.officers.schemas import Actor
@@ -45,6 +49,7 @@ class Dataset:
 
 
 DATASETS: dict[str, Dataset] = {}
+_loaded = False
 
 
 def dataset(name: str) -> Callable[[Provider], Provider]:
@@ -55,8 +60,22 @@ def dataset(name: str) -> Callable[[Provider], Provider]:
     return register
 
 
+def load_datasets() -> None:
+    """Register every domain's datasets: import `backend.<domain>.replica` for each domain that has one (its
+    `@dataset` functions register themselves). Once per process; called wherever datasets are looked up."""
+    global _loaded
+    if _loaded:
+        return
+    for domain in DOMAINS:
+        module = f"backend.{domain}.replica"
+        if importlib.util.find_spec(module) is not None:
+            importlib.import_module(module)
+    _loaded = True
+
+
 async def replica_page(actor: Actor, name: str, since: str | None) -> ReplicaPage:
     """What the device should change in its copy of `name`."""
+    load_datasets()
     found = DATASETS.get(name)
     if found is None:
         raise NotFound("unknown_dataset", N_("There is no such dataset: %(name)s"), name=name)

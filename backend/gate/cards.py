@@ -1,0 +1,105 @@
+"""Gate cards: what the gate must see of each declaration, computed from the declarations mirror.
+
+A card (`check.GateCard`) is self-contained and JSON-friendly: the device keeps its branch's cards (the `gate_cards`
+replica dataset, `backend/gate/replica.py`) and runs the same check as the server, online or offline.
+
+The queries are plain SQL: a replica page builds up to 2,000 cards, and Piccolo's query building and row handling
+would dominate the time (as measured for the journal, backend/journal/services.py). One query for the cards, one for
+all their containers, one for all their warnings, whatever the number of cards.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from piccolo.engine.base import Engine
+
+from backend import db
+from backend.declarations.services import parse_number
+from backend.declarations.tables import Declaration
+from backend.gate.check import CardContainer, CardWarning, GateCard
+from backend.lib import clock
+from backend.lib.errors import N_, NotFound
+
+_CARD_COLUMNS = (
+    "d.id, d.number, d.kind, d.version, d.status_code, d.allows_passage, d.lane, b.code AS branch_code, "
+    "d.seal_required, d.sealed, d.cargo_type, d.weight_g, d.package_count, d.goods_description, d.updated_at"
+)
+_FROM = "FROM declaration d JOIN branch b ON b.id = d.branch"
+
+
+def _engine() -> Engine:
+    return Declaration._meta.db
+
+
+def as_datetime(value: Any) -> datetime:
+    """A timestamp as either database returns it from a raw query (SQLite may answer text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def _by_declaration(table: str, columns: str, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Rows of a child table (containers, warnings) of the given declarations, in their declared order."""
+    found: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    if db.kind(_engine()) == "postgresql":
+        where, param = "declaration = ANY({})", ids
+    else:
+        where, param = "declaration IN (SELECT value FROM json_each({}))", "[" + ",".join(map(str, ids)) + "]"
+    rows = await Declaration.raw(
+        f"SELECT declaration, {columns} FROM {table} WHERE {where} ORDER BY declaration, position", param
+    )
+    for row in rows:
+        found[row["declaration"]].append(row)
+    return found
+
+
+async def cards_where(condition: str, *params: Any, limit: int | None = None) -> list[tuple[int, datetime, GateCard]]:
+    """`(declaration id, updated_at, card)` of the declarations matching `condition` (SQL on `d`, with `{}`
+    placeholders), ordered by `(updated_at, id)` — the declarations' change order."""
+    sql = f"SELECT {_CARD_COLUMNS} {_FROM} WHERE {condition} ORDER BY d.updated_at, d.id"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    rows = await Declaration.raw(sql, *params)
+    ids = [row["id"] for row in rows]
+    containers = await _by_declaration("declaration_container", "number, seal_number", ids)
+    warnings = await _by_declaration("declaration_warning", "text, source", ids)
+    cards = []
+    for row in rows:
+        updated_at = as_datetime(row["updated_at"])
+        card = GateCard(
+            number=row["number"],
+            version=row["version"],
+            kind=row["kind"],
+            status_code=row["status_code"],
+            allows_passage=bool(row["allows_passage"]),
+            lane=row["lane"],
+            branch_code=row["branch_code"],
+            seal_required=bool(row["seal_required"]),
+            sealed=bool(row["sealed"]),
+            cargo_type=row["cargo_type"],
+            containers=[CardContainer(number=c["number"], seal=c["seal_number"]) for c in containers[row["id"]]],
+            weight_kg=None if row["weight_g"] is None else row["weight_g"] / 1000,
+            package_count=row["package_count"],
+            goods_description=row["goods_description"],
+            warnings=[CardWarning(text=w["text"], source=w["source"]) for w in warnings[row["id"]]],
+            updated_at=clock.iso(updated_at),
+        )
+        cards.append((row["id"], updated_at, card))
+    return cards
+
+
+async def card_for(number: str) -> GateCard:
+    """The gate card of a declaration, by its number as typed or scanned.
+
+    Malformed: 400 `bad_number`; unknown: 404 `declaration_not_found`. Any branch's declaration: goods registered at
+    one branch pass the gates of another, so every gate must see every card.
+    """
+    number = parse_number(number)
+    found = await cards_where("d.number = {}", number)
+    if not found:
+        raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=number)
+    return found[0][2]
