@@ -67,8 +67,10 @@ async def gate_cards(actor: Actor, since: str | None) -> ReplicaPage:
         after,
         after,
         after_id,
-        limit=PAGE_SIZE,
+        limit=PAGE_SIZE + 1,  # one more than a page: whether there is more, without an empty last page
     )
+    complete = len(found) <= PAGE_SIZE
+    found = found[:PAGE_SIZE]
     if not found and not full_load:
         return ReplicaPage(dataset=NAME, cursor=since or "", changed=False, replace=False, items=[])
     if found:
@@ -78,5 +80,5 @@ async def gate_cards(actor: Actor, since: str | None) -> ReplicaPage:
         cursor = encode_cursor(*START)
     items = [{"key": card.number, **msgspec.to_builtins(card)} for _, _, card in found]
     return ReplicaPage(
-        dataset=NAME, cursor=cursor, changed=True, replace=full_load, items=items, complete=len(found) < PAGE_SIZE
+        dataset=NAME, cursor=cursor, changed=True, replace=full_load, items=items, complete=complete
     )

@@ -217,18 +217,23 @@ def test_replica_gate_cards_incremental_sends_only_the_changed_card(client: Test
     assert after["changed"] is False and after["items"] == []
 
 
-def test_replica_gate_cards_pages_until_complete(client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("count", "sizes"), [(5, [2, 2, 1]), (4, [2, 2])])
+def test_replica_gate_cards_pages_until_complete(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch, count: int, sizes: list[int]
+) -> None:
     monkeypatch.setattr(replica, "PAGE_SIZE", 2)
-    upsert(client, *[item(f"10400000000{n}") for n in range(1, 6)])
+    upsert(client, *[item(f"10400000000{n}") for n in range(1, count + 1)])
     sign_in_as(client, world["officer"])
 
     pages = [cards(client)]
     while not pages[-1]["complete"]:
         pages.append(cards(client, pages[-1]["cursor"]))
+    caught_up = cards(client, pages[-1]["cursor"])
 
-    assert [len(p["items"]) for p in pages] == [2, 2, 1]
-    assert [p["replace"] for p in pages] == [True, False, False]
-    assert [i["key"] for p in pages for i in p["items"]] == [f"10400000000{n}" for n in range(1, 6)]
+    assert [len(p["items"]) for p in pages] == sizes  # an exact multiple of the page ends on its last full page
+    assert [p["replace"] for p in pages] == [True] + [False] * (len(sizes) - 1)
+    assert [i["key"] for p in pages for i in p["items"]] == [f"10400000000{n}" for n in range(1, count + 1)]
+    assert caught_up["changed"] is False
 
 
 def test_replica_gate_cards_unreadable_cursor_is_a_full_load(client: TestClient, world: World) -> None:
