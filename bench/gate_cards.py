@@ -29,9 +29,9 @@ import httpx
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from backend.barcodes import iso6346  # noqa: E402
-from tests.browser.conftest import free_port  # noqa: E402
-from tests.conftest import _pg_admin, _with_database, giamsat, run_async  # noqa: E402
+from backend.barcodes import iso6346
+from tests.browser.conftest import free_port
+from tests.conftest import _pg_admin, _with_database, giamsat, run_async
 
 
 def declarations(count: int, branch: str, start: int, rng: random.Random) -> list[dict]:
