@@ -11,14 +11,14 @@ from backend.app import CONTENT_SECURITY_POLICY
 from backend.barcodes import payload, qr
 from backend.barcodes.decode import decode_photo
 from backend.barcodes.payload import DocumentKind, Keyring
-from tests.browser.conftest import Browsing, browser, browsing  # noqa: F401 (fixtures)
+from tests.browser.conftest import Browsing
 
 pytestmark = pytest.mark.browser
 
 KEYRING = Keyring.from_secrets({"A": "deployment secret"}, "A")
 
 
-def test_qr_img_tag_renders_under_the_apps_csp_and_reads_back(browsing: Browsing) -> None:  # noqa: F811
+def test_qr_img_tag_renders_under_the_apps_csp_and_reads_back(browsing: Browsing) -> None:
     text = payload.encode(KEYRING, "305123456789", 2, DocumentKind.CONTAINER_LIST)
     html = f"<!doctype html><html><body><h1>Danh sách container</h1>{qr.qr_img_tag(text, 'Mã vạch')}</body></html>"
     page: Any = browsing.new_page(viewport={"width": 800, "height": 600})
