@@ -16,18 +16,15 @@ time. Measured success rates and times are in docs/barcodes.md (tests/barcodes/t
 
 from __future__ import annotations
 
-import io
 import math
 import time
-import warnings
 from collections.abc import Callable
 
 import zxingcpp
-from PIL import Image, ImageFilter, UnidentifiedImageError
+from PIL import Image, ImageFilter
 from pyzbar import pyzbar
 
 from backend.files import images
-from backend.lib.errors import N_, DomainError
 
 WORK_SIDE = 2000  # px: a list's QR in a 12-megapixel photo still has several pixels a module at this size
 TIME_BUDGET_S = 1.5  # no new step starts after this; one step on a 2000 px picture takes well under 0.3 s
@@ -39,29 +36,7 @@ PYZBAR_SYMBOLS = [pyzbar.ZBarSymbol.QRCODE, pyzbar.ZBarSymbol.CODE128]
 
 def open_photo(data: bytes, declared_type: str | None) -> Image.Image:
     """The photo as a greyscale picture at most WORK_SIDE on its longest side; raises DomainError if refused."""
-    images.check_size(len(data))
-    content_type = images.accepted_type(declared_type)
-    with warnings.catch_warnings():
-        # Pillow's own bomb warning made an error, as in files/images.py, besides the explicit check below.
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(io.BytesIO(data), formats=list(images.CONTENT_TYPES))
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _too_many_pixels() from None
-        except UnidentifiedImageError:
-            raise images.UnsupportedMediaType("not_an_image", N_("This file is not a JPEG, PNG or WebP photo.")) from None
-        except (OSError, SyntaxError, ValueError, EOFError):
-            raise _damaged() from None
-    actual_type = images.CONTENT_TYPES[image.format or ""]
-    if actual_type != content_type:
-        raise DomainError(
-            "type_mismatch",
-            N_("The file is of type %(actual)s but was sent as %(declared)s."),
-            actual=actual_type,
-            declared=content_type,
-        )
-    if image.width * image.height > images.MAX_PIXELS:
-        raise _too_many_pixels()
+    image, _ = images.open_checked(data, declared_type)
     try:
         scale = WORK_SIDE / max(image.size)
         if scale < 1:
@@ -71,20 +46,8 @@ def open_photo(data: bytes, declared_type: str | None) -> Image.Image:
         grey = image.convert("L")
         grey.thumbnail((WORK_SIDE, WORK_SIDE), Image.Resampling.BILINEAR)
     except (OSError, SyntaxError, ValueError, EOFError):
-        raise _damaged() from None
+        raise images.damaged() from None
     return grey
-
-
-def _too_many_pixels() -> DomainError:
-    return DomainError(
-        "too_many_pixels",
-        N_("The photo has too many pixels (at most %(limit)s megapixels)."),
-        limit=images.MAX_PIXELS // 1_000_000,
-    )
-
-
-def _damaged() -> DomainError:
-    return DomainError("image_damaged", N_("The photo is damaged or incomplete. Take it again."))
 
 
 def read_zxing(image: Image.Image) -> list[str]:

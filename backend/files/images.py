@@ -74,7 +74,8 @@ def _too_many_pixels() -> DomainError:
     )
 
 
-def _damaged() -> DomainError:
+def damaged() -> DomainError:
+    """The refusal for a photo whose pixels cannot be decoded (truncated, corrupt)."""
     return DomainError("image_damaged", N_("The photo is damaged or incomplete. Take it again."))
 
 
@@ -91,7 +92,7 @@ def _open(data: bytes) -> Image.Image:
         except UnidentifiedImageError:
             raise UnsupportedMediaType("not_an_image", N_("This file is not a JPEG, PNG or WebP photo.")) from None
         except (OSError, SyntaxError, ValueError, EOFError):
-            raise _damaged() from None
+            raise damaged() from None
 
 
 def _flattened(image: Image.Image) -> Image.Image:
@@ -122,11 +123,10 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
-def process(data: bytes, declared_type: str | None) -> ProcessedImage:
-    """Check an uploaded photo and make its display copy and thumbnail; raise a DomainError if refused.
-
-    CPU-bound (tens of milliseconds for a phone photo): call it in a worker thread.
-    """
+def open_checked(data: bytes, declared_type: str | None) -> tuple[Image.Image, str]:
+    """A photo opened (header only, no pixel decoded yet) once every check that needs no decoding passed:
+    size, an accepted declared type, a real JPEG/PNG/WebP of that type, at most MAX_PIXELS. Also used by the
+    barcode reader (barcodes/decode.py), so both refuse the same files in the same words."""
     check_size(len(data))
     content_type = accepted_type(declared_type)
     image = _open(data)
@@ -138,9 +138,18 @@ def process(data: bytes, declared_type: str | None) -> ProcessedImage:
             actual=actual_type,
             declared=content_type,
         )
-    width, height = image.size
-    if width * height > MAX_PIXELS:
+    if image.width * image.height > MAX_PIXELS:
         raise _too_many_pixels()
+    return image, content_type
+
+
+def process(data: bytes, declared_type: str | None) -> ProcessedImage:
+    """Check an uploaded photo and make its display copy and thumbnail; raise a DomainError if refused.
+
+    CPU-bound (tens of milliseconds for a phone photo): call it in a worker thread.
+    """
+    image, content_type = open_checked(data, declared_type)
+    width, height = image.size
     if image.getexif().get(_EXIF_ORIENTATION) in _QUARTER_TURNS:
         width, height = height, width
     try:
@@ -155,7 +164,7 @@ def process(data: bytes, declared_type: str | None) -> ProcessedImage:
         # In place (no copy of a large image); thumbnail() decodes in steps (reduce) before resampling.
         display.thumbnail((DISPLAY_SIDE, DISPLAY_SIDE), Image.Resampling.LANCZOS)
     except (OSError, SyntaxError, ValueError, EOFError):
-        raise _damaged() from None
+        raise damaged() from None
     return ProcessedImage(
         content_type=content_type,
         width=width,

@@ -30,7 +30,7 @@ def canonical_json(value: Any) -> str:
 
 
 def canonical_bytes(value: Any) -> bytes:
-    # surrogatepass: a lone surrogate was already escaped by _string, so nothing unencodable remains.
+    # A lone surrogate was already escaped by _string, so plain UTF-8 can encode every character left.
     return canonical_json(value).encode("utf-8")
 
 
