@@ -42,6 +42,65 @@ from backend.lib.i18n import gettext, translate_in
 WEIGHT_TOLERANCE_PERCENT = 2.0
 
 
+# --- the messages ----------------------------------------------------------------------------------------------
+# Every msgid the rules use, as constants, and `MESSAGES`, the list of them: the device words its verdicts from a
+# catalog of exactly these (frontend/templates/gate/_check_messages.html, frontend/static/js/gate-check.js).
+
+STATUS_NOT_ELIGIBLE = N_("Declaration status %(status)s does not allow the goods to pass the supervision zone.")
+BARCODE_EXPIRED = N_(
+    "The barcode (version %(scanned)s) expired by a supplementary declaration (now version %(current)s): "
+    "reprint the list at the registering branch %(branch)s."
+)
+SEAL_NOT_CONFIRMED = N_("The goods must be sealed and the sealing is not confirmed: present the goods for sealing.")
+CONTAINERS_NOT_DECLARED = N_("Containers were presented but the declaration is for %(cargo)s cargo.")
+CONTAINER_CHECK_DIGIT = N_(
+    "Container %(number)s has a wrong check digit (expected %(digit)s). Did you mean: %(hints)s?"
+)
+CONTAINER_SHAPE = N_("%(number)s is not an ISO 6346 container number. Did you mean: %(hints)s?")
+CONTAINER_REPEATED = N_("Container %(number)s was presented twice.")
+CONTAINER_NOT_DECLARED = N_("Container %(number)s is not on the declaration.")
+CONTAINER_MISSING = N_("Declared container %(number)s was not presented.")
+CONTAINER_COUNT = N_("%(presented)s containers presented, %(declared)s declared.")
+WEIGHT_NOT_DECLARED = N_("A weight was presented but the declaration is for %(cargo)s cargo.")
+WEIGHT_MISMATCH = N_(
+    "Weighed %(presented)s kg, declared %(declared)s kg: %(off)s%% off, beyond the %(tolerance)s%% "
+    "tolerance for weighbridge error and moisture or evaporation."
+)
+PACKAGES_NOT_DECLARED = N_("A package count was presented but the declaration is for %(cargo)s cargo.")
+PACKAGE_COUNT_MISMATCH = N_("%(presented)s packages counted, %(declared)s declared.")
+XRAY_WARNING = N_("X-ray warning (form 03/KQSCT/GSQL): %(text)s. The goods go to inspection.")
+SYSTEM_WARNING = N_("System warning: %(text)s")
+YELLOW_LANE = N_("Yellow lane (2): documents were checked.")
+RED_LANE = N_("Red lane (3): goods were inspected; the status decides whether they pass.")
+GOODS_DAMAGED = N_("The goods' outside state does not match: they may not leave the supervision zone.")
+SEALS_BROKEN = N_("A seal on the goods is broken: the goods may not leave the supervision zone.")
+OUTSIDE_STATE_UNCHECKED = N_("At a border gate, check the goods' outside state and seals before they leave.")
+
+MESSAGES: tuple[str, ...] = (
+    STATUS_NOT_ELIGIBLE,
+    BARCODE_EXPIRED,
+    SEAL_NOT_CONFIRMED,
+    CONTAINERS_NOT_DECLARED,
+    CONTAINER_CHECK_DIGIT,
+    CONTAINER_SHAPE,
+    CONTAINER_REPEATED,
+    CONTAINER_NOT_DECLARED,
+    CONTAINER_MISSING,
+    CONTAINER_COUNT,
+    WEIGHT_NOT_DECLARED,
+    WEIGHT_MISMATCH,
+    PACKAGES_NOT_DECLARED,
+    PACKAGE_COUNT_MISMATCH,
+    XRAY_WARNING,
+    SYSTEM_WARNING,
+    YELLOW_LANE,
+    RED_LANE,
+    GOODS_DAMAGED,
+    SEALS_BROKEN,
+    OUTSIDE_STATE_UNCHECKED,
+)
+
+
 class Severity(StrEnum):
     BLOCKING = "blocking"  # the goods may not pass until it is resolved
     WARNING = "warning"  # the officer must read it; it does not refuse by itself
@@ -146,7 +205,7 @@ def status_allows_passage(card: GateCard, presented: Presented, at: At) -> list[
             "status_not_eligible",
             at.clause("35.2.a.1", "36.2.b.1"),
             Severity.BLOCKING,
-            N_("Declaration status %(status)s does not allow the goods to pass the supervision zone."),
+            STATUS_NOT_ELIGIBLE,
             status=card.status_code,
         )
     ]
@@ -160,10 +219,7 @@ def barcode_version_current(card: GateCard, presented: Presented, at: At) -> lis
             "barcode_expired",
             at.clause("35.2.b.2.1.2", "36.2.c.2.1.2"),
             Severity.BLOCKING,
-            N_(
-                "The barcode (version %(scanned)s) expired by a supplementary declaration (now version %(current)s): "
-                "reprint the list at the registering branch %(branch)s."
-            ),
+            BARCODE_EXPIRED,
             scanned=at.scanned_version,
             current=card.version,
             branch=card.branch_code,
@@ -179,7 +235,7 @@ def seal_confirmed(card: GateCard, presented: Presented, at: At) -> list[Reason]
             "seal_not_confirmed",
             at.clause("35.2.b.2.1.1", "36.2.c.2.1.1"),
             Severity.BLOCKING,
-            N_("The goods must be sealed and the sealing is not confirmed: present the goods for sealing."),
+            SEAL_NOT_CONFIRMED,
         )
     ]
 
@@ -194,7 +250,7 @@ def containers_match(card: GateCard, presented: Presented, at: At) -> list[Reaso
                 "containers_not_declared",
                 clause,
                 Severity.BLOCKING,
-                N_("Containers were presented but the declaration is for %(cargo)s cargo."),
+                CONTAINERS_NOT_DECLARED,
                 cargo=card.cargo_type,
             )
         ]
@@ -206,9 +262,9 @@ def containers_match(card: GateCard, presented: Presented, at: At) -> list[Reaso
         if not verdict.valid:
             hints = ", ".join(verdict.hints)
             if verdict.problem == "check_digit":
-                message = N_("Container %(number)s has a wrong check digit (expected %(digit)s). Did you mean: %(hints)s?")
+                message = CONTAINER_CHECK_DIGIT
             else:
-                message = N_("%(number)s is not an ISO 6346 container number. Did you mean: %(hints)s?")
+                message = CONTAINER_SHAPE
             reasons.append(
                 _reason(
                     "container_invalid",
@@ -227,7 +283,7 @@ def containers_match(card: GateCard, presented: Presented, at: At) -> list[Reaso
                     "container_repeated",
                     clause,
                     Severity.BLOCKING,
-                    N_("Container %(number)s was presented twice."),
+                    CONTAINER_REPEATED,
                     number=verdict.number,
                 )
             )
@@ -239,7 +295,7 @@ def containers_match(card: GateCard, presented: Presented, at: At) -> list[Reaso
                     "container_not_declared",
                     clause,
                     Severity.BLOCKING,
-                    N_("Container %(number)s is not on the declaration."),
+                    CONTAINER_NOT_DECLARED,
                     number=verdict.number,
                 )
             )
@@ -251,7 +307,7 @@ def containers_match(card: GateCard, presented: Presented, at: At) -> list[Reaso
                         "container_missing",
                         clause,
                         Severity.BLOCKING,
-                        N_("Declared container %(number)s was not presented."),
+                        CONTAINER_MISSING,
                         number=number,
                     )
                 )
@@ -261,7 +317,7 @@ def containers_match(card: GateCard, presented: Presented, at: At) -> list[Reaso
                     "container_count",
                     clause,
                     Severity.BLOCKING,
-                    N_("%(presented)s containers presented, %(declared)s declared."),
+                    CONTAINER_COUNT,
                     presented=len(presented.containers),
                     declared=len(declared),
                 )
@@ -279,7 +335,7 @@ def weight_matches(card: GateCard, presented: Presented, at: At) -> list[Reason]
                 "weight_not_declared",
                 clause,
                 Severity.BLOCKING,
-                N_("A weight was presented but the declaration is for %(cargo)s cargo."),
+                WEIGHT_NOT_DECLARED,
                 cargo=card.cargo_type,
             )
         ]
@@ -291,10 +347,7 @@ def weight_matches(card: GateCard, presented: Presented, at: At) -> list[Reason]
             "weight_mismatch",
             clause,
             Severity.BLOCKING,
-            N_(
-                "Weighed %(presented)s kg, declared %(declared)s kg: %(off)s%% off, beyond the %(tolerance)s%% "
-                "tolerance for weighbridge error and moisture or evaporation."
-            ),
+            WEIGHT_MISMATCH,
             presented=_kg(presented.weight_kg),
             declared=_kg(card.weight_kg),
             off=f"{off:.1f}",
@@ -313,7 +366,7 @@ def packages_match(card: GateCard, presented: Presented, at: At) -> list[Reason]
                 "packages_not_declared",
                 clause,
                 Severity.BLOCKING,
-                N_("A package count was presented but the declaration is for %(cargo)s cargo."),
+                PACKAGES_NOT_DECLARED,
                 cargo=card.cargo_type,
             )
         ]
@@ -324,7 +377,7 @@ def packages_match(card: GateCard, presented: Presented, at: At) -> list[Reason]
             "package_count_mismatch",
             clause,
             Severity.BLOCKING,
-            N_("%(presented)s packages counted, %(declared)s declared."),
+            PACKAGE_COUNT_MISMATCH,
             presented=presented.package_count,
             declared=card.package_count,
         )
@@ -340,7 +393,7 @@ def declaration_warnings(card: GateCard, presented: Presented, at: At) -> list[R
                     "xray_warning",
                     at.clause("35.4", "36.4"),
                     Severity.BLOCKING,
-                    N_("X-ray warning (form 03/KQSCT/GSQL): %(text)s. The goods go to inspection."),
+                    XRAY_WARNING,
                     text=warning.text,
                 )
             )
@@ -350,7 +403,7 @@ def declaration_warnings(card: GateCard, presented: Presented, at: At) -> list[R
                     "system_warning",
                     at.clause("35.2.a.3", "36.2.b.1"),
                     Severity.WARNING,
-                    N_("System warning: %(text)s"),
+                    SYSTEM_WARNING,
                     text=warning.text,
                 )
             )
@@ -360,9 +413,7 @@ def declaration_warnings(card: GateCard, presented: Presented, at: At) -> list[R
 def lane_information(card: GateCard, presented: Presented, at: At) -> list[Reason]:
     if card.lane not in (2, 3):
         return []
-    message = N_("Yellow lane (2): documents were checked.") if card.lane == 2 else N_(
-        "Red lane (3): goods were inspected; the status decides whether they pass."
-    )
+    message = YELLOW_LANE if card.lane == 2 else RED_LANE
     return [_reason("lane", at.clause("35.2.a.1", "36.2.b.1"), Severity.INFO, message, lane=card.lane)]
 
 
@@ -376,7 +427,7 @@ def outside_state_intact(card: GateCard, presented: Presented, at: At) -> list[R
                 "goods_damaged",
                 "36.2.c.2.3",
                 Severity.BLOCKING,
-                N_("The goods' outside state does not match: they may not leave the supervision zone."),
+                GOODS_DAMAGED,
             )
         )
     if presented.seals_intact is False:
@@ -385,7 +436,7 @@ def outside_state_intact(card: GateCard, presented: Presented, at: At) -> list[R
                 "seals_broken",
                 "36.2.c.2.3",
                 Severity.BLOCKING,
-                N_("A seal on the goods is broken: the goods may not leave the supervision zone."),
+                SEALS_BROKEN,
             )
         )
     if presented.outside_state is None and presented.seals_intact is None:
@@ -394,7 +445,7 @@ def outside_state_intact(card: GateCard, presented: Presented, at: At) -> list[R
                 "outside_state_unchecked",
                 "36.2.b",
                 Severity.WARNING,
-                N_("At a border gate, check the goods' outside state and seals before they leave."),
+                OUTSIDE_STATE_UNCHECKED,
             )
         )
     return reasons

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
 from typing import Any
 
 import msgspec
 import pytest
 
+from backend.gate import check as check_module
 from backend.gate.check import (
+    MESSAGES,
     RULES,
     WEIGHT_TOLERANCE_PERCENT,
     CardContainer,
@@ -189,3 +193,30 @@ def test_check_verdict_and_card_round_trip_as_json() -> None:
     assert decoded["eligible"] is False
     assert [r["code"] for r in decoded["reasons"]] == ["barcode_expired", "xray_warning"]
     assert decoded["reasons"][0]["severity"] == "blocking"
+
+
+def test_check_messages_lists_every_msgid_of_the_rules() -> None:
+    """`MESSAGES` is what the device's catalog holds (gate/_check_messages.html): every N_() of check.py, each once,
+    and every message a case produces."""
+    tree = ast.parse(Path(check_module.__file__).read_text())
+    marked = [
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "N_"
+    ]
+    produced = {
+        reason.message
+        for _, changes, presented, scanned_version, border_gate, _ in CASES
+        for reason in check_passage(
+            card(**changes), presented, scanned_version=scanned_version, border_gate=border_gate
+        ).reasons
+    }
+    produced |= {
+        reason.message
+        for presented in (Presented(containers=["TGHU12"]), Presented(containers=[BAD_DIGIT]))
+        for reason in check_passage(card(), presented, scanned_version=None, border_gate=False).reasons
+    }
+
+    assert len(MESSAGES) == len(set(MESSAGES))
+    assert sorted(marked) == sorted(MESSAGES)
+    assert produced == set(MESSAGES)
