@@ -103,6 +103,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/declarations"): roles(Role.ADMIN, url="/api/v1/declarations", json=[]),
     ("GET", "/api/v1/declarations/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/declarations/999999999999"),
     ("GET", "/declarations"): roles(Role.OFFICER, Role.SUPERVISOR, url="/declarations?number=999999999999"),
+    # printed container / goods lists: staff of the declaration's branch of registration (the handler checks the
+    # branch after the lookup: an unknown number is 404 for everyone) and admins (the demo)
+    ("GET", "/declarations/{number:str}/container-list"): roles(
+        Role.OFFICER, Role.SUPERVISOR, Role.ADMIN, url="/declarations/999999999999/container-list"
+    ),
+    ("GET", "/declarations/{number:str}/goods-list"): roles(
+        Role.OFFICER, Role.SUPERVISOR, Role.ADMIN, url="/declarations/999999999999/goods-list"
+    ),
     # the gate: cards and the check, by officers and supervisors of any branch (goods registered elsewhere pass
     # their gates); warehouse staff and admins do not work the gate
     ("GET", "/api/v1/gate/cards/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/gate/cards/999999999999"),

@@ -5,6 +5,7 @@ Who may do what:
   admin officer (`giamsat token create --officer ADMIN --name gateway`); there is no dedicated gateway role.
 - lookups: officers and supervisors of any branch. Goods registered at one branch pass the gates of another
   (transit, a port served by several branches), so the gate must see every declaration, as IID/IEX/ITF do.
+- printed container / goods lists (`printing.py`): staff of the declaration's branch of registration, and admins.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from litestar.params import FromQuery
 from litestar.response import Template
 
 from backend.auth.middleware import require_roles
-from backend.declarations import services
+from backend.declarations import printing, services
 from backend.declarations.schemas import MAX_BATCH, DeclarationView, UpsertBatchResult
 from backend.declarations.tables import KIND_LABELS
 from backend.lib.errors import DomainError
@@ -66,6 +67,12 @@ async def declarations_page(request: Request[Any, Any, Any], number: FromQuery[s
         "declaration": declaration,
         "error": error,
         "kind_labels": {kind: gettext(label) for kind, label in KIND_LABELS.items()},
+        # The print link: only to who may print (the branch of registration), only for what may be printed.
+        "print_list": (
+            printing.list_for(declaration.cargo_type).path
+            if declaration is not None and declaration.allows_passage and printing.may_print(request.user, declaration)
+            else None
+        ),
     }
     # The lookup form swaps only its result; a boosted navigation (a link, back/forward) needs the whole page.
     fragment = bool(request.htmx) and not request.htmx.boosted and request.htmx.target == "declaration-result"
@@ -73,4 +80,4 @@ async def declarations_page(request: Request[Any, Any, Any], number: FromQuery[s
     return Template(name, context=context, status_code=status)
 
 
-ROUTES = [post_declarations, get_declaration, declarations_page]
+ROUTES = [post_declarations, get_declaration, declarations_page, *printing.ROUTES]
