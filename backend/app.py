@@ -32,6 +32,7 @@ from litestar.types import Message, Scope
 from backend import __version__, db
 from backend.auth.middleware import AuthMiddleware, BearerAwareCSRFMiddleware, signed_in
 from backend.domains import DOMAINS
+from backend.barcodes import services as barcode_services
 from backend.journal import signing
 from backend.journal.registry import configure_signed, load_commands
 from backend.lib.errors import N_, DomainError
@@ -48,7 +49,7 @@ CSRF_HEADER = "x-csrf-token"
 CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
-        "script-src 'self'",
+        "script-src 'self' 'wasm-unsafe-eval'",  # WebAssembly: the in-page barcode reader (zxing-wasm)
         "style-src 'self'",
         "img-src 'self' data: blob:",
         "connect-src 'self'",
@@ -180,6 +181,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     load_commands()
     configure_signed(settings.sync.extra_signed_commands)
     signing.configure(settings.web.origin, settings.web.rp_id)
+    barcode_services.configure(settings)
 
     async def start_database() -> None:
         await db.start(engine)

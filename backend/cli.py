@@ -157,6 +157,7 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 def cmd_sync_import(args: argparse.Namespace) -> int:
     from backend.files.store import file_store
+    from backend.barcodes import services as barcode_services
     from backend.journal import signing
     from backend.journal.registry import configure_signed, load_commands
     from backend.journal.tables import JournalEntry
@@ -166,6 +167,7 @@ def cmd_sync_import(args: argparse.Namespace) -> int:
     load_commands()
     configure_signed(settings.sync.extra_signed_commands)
     signing.configure(settings.web.origin, settings.web.rp_id)
+    barcode_services.configure(settings)
     with open(args.file, "rb") as fh:
         data = fh.read()
 

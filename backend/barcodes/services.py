@@ -21,6 +21,22 @@ def keyring_for(settings: Settings) -> Keyring:
     return _keyring(settings.secret_key, settings.data_dir)
 
 
+_configured: Keyring | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Set the keyring that command handlers verify barcodes with (they see no settings); create_app and the CLI
+    call it, as they configure signing."""
+    global _configured
+    _configured = keyring_for(settings)
+
+
+def configured_keyring() -> Keyring:
+    if _configured is None:
+        raise RuntimeError("barcodes.services.configure() was not called")
+    return _configured
+
+
 def interpret(keyring: Keyring, texts: list[str]) -> list[tuple[str, Payload | None, BarcodeError | None]]:
     """Each text with what it says, or the BarcodeError saying why it is refused."""
     found: list[tuple[str, Payload | None, BarcodeError | None]] = []

@@ -2,10 +2,13 @@ import os
 
 from piccolo.conf.apps import AppConfig
 
-# No tables: a gate card is computed from the declarations mirror (backend/declarations), never stored twice.
+from backend.gate.tables import GateReport, Passage
+
+# A gate card is computed from the declarations mirror (backend/declarations), never stored; these tables hold
+# what officers did at the gate.
 APP_CONFIG = AppConfig(
     app_name="gate",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[],
+    table_classes=[Passage, GateReport],
     migration_dependencies=["backend.declarations.piccolo_app"],
 )

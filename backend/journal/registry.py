@@ -29,6 +29,10 @@ class CommandContext:
     issued_at: datetime
     received_at: datetime
     device_id: str
+    # Made offline, or while (or for a time when) the branch was in contingency mode: the officer acted on what the
+    # device knew, and the act has happened. A handler whose re-check differs then records the difference for
+    # reconciliation instead of refusing (sync/reconciliation.py).
+    contingency: bool = False
 
 
 Handler = Callable[[CommandContext, Any], Awaitable[dict[str, Any]]]
@@ -51,7 +55,16 @@ COMMANDS: dict[str, CommandSpec] = {}
 
 # The actions that replace an officer's signature and stamp on paper (Decision 1966: the officer "ký, đóng
 # dấu công chức"). Later issues add confirm passage, confirm sealed, handover records, ... here.
-SIGNED_COMMANDS: frozenset[str] = frozenset()
+SIGNED_COMMANDS: frozenset[str] = frozenset(
+    {
+        "gate.confirm_passage",  # the officer signs and stamps the list (Art 35.2.b.1)
+        "gate.cancel_passage",  # and crosses a confirmation out (35.2.b.2.2)
+        "paper.confirm_declaration",  # box 36 of a paper declaration, and form 07 (Art 35.3.a)
+        "paper.record_special_case",  # form 07 on an authority's document (Art 38.1.a)
+        "paper.decide_request",  # the branch head's approval on the declarant's request (Art 38.2.a)
+        "paper.issue_form07",  # form 07 for an approved request (Art 38.2.b)
+    }
+)
 
 # Types made signed by configuration (GIAMSAT_EXTRA_SIGNED_COMMANDS), so tests and trials can exercise signing
 # on a command that exists today (logbook.add_entry). Set by create_app() and the CLI from settings.

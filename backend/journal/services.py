@@ -331,12 +331,14 @@ async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> 
 
     spec = COMMANDS[envelope.type]
     received_at = clock.now()
+    contingent = envelope.offline or group.contingency.covers(envelope.issued_at)
     context = CommandContext(
         command_id=envelope.id,
         actor=actor,
         issued_at=envelope.issued_at,
         received_at=received_at,
         device_id=envelope.device_id,
+        contingency=contingent,
     )
     if not group.savepoints:
         try:
@@ -369,7 +371,7 @@ async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> 
         "result": canonical_json(result),
         "signature": canonical_json(signature) if signature is not None else None,
         "offline": envelope.offline,
-        "contingency": envelope.offline or group.contingency.covers(envelope.issued_at),
+        "contingency": contingent,
     }
     row["prev_hash"] = head.hash
     row["hash"] = row_hash(head.hash, row)

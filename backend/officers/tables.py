@@ -50,6 +50,9 @@ class Location(Table, tablename="location"):
     name = Varchar(length=200)
     kind = Varchar(length=16, choices=LocationKind)
     branch = ForeignKey(references=Branch, null=False)
+    # A road, river or rail border gate: Art 36 applies there (the goods' outside state is checked, and goods
+    # may be refused exit); elsewhere Art 35 (seaports, inland ports, airports, ICDs).
+    border_gate = Boolean(default=False)
 
 
 class Officer(Table, tablename="officer"):

@@ -1,0 +1,382 @@
+"""Gate commands (Art 35.2.b, 36.2.c): confirm passage, cancel a confirmation, report a mismatch, refuse exit at a
+land border, and the supervisor closing a report.
+
+The device checks the goods against its replicated gate card at once (online or offline); the server checks again
+here, on its current card, when it applies the command:
+- made online and the server's check refuses → the command is refused with the server's reasons, nothing changes;
+- made offline or in contingency mode (`context.contingency`) → applied anyway, because the goods have gone
+  through on the officer's word; the server's reasons are kept on the passage and the command shows on
+  /reconciliation with them (`RECONCILE_CHECKS` below), for the branch to check the lot (domain.md W9).
+At most one confirmation of a container (or a lot) stands at a time, whatever the branch: a unique key in the
+database, not only a read before the write (two branches' journal chains are written concurrently).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+from backend.barcodes import iso6346
+from backend.barcodes import payload as barcode_payload
+from backend.barcodes.payload import BarcodeError
+from backend.barcodes.services import configured_keyring
+from backend.declarations.services import parse_number
+from backend.declarations.tables import Declaration
+from backend.gate import services
+from backend.gate.cards import card_for
+from backend.gate.check import GateCard, OutsideState, Presented, Reason, Severity, check_passage
+from backend.gate.tables import LOT, GateReport, Passage, ReportKind
+from backend.journal.registry import CommandContext, command
+from backend.lib import clock
+from backend.lib.errors import N_, DomainError, Forbidden, NotFound
+from backend.lib.i18n import gettext
+from backend.lib.structs import Struct
+from backend.officers.tables import Location, Role
+from backend.sync.reconciliation import RECONCILE_CHECKS
+
+GATE_ROLES = {Role.OFFICER, Role.SUPERVISOR}
+MAX_UNITS = 10  # containers confirmed by one command: one truck, or a few passing together
+
+ContainerNumber = Annotated[str, msgspec.Meta(max_length=20)]
+Note = Annotated[str, msgspec.Meta(max_length=2000)]
+
+
+class ConfirmPassage(Struct):
+    """The officer confirms that goods pass (signs and stamps the list, 35.2.b.1): the containers on one truck, or
+    the whole lot of bulk, liquid or loose cargo."""
+
+    location_id: int
+    number: Annotated[str, msgspec.Meta(max_length=40)]
+    barcode: Annotated[str, msgspec.Meta(max_length=200)] = ""  # the scanned code; "" when typed (35.2.c)
+    containers: Annotated[list[ContainerNumber], msgspec.Meta(max_length=MAX_UNITS)] = []
+    lot: bool = False  # bulk / loose cargo: the whole lot
+    weight_kg: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    package_count: Annotated[int, msgspec.Meta(ge=0)] | None = None
+    outside_state: OutsideState | None = None  # border gates (Art 36)
+    seals_intact: bool | None = None  # border gates (Art 36)
+
+
+class CancelPassage(Struct):
+    """A confirmation is cancelled (35.2.b.2.2), with the reason."""
+
+    location_id: int
+    number: Annotated[str, msgspec.Meta(max_length=40)]
+    unit: Annotated[str, msgspec.Meta(max_length=20)]  # the container number, or LOT
+    reason: Note
+
+
+class ReportGoods(Struct):
+    """A report to the supervisor: a mismatch (35.2.b.2.3), or goods refused exit at a land border (36.2.c.2.3)."""
+
+    location_id: int
+    number: Annotated[str, msgspec.Meta(max_length=40)]
+    reasons: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=40)] = []
+    containers: Annotated[list[ContainerNumber], msgspec.Meta(max_length=500)] = []
+    note: Note = ""
+    # W1.4: in every mismatch, cancel any confirmation already made for the declaration at this branch.
+    cancel_confirmations: bool = False
+
+
+class CloseReport(Struct):
+    report_id: int
+    note: Note = ""
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+
+class _Reasons:
+    """The server's reasons, worded when the refusal is shown (in the reader's language, like i18n.Deferred)."""
+
+    def __init__(self, reasons: list[Reason]) -> None:
+        self.reasons = reasons
+
+    def __str__(self) -> str:
+        return " ".join(reason.text() for reason in self.reasons)
+
+
+async def _location_of_branch(context: CommandContext, location_id: int) -> dict[str, Any]:
+    location = await Location.select(Location.id, Location.name, Location.branch, Location.border_gate).where(
+        Location.id == location_id
+    ).first()
+    if location is None:
+        raise DomainError("unknown_location", N_("There is no such location."))
+    if location["branch"] != context.actor.branch_id:
+        raise DomainError("location_not_in_branch", N_("This location does not belong to your branch."))
+    return location
+
+
+def _scanned_version(barcode: str, number: str) -> tuple[int | None, list[Reason]]:
+    """The version the scanned list was printed for, and the reasons the barcode itself is refused (forged,
+    unknown key, of another declaration). A typed number (35.2.c) has no version and vouches for nothing."""
+    if not barcode.strip():
+        return None, []
+    try:
+        decoded = barcode_payload.decode(configured_keyring(), barcode)
+    except BarcodeError as error:
+        return None, [Reason(code=error.code, clause="35.2.a.1", severity=Severity.BLOCKING, message=error.message, params=error.params)]
+    if decoded.number != number:
+        reason = Reason(
+            code="barcode_other_declaration",
+            clause="35.2.a.1",
+            severity=Severity.BLOCKING,
+            message=N_("The barcode is for declaration %(scanned)s, not %(number)s."),
+            params={"scanned": decoded.number, "number": number},
+        )
+        return None, [reason]
+    return decoded.version, []
+
+
+def _units(card: GateCard, payload: ConfirmPassage) -> list[str]:
+    """What this confirmation covers: normalised container numbers, or the lot."""
+    if card.cargo_type == "containers":
+        if payload.lot or not payload.containers:
+            raise DomainError("containers_required", N_("Choose the containers that pass: this declaration is for container cargo."))
+        units = []
+        for raw in payload.containers:
+            verdict = iso6346.check(raw)
+            if not verdict.valid:  # the device checks this too: an invalid number is never confirmed, even offline
+                raise DomainError(
+                    "container_invalid",
+                    N_("%(number)s is not an ISO 6346 container number. Did you mean: %(hints)s?"),
+                    number=raw.strip()[:20],
+                    hints=", ".join(verdict.hints) or "-",
+                )
+            units.append(verdict.number)
+        return units
+    if payload.containers or not payload.lot:
+        raise DomainError("lot_required", N_("This declaration is for %(cargo)s cargo: confirm the whole lot."), cargo=card.cargo_type)
+    if card.cargo_type == "bulk" and payload.weight_kg is None:
+        raise DomainError("weight_required", N_("Enter the weighed weight of the lot."))
+    if card.cargo_type == "loose" and payload.package_count is None:
+        raise DomainError("packages_required", N_("Enter the number of packages counted."))
+    return [LOT]
+
+
+async def _declaration_id(number: str) -> int:
+    row = await Declaration.select(Declaration.id).where(Declaration.number == number).first()
+    if row is None:
+        raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=number)
+    return row["id"]
+
+
+def _reason_refs(reasons: list[Reason]) -> list[dict[str, Any]]:
+    return [{"code": r.code, "clause": r.clause, "message": r.message, "params": r.params} for r in reasons]
+
+
+# --- commands ------------------------------------------------------------------------------------------------------
+
+
+@command("gate.confirm_passage", payload=ConfirmPassage, roles=GATE_ROLES, label=N_("Passage confirmed"))
+async def confirm_passage(context: CommandContext, payload: ConfirmPassage) -> dict[str, Any]:
+    location = await _location_of_branch(context, payload.location_id)
+    number = parse_number(payload.number)
+    card = await card_for(number)
+    declaration_id = await _declaration_id(number)
+    units = _units(card, payload)
+    scanned_version, barcode_reasons = _scanned_version(payload.barcode, number)
+    presented = Presented(
+        containers=units if units != [LOT] else None,
+        weight_kg=payload.weight_kg,
+        package_count=payload.package_count,
+        outside_state=payload.outside_state,
+        seals_intact=payload.seals_intact,
+    )
+    verdict = check_passage(card, presented, scanned_version=scanned_version, border_gate=bool(location["border_gate"]))
+    blocking = barcode_reasons + [r for r in verdict.reasons if r.severity == Severity.BLOCKING]
+    if blocking and not context.contingency:
+        raise DomainError("not_eligible", N_("The server's check refuses this: %(reasons)s"), reasons=_Reasons(blocking))
+
+    standing = {p.unit: p for p in await services.standing_passages(declaration_id)}
+    for unit in units:
+        if unit in standing:
+            earlier = standing[unit]
+            raise DomainError(
+                "already_passed",
+                N_("%(unit)s already passed: confirmed by %(officer)s at %(location)s, %(time)s."),
+                unit=unit if unit != LOT else number,
+                officer=earlier.officer,
+                location=earlier.location,
+                time=clock.iso(earlier.confirmed_at),
+            )
+    presented_json = msgspec.json.encode(
+        {k: v for k, v in msgspec.to_builtins(presented).items() if k != "containers" and v not in (None, False)}
+    ).decode()
+    server_reasons = msgspec.json.encode(_reason_refs(blocking)).decode()
+    for unit in units:
+        await Passage.insert(
+            Passage(
+                command_id=context.command_id,
+                declaration=declaration_id,
+                unit=unit,
+                standing_key=services.standing_key(declaration_id, unit),
+                version=card.version,
+                scanned=scanned_version is not None,
+                presented=presented_json,
+                location=payload.location_id,
+                officer=context.actor.id,
+                confirmed_at=context.issued_at,
+                recorded_at=context.received_at,
+                server_reasons=server_reasons,
+                changed_at=context.received_at,
+            )
+        )
+    total = len(card.containers) if card.cargo_type == "containers" else 1
+    return {
+        "number": number,
+        "units": units,
+        "passed": len(standing) + len(units),
+        "total": total,
+        "server_reasons": [r.code for r in blocking],
+    }
+
+
+@command("gate.cancel_passage", payload=CancelPassage, roles=GATE_ROLES, label=N_("Passage confirmation cancelled"))
+async def cancel_passage(context: CommandContext, payload: CancelPassage) -> dict[str, Any]:
+    await _location_of_branch(context, payload.location_id)
+    reason = payload.reason.strip()
+    if not reason:
+        raise DomainError("reason_required", N_("Write why the confirmation is cancelled."))
+    number = parse_number(payload.number)
+    declaration_id = await _declaration_id(number)
+    unit = payload.unit.strip().upper()
+    if unit != LOT:
+        unit = iso6346.check(unit).number
+    row = await Passage.select(Passage.id, Passage.location.branch.as_alias("branch")).where(
+        Passage.standing_key == services.standing_key(declaration_id, unit)
+    ).first()
+    if row is None:
+        raise DomainError("not_confirmed", N_("%(unit)s has no confirmation to cancel."), unit=unit if unit != LOT else number)
+    if row["branch"] != context.actor.branch_id:
+        raise Forbidden("other_branch", N_("This confirmation was made by another branch; only they may cancel it."))
+    await Passage.update(
+        {
+            Passage.standing_key: None,
+            Passage.cancelled_command_id: context.command_id,
+            Passage.cancelled_by: context.actor.id,
+            Passage.cancelled_at: context.issued_at,
+            Passage.cancel_reason: reason,
+            Passage.changed_at: context.received_at,
+        }
+    ).where(Passage.id == row["id"])
+    return {"number": number, "unit": unit, "passed": len(await services.standing_passages(declaration_id))}
+
+
+async def _report(context: CommandContext, payload: ReportGoods, kind: ReportKind) -> dict[str, Any]:
+    location = await _location_of_branch(context, payload.location_id)
+    if kind == ReportKind.EXIT_REFUSED and not location["border_gate"]:
+        raise DomainError("not_border_gate", N_("Exit is refused only at a road, river or rail border gate (Art 36)."))
+    number = parse_number(payload.number)
+    note = payload.note.strip()
+    if not note and not payload.reasons:
+        raise DomainError("note_required", N_("Write what does not match."))
+    row = await Declaration.select(Declaration.id).where(Declaration.number == number).first()
+    declaration_id = row["id"] if row else None
+    cancelled = 0
+    if payload.cancel_confirmations and declaration_id is not None:
+        # Only this branch's confirmations: another branch's are theirs to cancel.
+        standing = await Passage.select(Passage.id).where(
+            (Passage.declaration == declaration_id)
+            & Passage.standing_key.is_not_null()
+            & (Passage.location.branch == context.actor.branch_id)
+        )
+        ids = [r["id"] for r in standing]
+        if ids:
+            await Passage.update(
+                {
+                    Passage.standing_key: None,
+                    Passage.cancelled_command_id: context.command_id,
+                    Passage.cancelled_by: context.actor.id,
+                    Passage.cancelled_at: context.issued_at,
+                    Passage.cancel_reason: note or "report",
+                    Passage.changed_at: context.received_at,
+                }
+            ).where(Passage.id.is_in(ids))
+        cancelled = len(ids)
+    report_id = (
+        await GateReport.insert(
+            GateReport(
+                command_id=context.command_id,
+                kind=kind,
+                number=number,
+                declaration=declaration_id,
+                branch=context.actor.branch_id,
+                location=payload.location_id,
+                officer=context.actor.id,
+                reasons=msgspec.json.encode([{"code": code} for code in payload.reasons]).decode(),
+                containers=msgspec.json.encode([c.strip().upper() for c in payload.containers]).decode(),
+                note=note,
+                cancelled_passages=cancelled,
+                issued_at=context.issued_at,
+                recorded_at=context.received_at,
+            )
+        ).returning(GateReport.id)
+    )[0]["id"]
+    return {"report_id": report_id, "number": number, "cancelled_passages": cancelled}
+
+
+@command("gate.report_mismatch", payload=ReportGoods, roles=GATE_ROLES, label=N_("Mismatch reported"))
+async def report_mismatch(context: CommandContext, payload: ReportGoods) -> dict[str, Any]:
+    return await _report(context, payload, ReportKind.MISMATCH)
+
+
+@command("gate.refuse_exit", payload=ReportGoods, roles=GATE_ROLES, label=N_("Exit refused"))
+async def refuse_exit(context: CommandContext, payload: ReportGoods) -> dict[str, Any]:
+    return await _report(context, payload, ReportKind.EXIT_REFUSED)
+
+
+@command("gate.close_report", payload=CloseReport, roles={Role.SUPERVISOR}, label=N_("Gate report closed"))
+async def close_report(context: CommandContext, payload: CloseReport) -> dict[str, Any]:
+    branch_id = await services.report_branch(payload.report_id)
+    if not services.may_close_reports(context.actor, branch_id):
+        raise NotFound("report_not_found", N_("There is no such report."))  # another branch's: not theirs to see
+    updated = await GateReport.update(
+        {GateReport.closed_by: context.actor.id, GateReport.closed_at: context.issued_at, GateReport.closing_note: payload.note.strip()}
+    ).where((GateReport.id == payload.report_id) & GateReport.closed_at.is_null()).returning(GateReport.id)
+    if not updated:
+        raise DomainError("report_closed", N_("This report is already closed."))
+    return {"report_id": payload.report_id}
+
+
+# --- reconciliation ------------------------------------------------------------------------------------------------
+
+
+async def _recheck_confirmation(row: dict[str, Any]) -> list[str]:
+    """What a supervisor must know of a confirmation made offline or in contingency mode: the server's check when
+    it was applied, whether it still stands, and whether the declaration changed since it was confirmed."""
+    passages = await Passage.select(
+        Passage.unit,
+        Passage.version,
+        Passage.server_reasons,
+        Passage.cancelled_at,
+        Passage.cancel_reason,
+        Passage.declaration.number.as_alias("number"),
+        Passage.declaration.version.as_alias("current_version"),
+        Passage.declaration.allows_passage.as_alias("allows_passage"),
+        Passage.declaration.status_code.as_alias("status_code"),
+    ).where(Passage.command_id == row["command_id"])
+    notes: list[str] = []
+    if not passages:
+        return notes
+    first = passages[0]
+    for reason in msgspec.json.decode(first["server_reasons"]):
+        text = Reason(code=reason["code"], clause=reason["clause"], severity=Severity.BLOCKING, message=reason["message"], params=reason["params"]).text()
+        notes.append(gettext("When applied, the server's check refused it (%(clause)s): %(reason)s", clause=reason["clause"], reason=text))
+    if first["current_version"] != first["version"]:
+        notes.append(
+            gettext(
+                "The declaration changed since: confirmed at version %(confirmed)s, now version %(current)s.",
+                confirmed=first["version"],
+                current=first["current_version"],
+            )
+        )
+    if not first["allows_passage"]:
+        notes.append(gettext("The declaration's status is now %(status)s, which does not allow passage.", status=first["status_code"]))
+    for passage in passages:
+        if passage["cancelled_at"] is not None:
+            notes.append(gettext("%(unit)s: confirmation cancelled later (%(reason)s).", unit=passage["unit"], reason=passage["cancel_reason"]))
+    return notes
+
+
+RECONCILE_CHECKS["gate.confirm_passage"] = _recheck_confirmation
