@@ -92,7 +92,7 @@ async def manifest() -> Response[bytes]:
 
 def shell_files(settings: Settings) -> list[Path]:
     static = settings.web.frontend_dir / "static"
-    files = [p for p in sorted(static.rglob("*")) if p.is_file() and p.suffix in {".css", ".js", ".png", ".svg"}]
+    files = [p for p in sorted(static.rglob("*")) if p.is_file() and p.suffix in {".css", ".js", ".png", ".svg", ".wasm"}]
     return files
 
 
