@@ -76,7 +76,7 @@ def fragment(scan_form: str) -> str:
     return env.from_string('{% with scan_form="' + scan_form + '" %}{% include "gate/_camera.html" %}{% endwith %}').render()
 
 
-def test_page(csrf_token: str = "") -> str:
+def scan_page_html(csrf_token: str = "") -> str:
     return f"""<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <meta name="csrf-token" content="{csrf_token}">
@@ -92,23 +92,20 @@ def test_page(csrf_token: str = "") -> str:
 </main></body></html>"""
 
 
-test_page.__test__ = False  # type: ignore[attr-defined]  # a page builder, not a test
-
-
 class ScanPage:
     """The test page on one Chromium page: the codes the form submitted, and every URL the page asked for."""
 
-    def __init__(self, page: Any, server: Server, csrf_token: str = "") -> None:
+    def __init__(self, page: Any, server: Server, csrf_token: str = "", headers: dict[str, str] | None = None) -> None:
         self.page = page
         self.server = server
         self.requests: list[str] = []
         page.on("request", lambda request: self.requests.append(request.url))
-        html = test_page(csrf_token)
+        html = scan_page_html(csrf_token)
 
         def serve(route: Any) -> None:
             route.fulfill(
                 status=200, body=html, content_type="text/html; charset=utf-8",
-                headers={"content-security-policy": CONTENT_SECURITY_POLICY},
+                headers={"content-security-policy": CONTENT_SECURITY_POLICY, **(headers or {})},
             )
 
         page.route(server.url(TEST_PATH), serve)
@@ -156,7 +153,8 @@ def on_sheet(code: Image.Image, size: int = 900, angle: float = 0) -> Image.Imag
 
 
 def qr_text() -> str:
-    return payload.encode(payload.Keyring.from_secrets({"A": "test secret"}, "A"), DECLARATION, 2, payload.DocumentKind.CONTAINER_LIST)
+    keyring = payload.Keyring.from_secrets({"A": "test secret"}, "A")
+    return payload.encode(keyring, DECLARATION, 2, payload.DocumentKind.CONTAINER_LIST)
 
 
 DECODE = """async ({b64, asBitmap}) => {
@@ -296,10 +294,7 @@ def test_camera_unavailable_says_so_and_the_typed_field_still_works(server: Serv
     scan.page.keyboard.press("Enter")
     code = scan.wait_for_submit()
 
-    assert shown in (
-        vi("No camera can be used on this device. Read the code from a photo, or type the declaration number."),
-        vi("The camera may not be used: allow it in the browser's settings, or type the declaration number."),
-    )
+    assert shown == vi("No camera can be used on this device. Read the code from a photo, or type the declaration number.")
     assert overlay_hidden and focused == "code"
     assert code == DECLARATION
     browsing.assert_clean()
@@ -407,6 +402,30 @@ def test_camera_cancel_stops_the_camera_and_submits_nothing(server: Server, came
         assert page.evaluate("() => giamsatCamera.lastPath()") is None
         assert scan.posted == []
         browsing.assert_clean()
+    finally:
+        browsing.screenshot_all()
+        browsing.close()
+
+
+def test_camera_refused_says_so_and_the_typed_field_still_works(server: Server, camera_browser: Any, request: pytest.FixtureRequest) -> None:
+    browsing = Browsing(camera_browser, request.node.name)
+    try:
+        # The camera exists and would be allowed, but this page may not use it: the browser refuses
+        # (NotAllowedError), as when the officer said no, or a policy forbids it.
+        scan = ScanPage(browsing.new_page(), server, headers={"permissions-policy": "camera=()"})
+        scan.open()
+
+        scan.page.click("[data-camera-scan]")
+        scan.page.wait_for_selector("[data-camera-alert]:not([hidden])")
+        shown = scan.page.text_content("[data-camera-alert]")
+        scan.page.fill("[name=code]", DECLARATION)
+        scan.page.press("[name=code]", "Enter")
+        code = scan.wait_for_submit()
+
+        assert shown == vi("The camera may not be used: allow it in the browser's settings, or type the declaration number.")
+        assert scan.page.is_hidden("[data-camera-overlay]")
+        assert code == DECLARATION
+        browsing.assert_clean(r"^Permissions policy violation: camera is not allowed in this document\.$")  # the refusal itself
     finally:
         browsing.screenshot_all()
         browsing.close()
