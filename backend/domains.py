@@ -13,6 +13,7 @@ DOMAINS: tuple[str, ...] = (
     "barcodes",
     "declarations",
     "gate",
+    "paper",
     "logbook",
     "sync",
     "shell",

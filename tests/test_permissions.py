@@ -117,6 +117,27 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/gate/check"): roles(
         Role.OFFICER, Role.SUPERVISOR, url="/api/v1/gate/check", json={"number": "999999999999"}
     ),
+    # the gate page (its own branch's locations); the reports from the gates, for the branch's supervisors
+    ("GET", "/gate"): roles(Role.OFFICER, Role.SUPERVISOR, url="/gate"),
+    ("GET", "/gate/reports"): roles(Role.SUPERVISOR, url="/gate/reports"),
+    ("POST", "/gate/reports"): roles(Role.SUPERVISOR, url="/gate/reports", form={"report_id": "999999"}),
+    # paper declarations, special cases, Art 38.2 requests and form 07 (their own branch's; each command also checks
+    # the location's branch); deciding a request is the branch head's. Another branch's form 07 is not found (404).
+    ("GET", "/paper"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper"),
+    ("POST", "/paper/declarations/confirm"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/declarations/confirm", form={"location_id": "{gate}"}),
+    ("POST", "/paper/declarations/report"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/declarations/report", form={"location_id": "{gate}"}),
+    ("POST", "/paper/special-cases"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/special-cases", form={"location_id": "{gate}"}),
+    ("POST", "/paper/requests"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/requests", form={"location_id": "{gate}"}),
+    ("POST", "/paper/requests/decide"): roles(
+        Role.SUPERVISOR, url="/paper/requests/decide", form={"location_id": "{gate}", "request_id": "999999", "decision": "approve"}
+    ),
+    ("POST", "/paper/requests/issue"): roles(
+        Role.OFFICER, Role.SUPERVISOR, url="/paper/requests/issue", form={"location_id": "{gate}", "request_id": "999999"}
+    ),
+    ("POST", "/paper/requests/withdraw"): roles(
+        Role.OFFICER, Role.SUPERVISOR, url="/paper/requests/withdraw", form={"location_id": "{gate}", "request_id": "999999", "reason": "x"}
+    ),
+    ("GET", "/paper/forms/{form_id:int}/print"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/forms/999999/print"),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(
