@@ -40,6 +40,8 @@ from tests.browser.conftest import (
     Server,
     add_authenticator,
     enroll,
+    wait_for_worker,
+    wait_until,
 )
 from tests.conftest import REPO
 
@@ -198,6 +200,30 @@ def test_camera_reader_files_are_served_as_wasm_and_precached(server: Server) ->
     assert body == (REPO / "frontend" / "static" / WASM.removeprefix("/static/")).read_bytes()
     assert body[:4] == b"\0asm"
     assert f'"{WASM}"' in worker and f'"{POLYFILL}"' in worker and '"/static/js/camera-scan.js"' in worker
+
+
+def test_camera_reader_works_offline_from_the_service_workers_precache(server: Server, browsing: Browsing) -> None:
+    text = qr_text()
+    page = browsing.new_page()
+    cdp, _ = add_authenticator(page)
+    enroll(page, server.enrollment_link("GS001"))
+    cdp.detach()
+    wait_for_worker(page)
+    wait_until(page, "async (urls) => (await Promise.all(urls.map((url) => caches.match(url)))).every(Boolean)", [POLYFILL, WASM])
+    page.context.set_offline(True)
+
+    # The home page, as a page with a scan form would: its script, then a photo read, all with no network.
+    page.evaluate("""() => new Promise((resolve, reject) => {
+      const script = document.createElement("script");
+      script.src = "/static/js/camera-scan.js";
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    })""")
+    read = page.evaluate(DECODE, {"b64": base64.b64encode(qr.qr_png(text)).decode(), "asBitmap": False})
+
+    assert read == {"texts": [text], "reader": "polyfill", "native": "undefined"}
+    browsing.assert_clean(OFFLINE_NOISE)
 
 
 # --- a photo ---------------------------------------------------------------------------------------------------------
