@@ -91,3 +91,22 @@ def test_goods_list_of_bulk_cargo_reads_back(demo_server: Server, browsing: Brow
     assert page.inner_text("#list-weight") not in ("", "—")
     assert decode_photo(page.screenshot(full_page=True), "image/png") == [printed]
     browsing.assert_clean()
+
+
+def test_container_list_fits_a_phone(demo_server: Server, browsing: Browsing) -> None:
+    """Mobile first: the officer checks the list on a phone before printing; nothing is wider than the screen."""
+    number = demo_server.query(
+        "SELECT d.number FROM declaration d JOIN declaration_container c ON c.declaration = d.id"
+        " WHERE d.cargo_type = 'containers' AND d.allows_passage = ? GROUP BY d.id, d.number"
+        " ORDER BY COUNT(c.id) DESC, d.number LIMIT 1",
+        True,
+    )[0][0]
+    page = browsing.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    sign_in_demo(page, demo_server, "CB001")
+
+    page.goto(demo_server.url(f"/declarations/{number}/container-list"))
+    page.wait_for_function("() => document.querySelector('#print-list img.qr').complete")
+
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    assert page.is_visible("#print-list img.qr") and page.inner_text("#list-number") == number
+    browsing.assert_clean()
