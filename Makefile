@@ -25,11 +25,12 @@ run: $(VENV)/.installed
 	GIAMSAT_DEMO=1 GIAMSAT_ORIGIN=http://localhost:$(PORT) $(PY) -m backend.cli demo
 	GIAMSAT_DEMO=1 GIAMSAT_ORIGIN=http://localhost:$(PORT) $(PY) -m backend.cli serve --port $(PORT)
 
-# Debian packages the tests need: Chromium for the browser tests, libzbar0 for pyzbar.
+# Debian packages the tests need: Chromium for the browser tests, libzbar0 for pyzbar, node for the JavaScript twins.
 system-deps:
 	@missing=""; \
 	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
 	ldconfig -p | grep -q libzbar.so.0 || missing="$$missing libzbar0"; \
+	command -v node >/dev/null || missing="$$missing nodejs"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing Debian packages:$$missing"; \
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
