@@ -221,3 +221,15 @@ def test_lookup_links_to_the_list_only_for_the_branch_of_registration(client: Te
     assert f'href="/declarations/{BULK}/goods-list">Print goods list</a>' in goods
     assert "declaration-print-list" not in not_eligible
     assert "declaration-print-list" not in elsewhere and 'data-number="104000000001"' in elsewhere
+
+
+def test_lookup_tells_another_branch_where_lists_are_printed(client: TestClient, world: World) -> None:
+    upstream(client, world, item(), item("104000000009", allows_passage=False, status_code="CHO_KIEM_TRA"))
+    client.cookies.set("gs_lang", "en")
+    sign_in_as(client, world["other_officer"])
+
+    eligible = client.get(f"/declarations?number={NUMBER}").text
+    not_eligible = client.get("/declarations?number=104000000009").text
+
+    assert "Its container list or goods list is printed at the branch of registration (B1)." in eligible
+    assert "declaration-print-elsewhere" not in not_eligible
