@@ -34,13 +34,21 @@ async def _page(
 ) -> Template:
     actor = request.user
     is_supervisor = actor.role == Role.SUPERVISOR
+    waiting = await services.requests_in(actor.branch_id, RequestState.REQUESTED)
+    approved = await services.requests_in(actor.branch_id, RequestState.APPROVED)
+    # The forms of one request are on the page only while it waits or is approved: a refusal for a request
+    # that has moved on meanwhile is said at the top of the page instead of being lost.
+    shown = {f"{kind}-{item['id']}-form" for item in waiting for kind in ("approve", "reject", "withdraw")}
+    shown |= {f"issue-{item['id']}-form" for item in approved}
+    if form_id and form_id not in shown and not form_id.startswith(("confirm-", "report-", "special-", "request-")):
+        form_id = "page-form"
     return Template(
         "paper/index.html",
         context={
             "locations": await locations_of_branch(actor.branch_id),
             "forms": await services.recent_forms(actor.branch_id),
-            "waiting": await services.requests_in(actor.branch_id, RequestState.REQUESTED),
-            "approved": await services.requests_in(actor.branch_id, RequestState.APPROVED),
+            "waiting": waiting,
+            "approved": approved,
             "reports": await services.recent_reports(actor.branch_id) if is_supervisor else [],
             "is_supervisor": is_supervisor,
             "basis_labels": services.BASIS_LABELS,

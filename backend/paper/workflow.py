@@ -14,6 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from backend.lib.errors import N_, DomainError
+from backend.lib.i18n import Deferred
 
 
 class RequestState(StrEnum):
@@ -60,8 +61,8 @@ def check(current: RequestState | str, target: RequestState | str, reason: str =
         raise TransitionRefused(
             "transition_refused",
             N_("A request that is “%(current)s” cannot become “%(target)s”."),
-            current=STATE_LABELS[RequestState(current)],
-            target=STATE_LABELS[RequestState(target)],
+            current=Deferred(STATE_LABELS[RequestState(current)]),
+            target=Deferred(STATE_LABELS[RequestState(target)]),
         )
     if RequestState(target) in NEEDS_REASON and not reason.strip():
         raise DomainError("reason_required", N_("Give the reason."))

@@ -137,3 +137,57 @@ def test_paper_page_is_forbidden_to_warehouse_staff_and_admins(client: TestClien
 
     assert client.get("/paper").status_code == 403
     assert client.get("/paper/forms/1/print").status_code == 403
+
+
+def test_decision_posted_without_script_is_refused_at_its_own_form(client: TestClient, world: World, officer: Person) -> None:
+    request_id = officer.send("paper.request_export_exit", exit_request(world))["result"]["request_id"]
+    sign_in_as(client, world["supervisor"])
+    fields = {"location_id": str(world["gate"]), "request_id": str(request_id), "decision": "reject", "reason": "Thiếu xác nhận"}
+
+    page = client.post("/paper/requests/decide", data=fields)
+
+    assert page.status_code == 422
+    assert f'id="reject-{request_id}-error"' in page.text and vi("This action must be signed with your passkey.") in page.text
+    assert in_app(client, rows, "request")[0]["state"] == "requested"
+
+
+def test_withdrawal_posted_without_script_is_applied(client: TestClient, world: World, officer: Person) -> None:
+    request_id = officer.send("paper.request_export_exit", exit_request(world))["result"]["request_id"]
+    sign_in_as(client, world["officer"])
+    fields = {"location_id": str(world["gate"]), "request_id": str(request_id), "reason": "Doanh nghiệp rút đề nghị"}
+
+    response = client.post("/paper/requests/withdraw", data=fields, follow_redirects=False)
+    again = client.post("/paper/requests/withdraw", data=fields)
+
+    assert response.status_code == 303
+    (request,) = in_app(client, rows, "request")
+    assert request["state"] == "withdrawn" and request["reason"] == "Doanh nghiệp rút đề nghị"
+    assert f'id="request-{request_id}"' not in client.get("/paper").text
+    # Withdrawn already (a new command id: the form had none): refused in words, nothing changed.
+    assert again.status_code == 422 and 'id="page-error"' in again.text
+    assert vi("A request that is “%(current)s” cannot become “%(target)s”.").replace("%(current)s", vi("Withdrawn")).replace("%(target)s", vi("Withdrawn")) in again.text
+    assert [row["command_type"] for row in in_app(client, journal_rows)] == ["paper.request_export_exit", "paper.withdraw_request"]
+
+
+def test_refusal_is_worded_in_the_officers_language(client: TestClient, world: World, officer: Person) -> None:
+    envelope = officer.envelope("paper.confirm_declaration", declaration(world, goods="Gạo; hai mươi; tấn"))
+
+    outcome = officer.client.post("/api/v1/commands", json=[envelope]).json()["results"][0]
+
+    assert outcome["code"] == "invalid_goods"
+    assert outcome["reason"] == translate_in("vi", "Goods line %(line)d: the quantity is not a number: %(value)s", line=1, value="hai mươi")
+
+
+def test_paper_actions_are_in_the_logbook(client: TestClient, world: World, officer: Person) -> None:
+    request_id = officer.send("paper.request_export_exit", exit_request(world))["result"]["request_id"]
+    supervisor = Person(client, world["supervisor"])
+    supervisor.send("paper.decide_request", {"location_id": world["gate"], "request_id": request_id, "decision": "approve"})
+    officer.send("paper.issue_form07", {"location_id": world["gate"], "request_id": request_id})
+
+    page = officer.client.get(f"/logbook?location={world['gate']}").text
+
+    for msgid in ["Request to take export goods out of the port recorded",
+                  "Branch head's decision on a request to take export goods out",
+                  "Form 07 issued for an approved request"]:
+        assert vi(msgid) in page, msgid
+    assert f"07/B1/{YEAR}/000001" in page and "15/2026/CV-NSV" in page
