@@ -15,13 +15,14 @@ import msgspec
 
 from backend.journal.registry import CommandContext, command
 from backend.lib.errors import N_, DomainError
+from backend.lib.i18n import gettext
 from backend.lib.structs import Struct
 from backend.logbook.services import SUMMARIES, Summary
 from backend.officers.tables import Role
 from backend.paper import services
 from backend.paper.schemas import DeclarationKind, GoodsInput, GoodsLine, clean_goods, goods_from_json, goods_json
 from backend.paper.tables import ExportExitRequest, Form07, PaperReport
-from backend.paper.workflow import RequestState, check, transition
+from backend.paper.workflow import STATE_LABELS, RequestState, check, transition
 
 RECORDERS = {Role.OFFICER, Role.SUPERVISOR}
 
@@ -191,6 +192,23 @@ async def confirm_declaration(context: CommandContext, payload: ConfirmPaperDecl
             N_("Confirm only a declaration that carries the confirmation that the goods may leave the supervision zone. Otherwise report it."),
         )
     number = _text(payload.declaration_number, "declaration_required", N_("Write the declaration number."))
+    # One form 07 per paper declaration (Art 35.3.a.2 "lập 01 Danh sách"): box 36 is signed once.
+    earlier = await (
+        Form07.select(Form07.serial)
+        .where(
+            (Form07.branch == context.actor.branch_id)
+            & (Form07.basis == services.BASIS_PAPER_DECLARATION)
+            & (Form07.basis_number == number)
+            & (Form07.basis_date == payload.declaration_date)
+        )
+        .first()
+    )
+    if earlier is not None:
+        raise DomainError(
+            "already_confirmed",
+            N_("This declaration was already confirmed: form 07 %(serial)s. Print that one again if needed."),
+            serial=earlier["serial"],
+        )
     declarant = _declarant(payload)
     containers = services.clean_containers(payload.containers)
     goods = clean_goods(payload.goods)
@@ -400,6 +418,9 @@ def _summary(payload: dict[str, Any], result: dict[str, Any]) -> Summary:
             parts.append(str(payload[key]))
     if payload.get("declarant_name"):
         parts.append(str(payload["declarant_name"]))
+    state_label = STATE_LABELS.get(str(result.get("state")))
+    if state_label and "serial" not in result:
+        parts.append(gettext(state_label))  # read in the reader's language
     text = str(payload.get("reason") or "").strip()
     return Summary(detail=" · ".join(parts), text=text)
 

@@ -280,3 +280,16 @@ def test_refused_command_takes_no_serial(client: TestClient, world: World, offic
     outcome = officer.send("paper.confirm_declaration", declaration(world))
 
     assert outcome["result"]["serial"] == f"07/B1/{YEAR}/000001"
+
+
+def test_a_paper_declaration_is_confirmed_once(client: TestClient, world: World, officer: Person) -> None:
+    first = officer.send("paper.confirm_declaration", declaration(world))
+
+    again = officer.send("paper.confirm_declaration", declaration(world, goods="Gạo; 1; tấn"))
+    other_date = officer.send("paper.confirm_declaration", declaration(world, declaration_date="2026-11-21"))
+
+    assert first["status"] == "applied"
+    assert again["status"] == "rejected" and again["code"] == "already_confirmed"
+    assert first["result"]["serial"] in again["reason"]
+    assert other_date["status"] == "applied"  # another declaration that happens to share the number
+    assert len(in_app(client, rows, "form07")) == 2

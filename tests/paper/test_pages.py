@@ -191,3 +191,4 @@ def test_paper_actions_are_in_the_logbook(client: TestClient, world: World, offi
                   "Form 07 issued for an approved request"]:
         assert vi(msgid) in page, msgid
     assert f"07/B1/{YEAR}/000001" in page and "15/2026/CV-NSV" in page
+    assert vi("Approved") in page  # the decision, in the reader's language
