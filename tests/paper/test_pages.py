@@ -192,3 +192,27 @@ def test_paper_actions_are_in_the_logbook(client: TestClient, world: World, offi
         assert vi(msgid) in page, msgid
     assert f"07/B1/{YEAR}/000001" in page and "15/2026/CV-NSV" in page
     assert vi("Approved") in page  # the decision, in the reader's language
+
+
+def test_print_page_names_each_basis(client: TestClient, world: World, officer: Person) -> None:
+    from tests.paper.helpers import special
+
+    special_id = officer.send("paper.record_special_case", special(world))["result"]["form07_id"]
+    request_id = officer.send("paper.request_export_exit", exit_request(world))["result"]["request_id"]
+    Person(client, world["supervisor"]).send(
+        "paper.decide_request", {"location_id": world["gate"], "request_id": request_id, "decision": "approve"}
+    )
+    issued_id = officer.send("paper.issue_form07", {"location_id": world["gate"], "request_id": request_id})["result"]["form07_id"]
+    today = datetime.now(timezone(timedelta(hours=7))).strftime("%d/%m/%Y")
+
+    special_page = officer.client.get(f"/paper/forms/{special_id}/print").text
+    issued_page = officer.client.get(f"/paper/forms/{issued_id}/print").text
+
+    basis = re.search(r'id="form07-basis">(.*?)</dd>', special_page, re.S).group(1)
+    assert vi("Document of the competent authority") in basis and "1234/BCT-XNK" in basis and "10/11/2026" in basis
+    assert "Bộ Công Thương" in basis and "Cho phép đưa hàng viện trợ khẩn cấp ra khỏi cảng" in basis
+    basis = re.search(r'id="form07-basis">(.*?)</dd>', issued_page, re.S).group(1)
+    assert vi("Declarant's request approved by the branch head") in basis
+    assert "15/2026/CV-NSV" in basis and "24/11/2026" in basis and "Cảng Tân Vũ" in basis and "88/XN-TV" in basis
+    assert today in basis  # the approval's date
+    assert "Hạt điều nhân" in issued_page and "0301234567-001" in issued_page
