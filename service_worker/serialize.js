@@ -20,9 +20,26 @@
     return text;
   }
 
+  // "25300", "25300.5", "25300,5" (a Vietnamese keyboard's decimal comma) -> a number; "" -> null; anything else
+  // is kept as typed, for the server to refuse in words.
+  function toNumber(text) {
+    var value = String(text).trim().replace(",", ".");
+    if (value === "") return null;
+    if (/^-?\d+(\.\d+)?$/.test(value)) return Number(value);
+    return text;
+  }
+
+  // "true" / "false" (a hidden field or a select) -> a boolean; "" -> null (not answered).
+  function toBool(text) {
+    var value = String(text).trim();
+    if (value === "") return null;
+    return value === "true";
+  }
+
   // The payload of a form: every named, enabled control but the envelope's fields; checkboxes and radios only
-  // when checked. data-type="int" makes a number; data-type="list" collects every value of that name (in
-  // document order) into an array, empty when none is given; everything else is a string.
+  // when checked. data-type="int" makes an integer, "number" a decimal number, "bool" true or false (a checkbox:
+  // ticked or not); data-type="list" collects every value of that name (in document order) into an array, empty
+  // when none is given; everything else is a string.
   function payloadFromForm(form) {
     var payload = {};
     Array.prototype.forEach.call(form.elements, function (control) {
@@ -30,6 +47,10 @@
       if (!name || control.disabled || ENVELOPE_FIELDS[name] || NOT_DATA[control.type]) return;
       var type = control.dataset ? control.dataset.type : undefined;
       if (type === "list" && !Array.isArray(payload[name])) payload[name] = [];
+      if (type === "bool" && control.type === "checkbox") {
+        payload[name] = control.checked; // a yes/no box says no when it is not ticked
+        return;
+      }
       if ((control.type === "checkbox" || control.type === "radio") && !control.checked) return;
       var values = control.type === "select-multiple"
         ? Array.prototype.filter.call(control.options, function (option) { return option.selected; }).map(function (option) { return option.value; })
@@ -38,6 +59,10 @@
         values.forEach(function (value) { if (value !== "") payload[name].push(value); });
       } else if (type === "int") {
         payload[name] = toInt(values[0] === undefined ? "" : values[0]);
+      } else if (type === "number") {
+        payload[name] = toNumber(values[0] === undefined ? "" : values[0]);
+      } else if (type === "bool") {
+        payload[name] = toBool(values[0] === undefined ? "" : values[0]);
       } else {
         payload[name] = values[0] === undefined ? "" : values[0];
       }
@@ -68,7 +93,7 @@
     throw new TypeError(typeof value + " is not a JSON value");
   }
 
-  var api = { payloadFromForm: payloadFromForm, canonicalJSON: canonicalJSON, toInt: toInt };
+  var api = { payloadFromForm: payloadFromForm, canonicalJSON: canonicalJSON, toInt: toInt, toNumber: toNumber, toBool: toBool };
   scope.giamsatSerialize = api;
   if (typeof module === "object" && module.exports) module.exports = api;
 })(typeof self !== "undefined" ? self : globalThis);

@@ -29,6 +29,7 @@ import base64
 import hashlib
 import hmac
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -59,8 +60,8 @@ KIND_LETTERS: dict[DocumentKind, str] = {
 }
 LETTER_KINDS: dict[str, DocumentKind] = {letter: kind for kind, letter in KIND_LETTERS.items()}
 
-_NUMBER = re.compile(r"^\d{12}$")
-_SIGNED = re.compile(r"^GS1\.([A-Z])\.(\d{12})\.([1-9]\d{0,5})\.([A-Z])([A-Z2-7]{16})$")
+_NUMBER = re.compile(r"^[0-9]{12}$")  # ASCII digits only: \d would take any Unicode digit
+_SIGNED = re.compile(r"^GS1\.([A-Z])\.([0-9]{12})\.([1-9][0-9]{0,5})\.([A-Z])([A-Z2-7]{16})$")
 
 
 class Payload(msgspec.Struct, kw_only=True, frozen=True):
@@ -169,14 +170,20 @@ def encode(keyring: Keyring, number: str, version: int, kind: DocumentKind | str
     return signed_part + _signature(keyring.keys[key_id], signed_part)
 
 
+def ascii_digits(text: str) -> str:
+    """Any Unicode decimal digits ("３", "٣") as the ASCII digits they are; other characters unchanged."""
+    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in text)
+
+
 def decode(keyring: Keyring, text: str) -> Payload:
     """What `text` (a scanned code or a typed number) says, its signature checked; raises BarcodeError."""
     # A handheld scanner may type with Caps Lock on, or add spaces and a line end.
     cleaned = "".join(text.split()).upper()
     if not cleaned:
         raise unreadable()
-    if _NUMBER.match(cleaned):
-        return Payload(number=cleaned, typed=True)
+    if len(cleaned) == 12 and cleaned.isdecimal():
+        # A number typed on a keyboard whose digits are not ASCII (a full-width IME): the same number.
+        return Payload(number=ascii_digits(cleaned), typed=True)
     match = _SIGNED.match(cleaned)
     if match is None:
         raise unknown_format()

@@ -21,6 +21,7 @@ import msgspec
 from piccolo.engine.postgres import PostgresEngine
 
 from backend.barcodes import iso6346
+from backend.barcodes.payload import ascii_digits
 from backend.db import write_transaction
 from backend.declarations.schemas import (
     ContainerView,
@@ -44,7 +45,7 @@ from backend.lib.errors import N_, DomainError, NotFound
 from backend.lib.i18n import gettext
 from backend.officers.tables import Branch
 
-NUMBER = re.compile(r"^\d{12}$")
+NUMBER = re.compile(r"^[0-9]{12}$")  # ASCII digits only: \d would take any Unicode digit
 _CHUNK = 500  # numbers per IN (...) query
 _UPSERT_LOCK = 4_1966_0001  # PostgreSQL advisory lock key of declaration upserts
 MAX_VERSION = 9999
@@ -66,7 +67,7 @@ class Refusal:
 
 def parse_number(text: str | None) -> str:
     """A declaration number as typed or scanned (spaces and dashes ignored); refused (400) unless 12 digits."""
-    number = re.sub(r"[\s\-.]", "", text or "")
+    number = ascii_digits(re.sub(r"[\s\-.]", "", text or ""))
     if not NUMBER.match(number):
         raise DomainError("bad_number", N_("The declaration number must be 12 digits: %(value)s"), value=(text or "")[:40])
     return number

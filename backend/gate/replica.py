@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
-from backend.gate.cards import cards_where
+from backend.gate.cards import as_datetime, cards_where
 from backend.lib import clock
 from backend.officers.schemas import Actor
 from backend.officers.tables import Role
@@ -81,4 +81,87 @@ async def gate_cards(actor: Actor, since: str | None) -> ReplicaPage:
     items = [{"key": card.number, **msgspec.to_builtins(card)} for _, _, card in found]
     return ReplicaPage(
         dataset=NAME, cursor=cursor, changed=True, replace=full_load, items=items, complete=complete
+    )
+
+
+# --- passages ----------------------------------------------------------------------------------------------------
+
+PASSAGES = "gate_passages"
+PASSAGES_CURSOR_PREFIX = "gp1:"
+
+
+def passage_key(number: str, unit: str) -> str:
+    return f"{number}/{unit}"
+
+
+def _decode_passage_cursor(cursor: str | None) -> tuple[datetime, int] | None:
+    if not cursor or not cursor.startswith(PASSAGES_CURSOR_PREFIX):
+        return None
+    return decode_cursor(CURSOR_PREFIX + cursor[len(PASSAGES_CURSOR_PREFIX) :])
+
+
+@dataset(PASSAGES)
+async def gate_passages(actor: Actor, since: str | None) -> ReplicaPage:
+    """The standing confirmations the device needs to show "7 / 10 passed" offline: those of the branch's
+    declarations, and those made at the branch's locations, changed in the last `RECENT_DAYS` days.
+
+    Incremental like `gate_cards`, on `(changed_at, id)`: a confirmation or a cancellation moves its row to the end.
+    Within a page the last state of each container wins (cancelled then confirmed again → an item; confirmed then
+    cancelled → a removed key), so the device may apply items then removals, as it does.
+    """
+    from backend.gate.tables import Passage
+
+    if actor.role not in GATE_ROLES or not actor.branch_id:
+        return snapshot(PASSAGES, [], since)
+    position = _decode_passage_cursor(since)
+    full_load = position is None
+    after, after_id = position or START
+    recent = clock.now() - timedelta(days=RECENT_DAYS)
+    rows = await Passage.raw(
+        "SELECT p.id, p.unit, p.standing_key, p.changed_at, p.confirmed_at, d.number, o.full_name AS officer, "
+        "l.name AS location FROM gate_passage p JOIN declaration d ON d.id = p.declaration "
+        "JOIN location l ON l.id = p.location JOIN officer o ON o.id = p.officer "
+        "WHERE (d.branch = {} OR l.branch = {}) AND p.changed_at >= {} "
+        "AND (p.changed_at > {} OR (p.changed_at = {} AND p.id > {})) "
+        + ("AND p.standing_key IS NOT NULL " if full_load else "")
+        + f"ORDER BY p.changed_at, p.id LIMIT {PAGE_SIZE + 1}",
+        actor.branch_id,
+        actor.branch_id,
+        recent,
+        after,
+        after,
+        after_id,
+    )
+    complete = len(rows) <= PAGE_SIZE
+    rows = rows[:PAGE_SIZE]
+    if not rows and not full_load:
+        return ReplicaPage(dataset=PASSAGES, cursor=since or "", changed=False, replace=False, items=[])
+    latest: dict[str, dict[str, object] | None] = {}
+    for row in rows:
+        key = passage_key(row["number"], row["unit"])
+        latest[key] = (
+            {
+                "key": key,
+                "number": row["number"],
+                "unit": row["unit"],
+                "officer": row["officer"],
+                "location": row["location"],
+                "confirmed_at": clock.iso(as_datetime(row["confirmed_at"])),
+            }
+            if row["standing_key"] is not None
+            else None
+        )
+    if rows:
+        last = rows[-1]
+        cursor = PASSAGES_CURSOR_PREFIX + encode_cursor(as_datetime(last["changed_at"]), last["id"])[len(CURSOR_PREFIX) :]
+    else:
+        cursor = PASSAGES_CURSOR_PREFIX + encode_cursor(*START)[len(CURSOR_PREFIX) :]
+    return ReplicaPage(
+        dataset=PASSAGES,
+        cursor=cursor,
+        changed=True,
+        replace=full_load,
+        items=[item for item in latest.values() if item is not None],
+        removed=[key for key, item in latest.items() if item is None and not full_load],
+        complete=complete,
     )

@@ -130,6 +130,6 @@ async def list_branches() -> list[dict[str, Any]]:
 
 
 async def locations_of_branch(branch_id: int | None) -> list[dict[str, Any]]:
-    return await Location.select(Location.id, Location.code, Location.name, Location.kind).where(
+    return await Location.select(Location.id, Location.code, Location.name, Location.kind, Location.border_gate).where(
         Location.branch == branch_id
     ).order_by(Location.code)

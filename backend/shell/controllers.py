@@ -27,6 +27,12 @@ def actions_for(role: Role) -> list[dict[str, str]]:
     """The home page's actions for a role. The routes check the role again: this list is only a menu."""
     actions: list[dict[str, str]] = []
     if role in (Role.OFFICER, Role.SUPERVISOR):
+        actions.append({"href": "/gate", "label": gettext("Gate check"), "hint": gettext("Scan a container list, check it, confirm passage")})
+    if role == Role.SUPERVISOR:
+        actions.append({"href": "/gate/reports", "label": gettext("Reports from the gates"), "hint": gettext("Mismatches and exits refused, waiting for your decision")})
+    if role in (Role.OFFICER, Role.SUPERVISOR):
+        actions.append({"href": "/paper", "label": gettext("Paper declarations and special cases"), "hint": gettext("Box 36, form 07, goods allowed by an authority's document")})
+    if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/declarations", "label": gettext("Declarations"), "hint": gettext("Look up a declaration by its number, with its history")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/logbook", "label": gettext("Logbook"), "hint": gettext("Note what happened at your gate or yard")})

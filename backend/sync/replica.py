@@ -109,7 +109,7 @@ async def locations(actor: Actor, since: str | None) -> ReplicaPage:
     """The gates, ports, warehouses and CFS yards of the officer's branch (forms offer them offline)."""
     rows = await locations_of_branch(actor.branch_id) if actor.branch_id else []
     items = [
-        {"key": str(row["id"]), "id": row["id"], "code": row["code"], "name": row["name"], "kind": str(row["kind"])}
+        {"key": str(row["id"]), "id": row["id"], "code": row["code"], "name": row["name"], "kind": str(row["kind"]), "border_gate": bool(row["border_gate"])}
         for row in rows
     ]
     return snapshot("locations", items, since)

@@ -407,6 +407,12 @@
   var WHITESPACE = /[\t\n\u000b\u000c\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]/g;
   var DASHES = /-/g;
 
+  // A number typed on a keyboard whose digits are not ASCII (a full-width IME) is the same number (payload.ascii_digits).
+  function asciiDigits(chars) {
+    var iso = iso6346();
+    return chars.map(function (char) { return String(iso.digitValue(char)); }).join("");
+  }
+
   function digitsOnly(chars) {
     var iso = iso6346();
     return chars.every(function (char) {
@@ -433,14 +439,14 @@
     if (!cleaned) return scanError("barcode_unreadable");
     var chars = Array.from(cleaned);
     if (chars.length === 12 && digitsOnly(chars)) {
-      return { number: cleaned, version: null, kind: null, key_id: null, typed: true, signed: false };
+      return { number: asciiDigits(chars), version: null, kind: null, key_id: null, typed: true, signed: false };
     }
     var match = matchSigned(cleaned);
     if (match === null) {
       // A typed number with dashes ("3051-2345-6789"): the officer's own separators.
       var typed = cleaned.replace(DASHES, "");
       if (typed !== cleaned && Array.from(typed).length === 12 && digitsOnly(Array.from(typed))) {
-        return { number: typed, version: null, kind: null, key_id: null, typed: true, signed: false };
+        return { number: asciiDigits(Array.from(typed)), version: null, kind: null, key_id: null, typed: true, signed: false };
       }
       return scanError("barcode_unknown_format");
     }

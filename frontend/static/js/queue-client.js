@@ -110,8 +110,15 @@
     ]).then(function () { return fate(id); });
   }
 
-  function showOutcome(form, outcome) {
+  function showOutcome(form, outcome, envelope) {
     var words = strings();
+    // The page may show the outcome itself (the gate page redraws from the device's data, which a reload offline
+    // could not): it cancels this event. Otherwise the form says it, as below.
+    var told = new CustomEvent("giamsat:outcome", { bubbles: true, cancelable: true, detail: { outcome: outcome, envelope: envelope } });
+    if (!form.dispatchEvent(told)) {
+      if (outcome.status === "applied" || outcome.status === "queued") form.reset();
+      return;
+    }
     if (outcome.status === "applied") {
       // Reload as a navigation: the page shows the new state, the worker refreshes its offline copy, and htmx
       // and the CSP start from a clean page as on any load. The note survives the reload in sessionStorage.
@@ -159,7 +166,7 @@
         refresh();
         askPersistence();
         registerBackgroundSync();
-        return answerFor(envelope.id).then(function (outcome) { return showOutcome(form, outcome); });
+        return answerFor(envelope.id).then(function (outcome) { return showOutcome(form, outcome, envelope); });
       }, sendDirectly);
     }, function (error) {
       if (error && error.userMessage) return say(form, "error", error.userMessage); // not signed: nothing queued

@@ -9,7 +9,9 @@
   if (!store || !window.indexedDB) return;
 
   // `profile` first: its item is the officer the server answers for, which is whose data the others are.
-  var DATASETS = ["profile", "locations"];
+  // The gate cards and passages are what the gate check needs offline (backend/gate/replica.py); the server
+  // answers them empty to roles that do not work the gate.
+  var DATASETS = ["profile", "locations", "gate_cards", "gate_passages"];
   var MAX_PAGES = 100; // an incremental dataset answers in pages (complete: false); never loop for ever
   var QUIET_MS = 5 * 60 * 1000; // a page load within this long of the last fetch does not fetch again
 
