@@ -64,5 +64,3 @@ def verify_form07_qr(keyring: Keyring, text: str) -> str:
         raise forged()
     return serial
 
-
-__all__ = ["BarcodeError", "form07_qr_text", "verify_form07_qr"]

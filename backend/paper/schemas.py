@@ -128,14 +128,3 @@ def goods_json(lines: list[GoodsLine]) -> str:
 def goods_from_json(text: str) -> list[GoodsLine]:
     return msgspec.json.decode(text, type=list[GoodsLine])
 
-
-def goods_text(lines: list[GoodsLine]) -> str:
-    """The lines written back as the typed list (the inverse of parse_goods_text)."""
-    rows = []
-    for line in lines:
-        fields = [line.description, line.quantity, line.unit, line.weight_kg, "" if line.packages is None else str(line.packages), line.marks]
-        while len(fields) > 3 and not fields[-1]:
-            fields.pop()
-        rows.append("; ".join(fields))
-    return "\n".join(rows)
-

@@ -15,7 +15,7 @@ from typing import Any
 from backend.barcodes import iso6346
 from backend.lib.errors import N_, DomainError, NotFound
 from backend.officers.schemas import Actor
-from backend.officers.tables import Branch, Location, Officer
+from backend.officers.tables import Location
 from backend.paper.schemas import GoodsLine, goods_from_json
 from backend.paper.tables import ExportExitRequest, Form07, PaperReport
 from backend.paper.workflow import RequestState
@@ -187,12 +187,3 @@ async def recent_reports(branch_id: int | None, limit: int = PAGE_LIMIT) -> list
         .limit(limit)
     )
 
-
-async def branch_name(branch_id: int | None) -> str:
-    row = await Branch.select(Branch.name).where(Branch.id == branch_id).first() if branch_id else None
-    return row["name"] if row else ""
-
-
-async def officer_name(officer_id: int) -> str:
-    row = await Officer.select(Officer.full_name).where(Officer.id == officer_id).first()
-    return row["full_name"] if row else ""
