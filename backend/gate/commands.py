@@ -32,6 +32,7 @@ from backend.lib import clock
 from backend.lib.errors import N_, DomainError, Forbidden, NotFound
 from backend.lib.i18n import gettext
 from backend.lib.structs import Struct
+from backend.logbook.services import SUMMARIES, Summary
 from backend.officers.tables import Location, Role
 from backend.sync.reconciliation import RECONCILE_CHECKS
 
@@ -380,3 +381,21 @@ async def _recheck_confirmation(row: dict[str, Any]) -> list[str]:
 
 
 RECONCILE_CHECKS["gate.confirm_passage"] = _recheck_confirmation
+
+
+# --- how the logbook and reconciliation name a gate action -------------------------------------------------------
+
+
+def _summary(payload: dict[str, Any], result: dict[str, Any]) -> Summary:
+    """"Declaration 305900000002 · GSTU2000015 · the reason or note", in the reader's language."""
+    parts = [gettext("Declaration %(number)s", number=result.get("number") or payload.get("number") or "")]
+    units = result.get("units") or payload.get("containers") or ([payload["unit"]] if payload.get("unit") else [])
+    parts += [str(unit) for unit in units]
+    note = str(payload.get("reason") or payload.get("note") or "").strip()
+    if note:
+        parts.append(note)
+    return Summary(text=" · ".join(parts))
+
+
+for _type in ("gate.confirm_passage", "gate.cancel_passage", "gate.report_mismatch", "gate.refuse_exit"):
+    SUMMARIES[_type] = _summary
