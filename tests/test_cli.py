@@ -11,8 +11,9 @@ def test_cli_demo_prints_a_link_per_role_and_can_run_twice(app_env: dict[str, st
 
     for output in (first.stdout, second.stdout):
         links = [line for line in output.splitlines() if "/enroll/" in line]
-        assert len(links) == 4
+        assert len(links) == 5  # one of each role at the port, and the border gate's officer
         assert {line.split()[0] for line in links} == {"officer", "supervisor", "warehouse", "admin"}
+        assert {line.split()[1] for line in links} == {"CB001", "GS001", "KHO001", "ADMIN", "CB101"}
         assert all("http://localhost:8000/enroll/" in line for line in links)
 
 

@@ -1,4 +1,5 @@
-"""Demo data: one branch, two gates, a bonded warehouse, one user of each role, and its declarations.
+"""Demo data: a seaport branch with two gates, a bonded warehouse, one user of each role and its declarations; and
+a road border branch with its border gate and an officer, where Art 36 applies (outside state, exit refused).
 
 Safe to run again: existing rows are kept and fresh enrollment links are printed.
 """
@@ -23,17 +24,24 @@ USERS = [
     ("KHO001", "Lê Văn Cường", Role.WAREHOUSE, "HP-KV3-KNQ1"),
     ("ADMIN", "Phạm Thị Dung", Role.ADMIN, None),
 ]
+# A land border: goods registered at the port pass here too (scan any demo declaration at its gate).
+BORDER_BRANCH = ("LS-HN", "Chi cục Hải quan cửa khẩu quốc tế Hữu Nghị")
+BORDER_GATE = ("LS-HN-CK", "Cửa khẩu quốc tế Hữu Nghị — bãi xuất", LocationKind.GATE)
+BORDER_USERS = [("CB101", "Hoàng Văn Đức", Role.OFFICER, None)]
 
 
 async def load_demo(web: WebSettings) -> list[str]:
     branch_id = await ensure_branch(*BRANCH)
     for code, name, kind in LOCATIONS:
         await ensure_location(code, name, kind, branch_id)
+    border_branch_id = await ensure_branch(*BORDER_BRANCH)
+    await ensure_location(*BORDER_GATE, border_branch_id, border_gate=True)
     declarations = await load_demo_declarations()
     lines = [f"Demo branch {BRANCH[0]}: {BRANCH[1]}", declarations, "Enrollment links (open one on the device that will sign in):"]
-    for code, name, role, premises in USERS:
+    people = [(user, BRANCH[0]) for user in USERS] + [(user, BORDER_BRANCH[0]) for user in BORDER_USERS]
+    for (code, name, role, premises), branch_code in people:
         row = await Officer.select(Officer.id).where(Officer.code == code).first()
-        officer_id = row["id"] if row else await create_officer(code, name, role, BRANCH[0], premises)
+        officer_id = row["id"] if row else await create_officer(code, name, role, branch_code, premises)
         link = await create_enrollment(officer_id, web)
         lines.append(f"  {role.value:<10} {code:<7} {name:<16} {link}")
     if web.demo:

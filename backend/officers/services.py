@@ -50,15 +50,17 @@ async def ensure_branch(code: str, name: str) -> int:
     return (await Branch.insert(Branch(code=code, name=name)).returning(Branch.id))[0]["id"]
 
 
-async def ensure_location(code: str, name: str, kind: LocationKind, branch_id: int) -> int:
+async def ensure_location(code: str, name: str, kind: LocationKind, branch_id: int, *, border_gate: bool = False) -> int:
     row = await Location.select(Location.id).where(Location.code == code).first()
     if row:
-        await Location.update({Location.name: name, Location.kind: kind, Location.branch: branch_id}).where(
-            Location.id == row["id"]
-        )
+        await Location.update(
+            {Location.name: name, Location.kind: kind, Location.branch: branch_id, Location.border_gate: border_gate}
+        ).where(Location.id == row["id"])
         return row["id"]
     return (
-        await Location.insert(Location(code=code, name=name, kind=kind, branch=branch_id)).returning(Location.id)
+        await Location.insert(
+            Location(code=code, name=name, kind=kind, branch=branch_id, border_gate=border_gate)
+        ).returning(Location.id)
     )[0]["id"]
 
 

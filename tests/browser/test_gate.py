@@ -226,3 +226,34 @@ def test_gate_declaration_that_may_not_pass_has_no_confirm_and_its_report_reache
     supervisor.goto(server.url("/gate/reports"))
     assert "Tờ khai chưa thông quan" in supervisor.text_content("#gate-reports")
     browsing.assert_clean()
+
+
+def test_border_gate_checks_outside_state_and_refuses_exit(gate_server: Server, browsing: Browsing) -> None:
+    """Art 36 at a road border gate: the officer's own check of the goods' outside state joins the verdict; damaged
+    goods may not leave, and the exit refused reaches the border branch's records. The declaration is registered at
+    the port branch: the border officer's device has no card for it, so the server's card is used (online)."""
+    server = gate_server
+    page = browsing.new_page()
+    sign_in(page, server, "CB101")
+    page.goto(server.url("/gate"))
+    assert "cửa khẩu biên giới (Điều 36)" in page.text_content("#gate-location")
+
+    scan(page, ONLINE)
+
+    page.wait_for_selector('#gate-verdict[data-eligible="true"]')
+    assert page.get_attribute("#gate-source", "data-source") == "server"
+    assert page.is_visible('#gate-reasons li[data-code="outside_state_unchecked"]')
+    page.check('input[data-outside="damaged"]')
+    page.wait_for_selector('#gate-verdict[data-eligible="false"]')
+    assert "36.2.c.2.3" in page.text_content('#gate-reasons li[data-code="goods_damaged"]')
+    assert page.query_selector(".confirm-form") is None
+    page.click("details.report:has(#refuse-form) summary")
+    page.fill("#refuse-form-note", "Container móp méo, niêm phong hãng tàu bị cắt")
+    page.click('#refuse-form button[type="submit"]')
+    wait_until(page, "async () => (await giamsatStore.queueEntries()).length === 0", timeout=30)
+    [(kind, reasons, branch)] = server.query(
+        "SELECT r.kind, r.reasons, b.code FROM gate_report r JOIN branch b ON b.id = r.branch"
+    )
+    assert kind == "exit_refused" and branch == "LS-HN"
+    assert [r["code"] for r in json.loads(reasons)] == ["goods_damaged"]
+    browsing.assert_clean()
