@@ -142,8 +142,18 @@ def test_gate_confirm_cancel_online_then_offline_synced_once_and_reconciled(gate
     assert page.text_content("#gate-verdict").strip() == "Đủ điều kiện qua khu vực giám sát"
     assert page.text_content("#gate-progress").strip() == "Đã qua 0 / 3"
     assert page.get_attribute("#gate-source", "data-source") == "device"  # checked on the phone, at once
-    page.click(f'tr[data-container="{first}"] .confirm-form button[type="submit"]')
+    # The container on the truck, read by the scanner: one not declared is refused with its clause; a declared one
+    # marks its row and takes the focus to its Confirm button, so Enter confirms it.
+    page.fill("#gate-truck", container("ABCU999999"))
+    page.press("#gate-truck", "Enter")
+    page.wait_for_selector('#gate-truck-reasons li[data-code="container_not_declared"]')
+    assert page.input_value("#report-form input[name=containers]") == container("ABCU999999")
+    page.fill("#gate-truck", first.lower())
+    page.press("#gate-truck", "Enter")
+    page.wait_for_selector(f'tr.is-target[data-container="{first}"] .confirm-form button[type="submit"]:focus')
+    page.keyboard.press("Enter")
     wait_row(page, first, "passed")
+    assert page.is_visible("#gate-outcome")
     page.click(f'tr[data-container="{second}"] .confirm-form button[type="submit"]')
     wait_row(page, second, "passed")
     assert page.text_content("#gate-progress").strip() == "Đã qua 2 / 3"

@@ -226,7 +226,12 @@
   function reportForm(card, verdict, type, id, title, send, open) {
     var w = words();
     var fields = commonFields(card);
-    verdict.reasons.filter(function (r) { return r.severity === "blocking"; }).forEach(function (r) { fields.push(["reasons", r.code, "list"]); });
+    var blocking = verdict.reasons.filter(function (r) { return r.severity === "blocking"; });
+    // What the truck showed that does not match (a container not declared, a wrong number) goes in the report too.
+    var truck = current && current.truckProblem;
+    if (truck) blocking = blocking.concat(truck.reasons);
+    blocking.forEach(function (r) { fields.push(["reasons", r.code, "list"]); });
+    if (truck) fields.push(["containers", truck.number.slice(0, 20), "list"]);
     var noteId = id + "-note";
     var cancelId = id + "-cancel";
     var form = commandForm(type, id, fields, [
@@ -322,7 +327,7 @@
         else if (verdict.eligible) children.push(confirmForm(card, [LOT], w.confirmLot));
       }
       if (card.goods_description) children.push(h("p", {}, [h("strong", {}, [w.goods + ": "]), card.goods_description]));
-      children.push(reportForm(card, verdict, "gate.report_mismatch", "report-form", w.report, w.reportSend, !verdict.eligible));
+      children.push(reportForm(card, verdict, "gate.report_mismatch", "report-form", w.report, w.reportSend, !verdict.eligible || Boolean(current.truckProblem)));
       if (location && location.borderGate) children.push(reportForm(card, verdict, "gate.refuse_exit", "refuse-form", w.refuse, w.refuseSend, false));
       result().replaceChildren(h("section", { class: "card gate-result", "data-source": "device", "data-number": card.number }, children));
     });
@@ -339,7 +344,7 @@
     }
     return findCard(parsed.number).then(function (found) {
       if (found.card) {
-        current = { code: String(code).replace(/\s/g, "").toUpperCase(), parsed: parsed, card: found.card, source: found.source, fetchedAt: found.fetchedAt, outside: { state: null, sealsIntact: null }, target: null };
+        current = { code: String(code).replace(/\s/g, "").toUpperCase(), parsed: parsed, card: found.card, source: found.source, fetchedAt: found.fetchedAt, outside: { state: null, sealsIntact: null }, target: null, truckProblem: null };
         return draw();
       }
       current = null;
@@ -377,10 +382,17 @@
     var box = document.getElementById("gate-truck-result");
     var number = window.giamsatIso6346 ? window.giamsatIso6346.check(raw).number : String(raw).toUpperCase();
     if (own.length) {
+      // Drawn again so that the report form carries this container and its reasons, and opens.
       current.target = null;
-      box.replaceChildren(reasonList(own, "gate-truck-reasons"));
+      current.truckProblem = { number: number, reasons: own };
+      draw().then(function () {
+        document.getElementById("gate-truck-result").replaceChildren(reasonList(own, "gate-truck-reasons"));
+        var report = document.querySelector("details.report");
+        if (report) report.open = true;
+      });
       return;
     }
+    current.truckProblem = null;
     current.target = number;
     draw().then(function () {
       var row = document.querySelector('tr[data-container="' + number + '"]');
@@ -420,7 +432,11 @@
       applied.push({ envelope: detail.envelope });
     }
     if (current) current.target = null;
+    var said = document.getElementById("queue-strings");
+    var note = said ? (detail.outcome.status === "applied" ? said.dataset.saved : said.dataset.queued) : "";
     draw().then(function () {
+      var section = result().querySelector(".gate-result");
+      if (section && note) section.prepend(h("p", { class: "message message-note", role: "status", id: "gate-outcome" }, [note]));
       var field = document.getElementById("gate-code");
       if (field) field.focus();
     });
