@@ -14,6 +14,7 @@ DOMAINS: tuple[str, ...] = (
     "declarations",
     "gate",
     "paper",
+    "seals",
     "logbook",
     "sync",
     "shell",

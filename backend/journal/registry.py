@@ -63,6 +63,9 @@ SIGNED_COMMANDS: frozenset[str] = frozenset(
         "paper.record_special_case",  # form 07 on an authority's document (Art 38.1.a)
         "paper.decide_request",  # the branch head's approval on the declarant's request (Art 38.2.a)
         "paper.issue_form07",  # form 07 for an approved request (Art 38.2.b)
+        "seals.confirm_sealed",  # "Xác nhận niêm phong hàng hóa" (Art 35.1.a, 41.1.c)
+        "seals.sign_record",  # the officer signs the handover record / record of findings (form 10/BBBG/GSQL)
+        "seals.receive_record",  # the receiving branch confirms the record (Art 43.1.c)
     }
 )
 

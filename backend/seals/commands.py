@@ -1,0 +1,781 @@
+"""Seals commands (Arts 35.1, 36.1, 41.1.c, 43.1.c): the seal requirement, seals, corrections, "confirm sealed",
+and handover records / records of findings from draft to receipt at the other branch.
+
+Every payload has `location_id`, a location of the actor's branch, so each command is in that location's logbook.
+Officers and supervisors only (warehouse staff and admins do not seal). Signed (they replace the officer's
+signature and stamp): confirm sealed, sign a record, receive a record (`SIGNED_COMMANDS`, journal/registry.py).
+
+Made offline or in contingency mode (`context.contingency`): the seal is on the container and the truck has gone,
+so what the server finds different is recorded for reconciliation rather than refused (`RECONCILE_CHECKS`):
+- a seal number already active on another unit: the new seal is kept, without the unique `active_key`, naming
+  the seal it conflicts with; a unit that already had an active seal: the older one is marked replaced;
+- "confirm sealed" with containers still unsealed and no record: kept, with the server's notes; a declaration
+  confirmed twice (two devices offline): the second is applied without a second row, and says so.
+What is refused even offline: what the device itself checks or holds (an invalid container or seal number, an
+unknown declaration, a location of another branch, a record of another branch, a transition not in the table, a
+receipt that differs from the record it was compared with: that is a discrepancy to record instead).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from backend.barcodes import iso6346
+from backend.declarations.services import parse_number
+from backend.declarations.tables import Declaration
+from backend.files import services as files
+from backend.journal.registry import CommandContext, command
+from backend.lib.errors import N_, DomainError, NotFound
+from backend.lib.i18n import gettext
+from backend.lib.structs import Struct
+from backend.logbook.services import SUMMARIES, Summary
+from backend.officers.tables import Branch, Role
+from backend.seals import services
+from backend.seals.schemas import ContainerSeal, GoodsLine, ReceivedContainer, Sha256
+from backend.seals.tables import (
+    HandoverRecord,
+    RecordKind,
+    Seal,
+    SealCorrection,
+    SealedConfirmation,
+    SealRequirementDecision,
+    SealState,
+    UnitKind,
+    ViolationRecord,
+)
+from backend.seals.workflow import INITIAL, INITIAL_PAPER, STATE_LABELS, RecordState, check, transition
+from backend.sync.reconciliation import RECONCILE_CHECKS
+
+SEALERS = {Role.OFFICER, Role.SUPERVISOR}
+MAX_CONTAINERS = 100
+MAX_GOODS = 50
+MAX_PHOTOS = 20
+
+Number = Annotated[str, msgspec.Meta(max_length=40)]
+Note = Annotated[str, msgspec.Meta(max_length=2000)]
+Name = Annotated[str, msgspec.Meta(max_length=200)]
+MaybeSha = Annotated[str, msgspec.Meta(pattern="^([0-9a-f]{64})?$")]
+
+
+class SetRequirement(Struct, kw_only=True):
+    """Propose or withdraw the seal requirement ("Đề xuất/Bỏ đề xuất niêm phong hàng hóa")."""
+
+    location_id: int
+    number: Number
+    decision: Literal["propose", "withdraw"]
+    reason: Note = ""
+
+
+class RecordSeal(Struct, kw_only=True):
+    """The customs seal number put on a container, wagon or package (scanned or typed)."""
+
+    location_id: int
+    number: Number
+    unit_kind: UnitKind = UnitKind.CONTAINER
+    unit: Annotated[str, msgspec.Meta(max_length=64)]
+    seal_number: Annotated[str, msgspec.Meta(max_length=40)]
+    scanned: bool = False
+    replace: bool = False  # a new seal on a unit that has one: the old one is replaced
+
+
+class CorrectSeal(Struct, kw_only=True):
+    """A mistaken container number or carrier seal number found while sealing, corrected with the reason
+    (Art 41.1.c.1.1)."""
+
+    location_id: int
+    number: Number
+    field: Literal["container_number", "carrier_seal"]
+    container: Annotated[str, msgspec.Meta(max_length=20)]  # the container concerned, as declared
+    old_value: Annotated[str, msgspec.Meta(max_length=64)]
+    new_value: Annotated[str, msgspec.Meta(max_length=64)]
+    reason: Note
+
+
+class ConfirmSealed(Struct, kw_only=True):
+    """"Xác nhận niêm phong hàng hóa": sealed, or, for goods that cannot be sealed, after their record (35.1.a.3)."""
+
+    location_id: int
+    number: Number
+    record_id: int | None = None
+
+
+class CreateRecord(Struct, kw_only=True):
+    """A handover record (form 10/BBBG/GSQL) or a record of findings, as a draft."""
+
+    location_id: int
+    kind: RecordKind = RecordKind.HANDOVER
+    number: Number
+    to_branch: Annotated[str, msgspec.Meta(max_length=16)]  # the receiving branch's code
+    containers: Annotated[list[ContainerSeal], msgspec.Meta(max_length=MAX_CONTAINERS)] = []
+    goods: Annotated[list[GoodsLine], msgspec.Meta(max_length=MAX_GOODS)] = []
+    # Photos (SHA-256 of each file): the device uploads them before this command (docs/offline.md).
+    photos: Annotated[list[Sha256], msgspec.Meta(max_length=MAX_PHOTOS)] = []
+    representative_name: Name = ""
+    representative_signature: MaybeSha = ""  # a drawn signature, uploaded as a PNG
+    note: Note = ""
+
+
+class SignRecord(Struct, kw_only=True):
+    """The officer signs the record (signed action); the representative's full name (and drawn signature)."""
+
+    location_id: int
+    record_id: int
+    representative_name: Name = ""
+    representative_signature: MaybeSha = ""
+
+
+class HandOver(Struct, kw_only=True):
+    location_id: int
+    record_id: int
+
+
+class ReceiveRecord(Struct, kw_only=True):
+    """The receiving branch's officer found the containers, seal numbers, seals and goods as recorded."""
+
+    location_id: int
+    record_id: int
+    containers: Annotated[list[ReceivedContainer], msgspec.Meta(max_length=MAX_CONTAINERS)] = []
+    goods_match: bool = True
+    note: Note = ""
+
+
+class RecordDiscrepancy(Struct, kw_only=True):
+    """The receiving branch found a difference: a violation record for the departure branch."""
+
+    location_id: int
+    record_id: int
+    text: Note
+    containers: Annotated[list[ReceivedContainer], msgspec.Meta(max_length=MAX_CONTAINERS)] = []
+
+
+class EnterPaperRecord(Struct, kw_only=True):
+    """A record that existed only on paper (the other branch could not use the system), entered afterwards by the
+    receiving branch (Art 43.1.c.3); it is then checked like any record handed over."""
+
+    location_id: int
+    kind: RecordKind = RecordKind.HANDOVER
+    paper_number: Annotated[str, msgspec.Meta(max_length=64)]
+    paper_date: date
+    from_branch: Annotated[str, msgspec.Meta(max_length=16)] = ""  # code, when the branch is in giamsat
+    from_branch_name: Name = ""  # as written on the paper otherwise
+    number: Number
+    containers: Annotated[list[ContainerSeal], msgspec.Meta(max_length=MAX_CONTAINERS)] = []
+    goods: Annotated[list[GoodsLine], msgspec.Meta(max_length=MAX_GOODS)] = []
+    photos: Annotated[list[Sha256], msgspec.Meta(max_length=MAX_PHOTOS)] = []
+    representative_name: Name = ""
+    note: Note = ""
+
+
+# --- helpers -------------------------------------------------------------------------------------------------------
+
+
+def _json(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
+
+def _container(raw: str) -> str:
+    verdict = iso6346.check(raw)
+    if not verdict.valid:
+        raise DomainError(
+            "container_invalid",
+            N_("%(number)s is not an ISO 6346 container number. Did you mean: %(hints)s?"),
+            number=raw.strip()[:20],
+            hints=", ".join(verdict.hints) or "-",
+        )
+    return verdict.number
+
+
+def _unit(kind: UnitKind, raw: str) -> str:
+    if kind is UnitKind.CONTAINER:
+        return _container(raw)
+    unit = " ".join(raw.split()).upper()
+    if not unit:
+        raise DomainError("unit_required", N_("Write the wagon number or the package marks."))
+    return unit
+
+
+def _record_containers(items: list[ContainerSeal]) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for item in items:
+        number = _container(item.number)
+        seal = services.clean_seal_number(item.seal_number) if item.seal_number.strip() else ""
+        seen[number] = {"number": number, "seal_number": seal}
+    return list(seen.values())
+
+
+def _goods(items: list[GoodsLine]) -> list[dict[str, Any]]:
+    lines = []
+    for item in items:
+        name, unit = item.name.strip(), item.unit.strip()
+        if not name or not unit:
+            raise DomainError("goods_incomplete", N_("Each line of goods needs its name, quantity and unit."))
+        lines.append({**msgspec.to_builtins(item), "name": name, "unit": unit})
+    return lines
+
+
+async def _branch_id(code: str) -> int:
+    row = await Branch.select(Branch.id).where(Branch.code == code.strip().upper()).first()
+    if row is None:
+        raise DomainError("unknown_branch", N_("There is no branch %(code)s."), code=code.strip()[:16])
+    return row["id"]
+
+
+async def _photos(photos: list[str], signature: str = "") -> list[str]:
+    wanted = list(dict.fromkeys(photos))
+    await files.require_uploaded(wanted + ([signature] if signature else []))
+    return wanted
+
+
+async def _attach(record_id: int, shas: list[str], from_branch: int | None, to_branch: int) -> None:
+    """The departure and the receiving branch may both see a record's files."""
+    for sha in shas:
+        if from_branch is not None:
+            await files.attach(sha, services.PHOTO_DEPARTURE, record_id, from_branch)
+        await files.attach(sha, services.PHOTO_RECEIVING, record_id, to_branch)
+
+
+def _result(declaration_number: str, declaration_id: int | None, **more: Any) -> dict[str, Any]:
+    # Every result names the declaration: the evidence view finds the journal rows about it by "number".
+    return {"number": declaration_number, "declaration_id": declaration_id, **more}
+
+
+async def _record(context: CommandContext, record_id: int, *, receiving: bool) -> dict[str, Any]:
+    """The record, if it is the actor's branch's to act on: its departure branch, or (receiving) its receiving one."""
+    row = await HandoverRecord.select().where(HandoverRecord.id == record_id).first()
+    side = "to_branch" if receiving else "from_branch"
+    if row is None or context.actor.branch_id is None or row[side] != context.actor.branch_id:
+        if receiving:
+            raise NotFound("unknown_record", N_("There is no such record addressed to your branch."))
+        raise NotFound("unknown_record", N_("There is no such record made by your branch."))
+    return row
+
+
+# --- the seal requirement, seals, corrections, "sealed" ----------------------------------------------------------
+
+
+@command("seals.set_requirement", payload=SetRequirement, roles=SEALERS, label=N_("Seal requirement proposed or withdrawn"))
+async def set_requirement(context: CommandContext, payload: SetRequirement) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    declaration = await services.declaration_of(payload.number)
+    reason = payload.reason.strip()
+    if payload.decision == "withdraw" and not reason:
+        raise DomainError("reason_required", N_("Give the reason."))
+    await SealRequirementDecision.insert(
+        SealRequirementDecision(
+            command_id=context.command_id,
+            declaration=declaration["id"],
+            required=payload.decision == "propose",
+            reason=reason,
+            branch=context.actor.branch_id,
+            location=payload.location_id,
+            officer=context.actor.id,
+            issued_at=context.issued_at,
+            recorded_at=context.received_at,
+        )
+    )
+    return _result(declaration["number"], declaration["id"], required=payload.decision == "propose")
+
+
+@command("seals.record_seal", payload=RecordSeal, roles=SEALERS, label=N_("Seal number recorded"))
+async def record_seal(context: CommandContext, payload: RecordSeal) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    declaration = await services.declaration_of(payload.number)
+    unit = _unit(payload.unit_kind, payload.unit)
+    seal_number = services.clean_seal_number(payload.seal_number)
+    notes: list[dict[str, Any]] = []
+    conflict_with = None
+    holder = await services.seal_holding(seal_number)
+    if holder is not None:
+        if not context.contingency:
+            raise DomainError(
+                "seal_in_use",
+                N_("Seal %(seal)s is already in use on %(unit)s of declaration %(number)s (%(officer)s, %(location)s)."),
+                seal=seal_number, unit=holder["unit"], number=holder["number"], officer=holder["officer"],
+                location=holder["location"],
+            )
+        # Made offline: the seal is on the container. Keep both facts; a supervisor sorts it out (reconciliation).
+        conflict_with = holder["id"]
+        notes.append({"code": "seal_in_use", "seal": seal_number, "unit": holder["unit"], "number": holder["number"]})
+    earlier = [
+        row for row in await services.active_seals(declaration["id"])
+        if row["unit_kind"] == payload.unit_kind.value and row["unit"] == unit
+    ]
+    if earlier and not payload.replace:
+        if not context.contingency:
+            raise DomainError(
+                "unit_already_sealed",
+                N_("%(unit)s already has seal %(seal)s. Choose “replace the seal” to put a new one."),
+                unit=unit, seal=earlier[0]["seal_number"],
+            )
+        notes.append({"code": "unit_already_sealed", "unit": unit, "seal": earlier[0]["seal_number"]})
+    if earlier:
+        await Seal.update(
+            {
+                Seal.state: SealState.REPLACED.value,
+                Seal.active_key: None,
+                Seal.ended_command_id: context.command_id,
+                Seal.ended_by: context.actor.id,
+                Seal.ended_at: context.issued_at,
+            }
+        ).where(Seal.id.is_in([row["id"] for row in earlier]))
+    seal_id = (
+        await Seal.insert(
+            Seal(
+                command_id=context.command_id,
+                declaration=declaration["id"],
+                unit_kind=payload.unit_kind.value,
+                unit=unit,
+                seal_number=seal_number,
+                active_key=None if conflict_with is not None else seal_number,
+                state=SealState.ACTIVE.value,
+                scanned=payload.scanned,
+                conflict_with=conflict_with,
+                server_notes=_json(notes),
+                branch=context.actor.branch_id,
+                location=payload.location_id,
+                officer=context.actor.id,
+                sealed_at=context.issued_at,
+                recorded_at=context.received_at,
+            )
+        ).returning(Seal.id)
+    )[0]["id"]
+    return _result(
+        declaration["number"], declaration["id"], seal_id=seal_id, unit=unit, seal_number=seal_number,
+        replaced=[row["seal_number"] for row in earlier], server_notes=[note["code"] for note in notes],
+    )
+
+
+@command("seals.correct", payload=CorrectSeal, roles=SEALERS, label=N_("Container or carrier seal number corrected"))
+async def correct(context: CommandContext, payload: CorrectSeal) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    declaration = await services.declaration_of(payload.number)
+    reason = payload.reason.strip()
+    if not reason:
+        raise DomainError("reason_required", N_("Give the reason."))
+    containers = await services.declared_containers(declaration["id"])
+    container = _container(payload.container)
+    current = next((c for c in containers if c["number"] == container), None)
+    if current is None:
+        raise DomainError(
+            "container_not_declared", N_("%(container)s is not a container of declaration %(number)s."),
+            container=container, number=declaration["number"],
+        )
+    if payload.field == "container_number":
+        old, new = container, _container(payload.new_value)
+    else:
+        old, new = current["carrier_seal"], " ".join(payload.new_value.split()).upper()
+        if not new:
+            raise DomainError("new_value_required", N_("Write the correct number."))
+    if old == new:
+        raise DomainError("nothing_to_correct", N_("The correct number is the same as the one recorded."))
+    await SealCorrection.insert(
+        SealCorrection(
+            command_id=context.command_id,
+            declaration=declaration["id"],
+            field=payload.field,
+            container=container,
+            old_value=old,
+            new_value=new,
+            reason=reason,
+            branch=context.actor.branch_id,
+            location=payload.location_id,
+            officer=context.actor.id,
+            issued_at=context.issued_at,
+            recorded_at=context.received_at,
+        )
+    )
+    moved = 0
+    if payload.field == "container_number":
+        # A seal recorded on the mistaken number is on the container whose number is now corrected.
+        moved = len(
+            await Seal.update({Seal.unit: new}).where(
+                (Seal.declaration == declaration["id"]) & (Seal.unit_kind == UnitKind.CONTAINER.value) & (Seal.unit == old)
+            ).returning(Seal.id)
+        )
+    return _result(declaration["number"], declaration["id"], field=payload.field, old=old, new=new, seals_moved=moved)
+
+
+@command("seals.confirm_sealed", payload=ConfirmSealed, roles=SEALERS, label=N_("Goods confirmed sealed"))
+async def confirm_sealed(context: CommandContext, payload: ConfirmSealed) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    declaration = await services.declaration_of(payload.number)
+    existing = await SealedConfirmation.select(
+        SealedConfirmation.id, SealedConfirmation.officer.full_name.as_alias("officer")
+    ).where(SealedConfirmation.declaration == declaration["id"]).first()
+    if existing is not None:
+        if not context.contingency:
+            raise DomainError(
+                "already_sealed", N_("Declaration %(number)s was already confirmed sealed by %(officer)s."),
+                number=declaration["number"], officer=existing["officer"],
+            )
+        return _result(declaration["number"], declaration["id"], confirmation_id=existing["id"], already_confirmed=True)
+    record_states = [RecordState.SIGNED.value, RecordState.HANDED_OVER.value, RecordState.RECEIVED.value]
+    record_query = HandoverRecord.select(HandoverRecord.id).where(
+        (HandoverRecord.declaration == declaration["id"]) & HandoverRecord.state.is_in(record_states)
+    )
+    if payload.record_id is not None:
+        record_query = record_query.where(HandoverRecord.id == payload.record_id)
+    record = await record_query.order_by(HandoverRecord.id).first()
+    if payload.record_id is not None and record is None:
+        raise DomainError("record_not_signed", N_("Confirm after the record of this declaration is signed."))
+    seals = await services.active_seals(declaration["id"])
+    sealed_units = {row["unit"] for row in seals if row["unit_kind"] == UnitKind.CONTAINER.value}
+    unsealed = [c["number"] for c in await services.declared_containers(declaration["id"]) if c["number"] not in sealed_units]
+    notes: list[dict[str, Any]] = []
+    if not seals and record is None:
+        notes.append({"code": "nothing_sealed"})
+    elif unsealed and record is None:
+        notes.append({"code": "containers_unsealed", "containers": unsealed})
+    if notes and not context.contingency:
+        if notes[0]["code"] == "nothing_sealed":
+            raise DomainError(
+                "nothing_sealed",
+                N_("Nothing is sealed yet: record the seal numbers, or, for goods that cannot be sealed, sign their handover record first."),
+            )
+        raise DomainError(
+            "containers_unsealed", N_("These containers have no seal yet: %(containers)s."), containers=", ".join(unsealed)
+        )
+    confirmation_id = (
+        await SealedConfirmation.insert(
+            SealedConfirmation(
+                command_id=context.command_id,
+                declaration=declaration["id"],
+                seal_count=len(seals),
+                record=record["id"] if record else None,
+                server_notes=_json(notes),
+                branch=context.actor.branch_id,
+                location=payload.location_id,
+                officer=context.actor.id,
+                issued_at=context.issued_at,
+                recorded_at=context.received_at,
+            )
+        ).returning(SealedConfirmation.id)
+    )[0]["id"]
+    return _result(
+        declaration["number"], declaration["id"], confirmation_id=confirmation_id, seal_count=len(seals),
+        record_id=record["id"] if record else None, server_notes=[note["code"] for note in notes],
+    )
+
+
+# --- handover records ----------------------------------------------------------------------------------------------
+
+
+async def _insert_record(
+    context: CommandContext,
+    *,
+    kind: RecordKind,
+    declaration: dict[str, Any] | None,
+    declaration_number: str,
+    from_branch: int | None,
+    from_branch_name: str,
+    to_branch: int,
+    containers: list[dict[str, str]],
+    goods: list[dict[str, Any]],
+    photos: list[str],
+    representative_name: str,
+    representative_signature: str,
+    note: str,
+    state: RecordState,
+    location_id: int,
+    paper_number: str = "",
+    paper_date: date | None = None,
+) -> dict[str, Any]:
+    year, seq, serial = await services.next_serial(
+        context.actor.branch_id, context.actor.branch_code or "HQ", kind, context.issued_at  # type: ignore[arg-type]
+    )
+    record_id = (
+        await HandoverRecord.insert(
+            HandoverRecord(
+                command_id=context.command_id,
+                kind=kind.value,
+                serial=serial,
+                year=year,
+                seq=seq,
+                numbered_by=context.actor.branch_id,
+                from_branch=from_branch,
+                from_branch_name=from_branch_name,
+                to_branch=to_branch,
+                declaration=declaration["id"] if declaration else None,
+                declaration_number=declaration_number,
+                containers=_json(containers),
+                goods=_json(goods),
+                note=note,
+                representative_name=representative_name,
+                representative_signature=representative_signature,
+                state=state.value,
+                paper_only=bool(paper_number),
+                paper_number=paper_number,
+                paper_date=paper_date,
+                location=location_id,
+                officer=context.actor.id,
+                issued_at=context.issued_at,
+                recorded_at=context.received_at,
+                changed_at=context.received_at,
+            )
+        ).returning(HandoverRecord.id)
+    )[0]["id"]
+    await _attach(record_id, photos + ([representative_signature] if representative_signature else []), from_branch, to_branch)
+    return _result(
+        declaration_number, declaration["id"] if declaration else None, record_id=record_id, serial=serial,
+        state=state.value, photos=len(photos),
+    )
+
+
+def _check_contents(containers: list[dict[str, str]], goods: list[dict[str, Any]], photos: list[str]) -> None:
+    if not containers and not goods:
+        raise DomainError("record_empty", N_("List the containers and their seals, or the goods that cannot be sealed."))
+    if goods and not photos:
+        # Art 35.1.a.3 / 41.1.c.1.1: unsealable goods are described and photographed.
+        raise DomainError("photos_required", N_("Take at least one photo of the goods that cannot be sealed."))
+
+
+@command("seals.create_record", payload=CreateRecord, roles=SEALERS, label=N_("Handover record made"))
+async def create_record(context: CommandContext, payload: CreateRecord) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    declaration = await services.declaration_of(payload.number)
+    to_branch = await _branch_id(payload.to_branch)
+    containers = _record_containers(payload.containers)
+    goods = _goods(payload.goods)
+    photos = await _photos(payload.photos, payload.representative_signature)
+    _check_contents(containers, goods, photos)
+    return await _insert_record(
+        context, kind=payload.kind, declaration=declaration, declaration_number=declaration["number"],
+        from_branch=context.actor.branch_id, from_branch_name="", to_branch=to_branch, containers=containers,
+        goods=goods, photos=photos, representative_name=payload.representative_name.strip(),
+        representative_signature=payload.representative_signature, note=payload.note.strip(), state=INITIAL,
+        location_id=payload.location_id,
+    )
+
+
+@command("seals.sign_record", payload=SignRecord, roles=SEALERS, label=N_("Handover record signed"))
+async def sign_record(context: CommandContext, payload: SignRecord) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    row = await _record(context, payload.record_id, receiving=False)
+    check(row["state"], RecordState.SIGNED)
+    name = payload.representative_name.strip() or row["representative_name"]
+    if not name:
+        raise DomainError("representative_required", N_("Write the enterprise representative's full name."))
+    signature = payload.representative_signature or row["representative_signature"]
+    if payload.representative_signature:
+        await _photos([], payload.representative_signature)
+        await _attach(row["id"], [payload.representative_signature], row["from_branch"], row["to_branch"])
+    await HandoverRecord.update(
+        {HandoverRecord.representative_name: name, HandoverRecord.representative_signature: signature}
+    ).where(HandoverRecord.id == row["id"])
+    await transition(
+        row["id"], row["state"], RecordState.SIGNED, by=context.actor.id, at=context.issued_at, changed_at=context.received_at
+    )
+    return _result(row["declaration_number"], row["declaration"], record_id=row["id"], serial=row["serial"], state=RecordState.SIGNED.value)
+
+
+@command("seals.hand_over", payload=HandOver, roles=SEALERS, label=N_("Handover record handed over"))
+async def hand_over(context: CommandContext, payload: HandOver) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    row = await _record(context, payload.record_id, receiving=False)
+    await transition(
+        row["id"], row["state"], RecordState.HANDED_OVER, by=context.actor.id, at=context.issued_at,
+        changed_at=context.received_at,
+    )
+    return _result(row["declaration_number"], row["declaration"], record_id=row["id"], serial=row["serial"], state=RecordState.HANDED_OVER.value)
+
+
+def _found(items: list[ReceivedContainer]) -> list[dict[str, Any]]:
+    found = []
+    for item in items:
+        seal = services.clean_seal_number(item.seal_number) if item.seal_number.strip() else ""
+        found.append({"number": _container(item.number), "seal_number": seal, "intact": item.intact})
+    return found
+
+
+def _differences(recorded: list[dict[str, str]], found: list[dict[str, Any]]) -> list[str]:
+    """What the receiving officer found that is not as recorded, one line per container."""
+    expected = {c["number"]: c["seal_number"] for c in recorded}
+    seen = {c["number"]: c for c in found}
+    lines = []
+    for number, seal in expected.items():
+        if number not in seen:
+            lines.append(gettext("%(container)s: not found", container=number))
+        elif seen[number]["seal_number"] != seal:
+            lines.append(
+                gettext("%(container)s: seal %(found)s, recorded %(recorded)s", container=number, found=seen[number]["seal_number"] or "-", recorded=seal or "-")
+            )
+        elif not seen[number]["intact"]:
+            lines.append(gettext("%(container)s: seal not intact", container=number))
+    lines += [gettext("%(container)s: not in the record", container=number) for number in seen if number not in expected]
+    return lines
+
+
+@command("seals.receive_record", payload=ReceiveRecord, roles=SEALERS, label=N_("Handover record received"))
+async def receive_record(context: CommandContext, payload: ReceiveRecord) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    row = await _record(context, payload.record_id, receiving=True)
+    check(row["state"], RecordState.RECEIVED)
+    found = _found(payload.containers)
+    differences = _differences(msgspec.json.decode(row["containers"]), found)
+    if not payload.goods_match:
+        differences.append(gettext("The goods are not as recorded"))
+    if differences:
+        # Confirming receipt says everything is as recorded; anything else is a discrepancy, with its violation record.
+        raise DomainError(
+            "receipt_differs", N_("Not as recorded: %(differences)s. Record the discrepancy instead."),
+            differences="; ".join(differences),
+        )
+    receipt = _json({"containers": found, "goods_match": payload.goods_match, "note": payload.note.strip()})
+    await transition(
+        row["id"], row["state"], RecordState.RECEIVED, by=context.actor.id, at=context.issued_at,
+        changed_at=context.received_at, location_id=payload.location_id, receipt=receipt,
+    )
+    return _result(row["declaration_number"], row["declaration"], record_id=row["id"], serial=row["serial"], state=RecordState.RECEIVED.value)
+
+
+@command("seals.record_discrepancy", payload=RecordDiscrepancy, roles=SEALERS, label=N_("Discrepancy found on receipt, violation record made"))
+async def record_discrepancy(context: CommandContext, payload: RecordDiscrepancy) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    row = await _record(context, payload.record_id, receiving=True)
+    text = payload.text.strip()
+    check(row["state"], RecordState.DISCREPANCY, discrepancy=text)
+    found = _found(payload.containers)
+    violation_id = (
+        await ViolationRecord.insert(
+            ViolationRecord(
+                command_id=context.command_id,
+                record=row["id"],
+                declaration=row["declaration"],
+                by_branch=context.actor.branch_id,
+                to_branch=row["from_branch"],
+                text=text,
+                containers=_json(found),
+                location=payload.location_id,
+                officer=context.actor.id,
+                issued_at=context.issued_at,
+                recorded_at=context.received_at,
+            )
+        ).returning(ViolationRecord.id)
+    )[0]["id"]
+    await transition(
+        row["id"], row["state"], RecordState.DISCREPANCY, by=context.actor.id, at=context.issued_at,
+        changed_at=context.received_at, location_id=payload.location_id,
+        receipt=_json({"containers": found}), discrepancy=text, violation_id=violation_id,
+    )
+    return _result(
+        row["declaration_number"], row["declaration"], record_id=row["id"], serial=row["serial"],
+        state=RecordState.DISCREPANCY.value, violation_id=violation_id,
+    )
+
+
+@command("seals.enter_paper_record", payload=EnterPaperRecord, roles=SEALERS, label=N_("Paper handover record entered"))
+async def enter_paper_record(context: CommandContext, payload: EnterPaperRecord) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    paper_number = payload.paper_number.strip()
+    if not paper_number:
+        raise DomainError("paper_number_required", N_("Write the number of the paper record."))
+    from_branch = await _branch_id(payload.from_branch) if payload.from_branch.strip() else None
+    from_name = payload.from_branch_name.strip()
+    if from_branch is None and not from_name:
+        raise DomainError("from_branch_required", N_("Write which branch made the paper record."))
+    if from_branch == context.actor.branch_id:
+        raise DomainError("paper_from_own_branch", N_("A paper record entered here comes from another branch."))
+    number = parse_number(payload.number)
+    declaration = await Declaration.select(Declaration.id, Declaration.number).where(Declaration.number == number).first()
+    containers = _record_containers(payload.containers)
+    goods = _goods(payload.goods)
+    photos = await _photos(payload.photos)  # a paper record's photos, when the paper had them
+    if not containers and not goods:
+        raise DomainError("record_empty", N_("List the containers and their seals, or the goods that cannot be sealed."))
+    return await _insert_record(
+        context, kind=payload.kind, declaration=declaration, declaration_number=number, from_branch=from_branch,
+        from_branch_name=from_name, to_branch=context.actor.branch_id, containers=containers,  # type: ignore[arg-type]
+        goods=goods, photos=photos, representative_name=payload.representative_name.strip(), representative_signature="",
+        note=payload.note.strip(), state=INITIAL_PAPER, location_id=payload.location_id, paper_number=paper_number,
+        paper_date=payload.paper_date,
+    )
+
+
+# --- reconciliation ------------------------------------------------------------------------------------------------
+
+
+async def _recheck_seal(row: dict[str, Any]) -> list[str]:
+    """A seal recorded offline: was its number already in use (and is that seal still active), was the unit
+    already sealed."""
+    seals = await Seal.select(Seal.id, Seal.seal_number, Seal.unit, Seal.state, Seal.conflict_with, Seal.server_notes).where(
+        Seal.command_id == row["command_id"]
+    )
+    notes: list[str] = []
+    for seal in seals:
+        for note in msgspec.json.decode(seal["server_notes"]):
+            if note["code"] == "seal_in_use":
+                notes.append(
+                    gettext(
+                        "Seal %(seal)s was already in use on %(unit)s of declaration %(number)s when this arrived: both are kept, check which seal is on which container.",
+                        seal=note["seal"], unit=note["unit"], number=note["number"],
+                    )
+                )
+            elif note["code"] == "unit_already_sealed":
+                notes.append(gettext("%(unit)s already had seal %(seal)s: it was marked replaced.", unit=note["unit"], seal=note["seal"]))
+        if seal["conflict_with"] is not None:
+            other = await Seal.select(Seal.state).where(Seal.id == seal["conflict_with"]).first()
+            if other is not None and other["state"] == SealState.ACTIVE.value:
+                notes.append(gettext("The other seal with this number is still active."))
+    return notes
+
+
+async def _recheck_confirmation(row: dict[str, Any]) -> list[str]:
+    result = msgspec.json.decode(row["result"]) if row.get("result") else {}
+    notes: list[str] = []
+    if result.get("already_confirmed"):
+        notes.append(gettext("The declaration had already been confirmed sealed by someone else."))
+    confirmation = await SealedConfirmation.select(SealedConfirmation.server_notes).where(
+        SealedConfirmation.command_id == row["command_id"]
+    ).first()
+    for note in msgspec.json.decode(confirmation["server_notes"]) if confirmation else []:
+        if note["code"] == "nothing_sealed":
+            notes.append(gettext("When applied, no seal and no signed record of this declaration had reached the server."))
+        elif note["code"] == "containers_unsealed":
+            notes.append(gettext("When applied, these containers had no seal: %(containers)s.", containers=", ".join(note["containers"])))
+    return notes
+
+
+RECONCILE_CHECKS["seals.record_seal"] = _recheck_seal
+RECONCILE_CHECKS["seals.confirm_sealed"] = _recheck_confirmation
+
+
+# --- the logbook's words for these commands ---------------------------------------------------------------------
+
+
+def _summary(payload: dict[str, Any], result: dict[str, Any]) -> Summary:
+    """"Declaration 104000000001 · 10/B1/2026/000001 · TGHU1234560 → ABC123 · the reason", in the reader's language."""
+    parts = [gettext("Declaration %(number)s", number=result.get("number") or payload.get("number") or "")]
+    if result.get("serial"):
+        parts.append(str(result["serial"]))
+    if result.get("seal_number"):
+        parts.append(f"{result.get('unit')} → {result['seal_number']}")
+    if result.get("old") is not None and result.get("new"):
+        parts.append(f"{result['old'] or '-'} → {result['new']}")
+    state_label = STATE_LABELS.get(str(result.get("state")))
+    if state_label:
+        parts.append(gettext(state_label))
+    text = str(payload.get("reason") or payload.get("text") or payload.get("note") or "").strip()
+    return Summary(
+        detail=" · ".join(parts),
+        text=text,
+        representative_name=str(payload.get("representative_name") or "").strip(),
+        photos=tuple(dict.fromkeys(payload.get("photos") or ())),
+    )
+
+
+for _type in (
+    "seals.set_requirement",
+    "seals.record_seal",
+    "seals.correct",
+    "seals.confirm_sealed",
+    "seals.create_record",
+    "seals.sign_record",
+    "seals.hand_over",
+    "seals.receive_record",
+    "seals.record_discrepancy",
+    "seals.enter_paper_record",
+):
+    SUMMARIES[_type] = _summary

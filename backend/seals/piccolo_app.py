@@ -1,0 +1,19 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from backend.seals.tables import (
+    HandoverRecord,
+    Seal,
+    SealCorrection,
+    SealedConfirmation,
+    SealRequirementDecision,
+    ViolationRecord,
+)
+
+APP_CONFIG = AppConfig(
+    app_name="seals",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[SealRequirementDecision, Seal, SealCorrection, SealedConfirmation, HandoverRecord, ViolationRecord],
+    migration_dependencies=["backend.declarations.piccolo_app"],
+)

@@ -1,0 +1,336 @@
+"""What the seals commands share (locations, declarations, numbers, serials) and what its pages, replica and API read.
+
+Handlers run inside the journal's transaction for the actor's branch (backend/journal/services.py): a branch's
+writes are serialized there, so a record's next serial is read and used in one step.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+import msgspec
+
+from backend.declarations.services import parse_number
+from backend.declarations.tables import Declaration, DeclarationContainer
+from backend.files import services as files
+from backend.journal.tables import JournalEntry
+from backend.lib.errors import N_, DomainError, NotFound
+from backend.lib.i18n import gettext
+from backend.logbook.services import JOURNAL_COLUMNS, actions_from_rows
+from backend.officers.schemas import Actor
+from backend.officers.tables import Location, Role
+from backend.seals.schemas import (
+    ConfirmationView,
+    ContainerSeal,
+    CorrectionView,
+    DecisionView,
+    Evidence,
+    GoodsLine,
+    ReceivedContainer,
+    RecordView,
+    SealView,
+    ViolationView,
+)
+from backend.seals.tables import (
+    HandoverRecord,
+    RecordKind,
+    Seal,
+    SealCorrection,
+    SealedConfirmation,
+    SealRequirementDecision,
+    SealState,
+    ViolationRecord,
+)
+from backend.seals.workflow import STATE_LABELS
+
+VIETNAM = timezone(timedelta(hours=7))
+SEAL_ROLES = (Role.OFFICER, Role.SUPERVISOR)
+# How the files domain names what a record's photos are attached to: one name per branch that may see them, since
+# an attachment row names one branch (files.services.may_see) and is made once per (file, record type, record).
+PHOTO_DEPARTURE = "seals_record"
+PHOTO_RECEIVING = "seals_record_to"
+SERIAL_PREFIX = {RecordKind.HANDOVER: "10", RecordKind.FINDINGS: "GN"}
+SEAL_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9./-]{2,31}$")
+
+
+# --- for the commands ------------------------------------------------------------------------------------------
+
+
+async def check_location(actor: Actor, location_id: int) -> dict[str, Any]:
+    """The location, if it is one of the actor's branch; refused in words otherwise."""
+    location = await Location.select(Location.id, Location.name, Location.branch).where(Location.id == location_id).first()
+    if location is None:
+        raise DomainError("unknown_location", N_("There is no such location."))
+    if actor.branch_id is None or location["branch"] != actor.branch_id:
+        raise DomainError("location_not_in_branch", N_("This location does not belong to your branch."))
+    return location
+
+
+async def declaration_of(number_text: str) -> dict[str, Any]:
+    """The mirrored declaration (id, number, branch, cargo type) for a typed or scanned number."""
+    number = parse_number(number_text)
+    row = await Declaration.select(Declaration.id, Declaration.number, Declaration.branch, Declaration.cargo_type).where(
+        Declaration.number == number
+    ).first()
+    if row is None:
+        raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=number)
+    return row
+
+
+def clean_seal_number(text: str) -> str:
+    """A seal number as printed on the seal: spaces dropped, upper case; letters, digits, '-', '/', '.'."""
+    number = re.sub(r"\s+", "", text or "").upper()
+    if not SEAL_NUMBER.match(number):
+        raise DomainError(
+            "invalid_seal_number",
+            N_("A seal number is 3 to 32 letters or digits (and - / .): %(value)s"),
+            value=(text or "")[:40],
+        )
+    return number
+
+
+async def declared_containers(declaration_id: int) -> list[dict[str, str]]:
+    """The declaration's containers as declared, with the corrections found while sealing applied (Art 41.1.c.1.1):
+    [{number, carrier_seal}] in upstream's order."""
+    rows = await DeclarationContainer.select(DeclarationContainer.number, DeclarationContainer.seal_number).where(
+        DeclarationContainer.declaration == declaration_id
+    ).order_by(DeclarationContainer.position)
+    containers = [{"number": row["number"], "carrier_seal": row["seal_number"]} for row in rows]
+    corrections = await SealCorrection.select().where(SealCorrection.declaration == declaration_id).order_by(SealCorrection.id)
+    for correction in corrections:
+        for container in containers:
+            if correction["field"] == "container_number" and container["number"] == correction["old_value"]:
+                container["number"] = correction["new_value"]
+            elif correction["field"] == "carrier_seal" and container["number"] == correction["container"]:
+                container["carrier_seal"] = correction["new_value"]
+    return containers
+
+
+async def active_seals(declaration_id: int) -> list[dict[str, Any]]:
+    return await Seal.select().where((Seal.declaration == declaration_id) & (Seal.state == SealState.ACTIVE.value)).order_by(Seal.id)
+
+
+async def seal_holding(seal_number: str) -> dict[str, Any] | None:
+    """The active seal that holds this number, with its declaration and place, or None."""
+    return await Seal.select(
+        Seal.id, Seal.unit, Seal.declaration.number.as_alias("number"), Seal.location.name.as_alias("location"),
+        Seal.officer.full_name.as_alias("officer"),
+    ).where(Seal.active_key == seal_number).first()
+
+
+def vietnam_year(moment: datetime) -> int:
+    return moment.astimezone(VIETNAM).year
+
+
+async def next_serial(branch_id: int, branch_code: str, kind: RecordKind, moment: datetime) -> tuple[int, int, str]:
+    """(year, seq, serial) of the branch's next record of this kind in the Vietnam year of `moment`, e.g.
+    10/HP-KV3/2026/000012. Call only inside a command handler: the journal holds the branch's lock."""
+    year = vietnam_year(moment)
+    rows = await HandoverRecord.raw(
+        "SELECT MAX(seq) AS last FROM seals_record WHERE numbered_by = {} AND year = {} AND kind = {}",
+        branch_id, year, kind.value,
+    )
+    seq = (rows[0]["last"] or 0) + 1 if rows else 1
+    return year, seq, f"{SERIAL_PREFIX[kind]}/{branch_code.upper()}/{year}/{seq:06d}"
+
+
+# --- reading -----------------------------------------------------------------------------------------------------
+
+
+async def seal_state(declaration_ids: Iterable[int]) -> dict[int, dict[str, bool | None]]:
+    """The officers' word on each declaration: {id: {"required": bool | None, "sealed": bool}}.
+
+    `required` is the latest proposal (True) or withdrawal (False) of the seal requirement, None when no officer
+    decided; `sealed` is whether "confirm sealed" was made. The gate combines these with upstream's flags.
+    """
+    ids = sorted(set(declaration_ids))
+    state: dict[int, dict[str, bool | None]] = {i: {"required": None, "sealed": False} for i in ids}
+    if not ids:
+        return state
+    decisions = await SealRequirementDecision.select(
+        SealRequirementDecision.declaration, SealRequirementDecision.required
+    ).where(SealRequirementDecision.declaration.is_in(ids)).order_by(SealRequirementDecision.id)
+    for row in decisions:  # in order: the latest wins
+        state[row["declaration"]]["required"] = bool(row["required"])
+    confirmed = await SealedConfirmation.select(SealedConfirmation.declaration).where(SealedConfirmation.declaration.is_in(ids))
+    for row in confirmed:
+        state[row["declaration"]]["sealed"] = True
+    return state
+
+
+def _json(text: str | None, default: Any) -> Any:
+    return msgspec.json.decode(text) if text else default
+
+
+_RECORD_COLUMNS = (
+    HandoverRecord.all_columns(),
+    HandoverRecord.from_branch.code.as_alias("from_code"),
+    HandoverRecord.from_branch.name.as_alias("from_name"),
+    HandoverRecord.to_branch.code.as_alias("to_code"),
+    HandoverRecord.to_branch.name.as_alias("to_name"),
+    HandoverRecord.location.name.as_alias("location_name"),
+    HandoverRecord.officer.full_name.as_alias("officer_name"),
+    HandoverRecord.signed_by.full_name.as_alias("signed_by_name"),
+    HandoverRecord.received_by.full_name.as_alias("received_by_name"),
+)
+
+
+async def _record_view(row: dict[str, Any]) -> RecordView:
+    state_label = STATE_LABELS[row["state"]]
+    photo_type = PHOTO_DEPARTURE if row["from_branch"] is not None else PHOTO_RECEIVING
+    photos = [sha for sha in await files.files_of(photo_type, row["id"]) if sha != row["representative_signature"]]
+    return RecordView(
+        id=row["id"], kind=row["kind"], serial=row["serial"], state=row["state"],
+        state_label=gettext(state_label), declaration_number=row["declaration_number"],
+        from_branch_code=row["from_code"] or "", from_branch_name=row["from_name"] or row["from_branch_name"],
+        to_branch_code=row["to_code"], to_branch_name=row["to_name"],
+        containers=msgspec.convert(_json(row["containers"], []), list[ContainerSeal]),
+        goods=msgspec.convert(_json(row["goods"], []), list[GoodsLine]),
+        photos=photos, representative_name=row["representative_name"],
+        representative_signature=row["representative_signature"], note=row["note"], paper_only=bool(row["paper_only"]),
+        paper_number=row["paper_number"], paper_date=row["paper_date"], location=row["location_name"],
+        officer=row["officer_name"], issued_at=row["issued_at"], signed_by=row["signed_by_name"],
+        signed_at=row["signed_at"], handed_over_at=row["handed_over_at"], received_by=row["received_by_name"],
+        received_at=row["received_at"], receipt_check=_json(row["receipt_check"], {}),
+        discrepancy=row["discrepancy"], violation_id=row["violation"],
+    )
+
+
+def may_see_record(actor: Actor, row: dict[str, Any]) -> bool:
+    """Officers and supervisors of the departure and of the receiving branch."""
+    return (
+        actor.role in SEAL_ROLES
+        and actor.branch_id is not None
+        and actor.branch_id in (row["from_branch"], row["to_branch"])
+    )
+
+
+async def record_row(record_id: int) -> dict[str, Any] | None:
+    return await HandoverRecord.select(*_RECORD_COLUMNS).where(HandoverRecord.id == record_id).first()
+
+
+async def record_view(actor: Actor, record_id: int) -> RecordView:
+    """A record for the departure or the receiving branch; anyone else is told there is none (404)."""
+    row = await record_row(record_id)
+    if row is None or not may_see_record(actor, row):
+        raise NotFound("unknown_record", N_("There is no such record for your branch."))
+    return await _record_view(row)
+
+
+async def records_addressed_to(branch_id: int, since: datetime) -> list[RecordView]:
+    """The records handed over to a branch (or already checked there) that changed after `since`, oldest first:
+    what the receiving officers' devices keep (the `handover_records` replica)."""
+    rows = await (
+        HandoverRecord.select(*_RECORD_COLUMNS)
+        .where(
+            (HandoverRecord.to_branch == branch_id)
+            & HandoverRecord.state.is_in(["handed_over", "received", "discrepancy"])
+            & (HandoverRecord.changed_at >= since)
+        )
+        .order_by(HandoverRecord.id)
+    )
+    return [await _record_view(row) for row in rows]
+
+
+async def violations_for(branch_id: int | None, limit: int = 200) -> list[ViolationView]:
+    """The violation records addressed to a (departure) branch's supervisors, newest first."""
+    if branch_id is None:
+        return []
+    rows = await (
+        ViolationRecord.select(
+            ViolationRecord.all_columns(),
+            ViolationRecord.record.serial.as_alias("serial"),
+            ViolationRecord.record.declaration_number.as_alias("declaration_number"),
+            ViolationRecord.by_branch.code.as_alias("by_code"),
+            ViolationRecord.by_branch.name.as_alias("by_name"),
+            ViolationRecord.officer.full_name.as_alias("officer_name"),
+        )
+        .where(ViolationRecord.to_branch == branch_id)
+        .order_by(ViolationRecord.id, ascending=False)
+        .limit(limit)
+    )
+    return [
+        ViolationView(
+            id=row["id"], record_id=row["record"], record_serial=row["serial"],
+            declaration_number=row["declaration_number"], by_branch_code=row["by_code"], by_branch_name=row["by_name"],
+            text=row["text"], containers=msgspec.convert(_json(row["containers"], []), list[ReceivedContainer]),
+            officer=row["officer_name"], issued_at=row["issued_at"],
+        )
+        for row in rows
+    ]
+
+
+async def evidence(actor: Actor, number_text: str) -> Evidence:
+    """The sealing evidence of a declaration: the officers' decisions on the requirement, its seals, corrections,
+    the "sealed" confirmation, its records with their photos, and who did what when (the journal rows of the
+    seals.* commands about it, every branch's).
+
+    Who: officers and supervisors of the declaration's branch or of a branch that sealed it or made, or was sent,
+    one of its records. Anyone else is told there is no such declaration (404).
+    """
+    number = parse_number(number_text)
+    declaration = await Declaration.select(Declaration.id, Declaration.branch).where(Declaration.number == number).first()
+    record_rows = await HandoverRecord.select(*_RECORD_COLUMNS).where(HandoverRecord.declaration_number == number).order_by(HandoverRecord.id)
+    declaration_id = declaration["id"] if declaration else None
+    seal_rows = decision_rows = correction_rows = []
+    confirmation = None
+    if declaration_id is not None:
+        seal_rows = await Seal.select(
+            Seal.all_columns(), Seal.branch.code.as_alias("branch_code"), Seal.location.name.as_alias("location_name"),
+            Seal.officer.full_name.as_alias("officer_name"),
+        ).where(Seal.declaration == declaration_id).order_by(Seal.id)
+        decision_rows = await SealRequirementDecision.select(
+            SealRequirementDecision.all_columns(), SealRequirementDecision.branch.code.as_alias("branch_code"),
+            SealRequirementDecision.officer.full_name.as_alias("officer_name"),
+        ).where(SealRequirementDecision.declaration == declaration_id).order_by(SealRequirementDecision.id)
+        correction_rows = await SealCorrection.select(
+            SealCorrection.all_columns(), SealCorrection.officer.full_name.as_alias("officer_name"),
+        ).where(SealCorrection.declaration == declaration_id).order_by(SealCorrection.id)
+        confirmation = await SealedConfirmation.select(
+            SealedConfirmation.all_columns(), SealedConfirmation.branch.code.as_alias("branch_code"),
+            SealedConfirmation.officer.full_name.as_alias("officer_name"),
+        ).where(SealedConfirmation.declaration == declaration_id).first()
+    branches = {declaration["branch"]} if declaration else set()
+    branches |= {row["branch"] for row in seal_rows} | {row["branch"] for row in decision_rows}
+    branches |= {row["from_branch"] for row in record_rows} | {row["to_branch"] for row in record_rows}
+    if actor.role not in SEAL_ROLES or actor.branch_id is None or actor.branch_id not in branches:
+        raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=number)
+    journal = await (
+        JournalEntry.select(*JOURNAL_COLUMNS)
+        .where(JournalEntry.command_type.like("seals.%") & JournalEntry.result.like(f'%"number":"{number}"%'))
+        .order_by(JournalEntry.issued_at_utc)
+    )
+    decisions = [
+        DecisionView(required=bool(row["required"]), reason=row["reason"], officer=row["officer_name"], branch_code=row["branch_code"], issued_at=row["issued_at"])
+        for row in decision_rows
+    ]
+    return Evidence(
+        number=number,
+        required=decisions[-1].required if decisions else None,
+        sealed=confirmation is not None,
+        decisions=decisions,
+        seals=[
+            SealView(
+                id=row["id"], unit_kind=row["unit_kind"], unit=row["unit"], seal_number=row["seal_number"],
+                state=row["state"], scanned=bool(row["scanned"]), conflict_with=row["conflict_with"],
+                branch_code=row["branch_code"], location=row["location_name"], officer=row["officer_name"],
+                sealed_at=row["sealed_at"],
+            )
+            for row in seal_rows
+        ],
+        corrections=[
+            CorrectionView(
+                field=row["field"], container=row["container"], old_value=row["old_value"], new_value=row["new_value"],
+                reason=row["reason"], officer=row["officer_name"], issued_at=row["issued_at"],
+            )
+            for row in correction_rows
+        ],
+        confirmation=ConfirmationView(
+            seal_count=confirmation["seal_count"], record_id=confirmation["record"], officer=confirmation["officer_name"],
+            branch_code=confirmation["branch_code"], issued_at=confirmation["issued_at"],
+        ) if confirmation else None,
+        records=[await _record_view(row) for row in record_rows],
+        actions=await actions_from_rows(journal),
+    )

@@ -1,0 +1,174 @@
+"""The seals domain's tables; written only by the `seals.*` commands (backend/seals/commands.py), through the journal.
+
+- `SealRequirementDecision`: an officer proposes or withdraws the seal requirement of a declaration ("Đề xuất/Bỏ
+  đề xuất niêm phong"); the latest decision is the officers' word, which the gate combines with upstream's flag.
+- `Seal`: a customs seal put on a container, wagon or package. A seal number in active use is used once:
+  `active_key` holds the number while the seal is active and unique, NULL once replaced or removed (as
+  `gate_passage.standing_key`). A seal recorded offline with a number already active elsewhere keeps
+  `active_key` NULL and names the seal it conflicts with (`conflict_with`): both facts kept, for reconciliation.
+- `SealCorrection`: a mistaken container number or carrier seal number found while sealing (Art 41.1.c.1.1).
+- `SealedConfirmation`: "Xác nhận niêm phong hàng hóa", once per declaration (also for unsealable goods after
+  their handover record, Art 35.1.a.3).
+- `HandoverRecord`: form 10/BBBG/GSQL, or a record of findings (transit); `state` only through workflow.transition().
+- `ViolationRecord`: Biên bản vi phạm made by the receiving branch, addressed to the departure branch's supervisors.
+"""
+
+from enum import StrEnum
+
+from piccolo.columns import UUID, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+from backend.declarations.tables import Declaration
+from backend.officers.tables import Branch, Location, Officer
+from backend.seals.workflow import RecordState
+
+
+class SealState(StrEnum):
+    ACTIVE = "active"
+    REPLACED = "replaced"  # another seal was put on the same unit
+    REMOVED = "removed"  # cut at the destination, or a mistake
+
+
+class UnitKind(StrEnum):
+    CONTAINER = "container"  # ISO 6346 container number
+    WAGON = "wagon"  # rail wagon number
+    PACKAGE = "package"  # package marks
+
+
+class RecordKind(StrEnum):
+    HANDOVER = "handover"  # Biên bản bàn giao, form 10/BBBG/GSQL (Art 35.1, 36.1, 43.1.c)
+    FINDINGS = "findings"  # Biên bản ghi nhận, unsealable transit goods (Art 41.1.c.1.1)
+
+
+class SealRequirementDecision(Table, tablename="seals_requirement"):
+    """An officer's proposal (or withdrawal) of the seal requirement for a declaration."""
+
+    command_id = UUID(unique=True)
+    declaration = ForeignKey(references=Declaration, null=False, index=True)
+    required = Boolean()  # True: proposed; False: withdrawn
+    reason = Text(default="")
+    branch = ForeignKey(references=Branch, null=False)
+    location = ForeignKey(references=Location, null=False)
+    officer = ForeignKey(references=Officer, null=False)
+    issued_at = Timestamptz()
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class Seal(Table, tablename="seals_seal"):
+    """A customs seal on one container, wagon or package of a declaration."""
+
+    command_id = UUID(index=True)
+    declaration = ForeignKey(references=Declaration, null=False, index=True)
+    unit_kind = Varchar(length=16, choices=UnitKind)
+    unit = Varchar(length=64)  # container number (normalised), wagon number, or package marks
+    seal_number = Varchar(length=32, index=True)
+    # The seal number while the seal is active, NULL otherwise; unique, so the database refuses a seal number in
+    # active use twice, even between branches (their journal chains are written concurrently).
+    active_key = Varchar(length=32, null=True, default=None, unique=True)
+    state = Varchar(length=16, choices=SealState, default=SealState.ACTIVE)
+    scanned = Boolean(default=False)  # read from the seal's barcode rather than typed
+    conflict_with = Integer(null=True, default=None)  # made offline: the Seal.id that already held this number
+    server_notes = Text(default="[]")  # JSON: what the server found when it applied a command made offline
+    branch = ForeignKey(references=Branch, null=False, index=True)
+    location = ForeignKey(references=Location, null=False)
+    officer = ForeignKey(references=Officer, null=False)
+    sealed_at = Timestamptz()  # device clock
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    ended_command_id = UUID(null=True, default=None)
+    ended_by = ForeignKey(references=Officer, null=True, default=None)
+    ended_at = Timestamptz(null=True, default=None)
+
+
+class SealCorrection(Table, tablename="seals_correction"):
+    """A container number or carrier seal number corrected while sealing (Art 41.1.c.1.1), with the reason."""
+
+    command_id = UUID(unique=True)
+    declaration = ForeignKey(references=Declaration, null=False, index=True)
+    field = Varchar(length=24)  # "container_number" | "carrier_seal"
+    container = Varchar(length=11)  # the container concerned, as declared
+    old_value = Varchar(length=64)
+    new_value = Varchar(length=64)
+    reason = Text()
+    branch = ForeignKey(references=Branch, null=False)
+    location = ForeignKey(references=Location, null=False)
+    officer = ForeignKey(references=Officer, null=False)
+    issued_at = Timestamptz()
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class SealedConfirmation(Table, tablename="seals_confirmation"):
+    """The officer's signed confirmation that a declaration's goods are sealed, or recorded in a handover record
+    when they cannot be sealed. One per declaration (the unique column)."""
+
+    command_id = UUID(unique=True)
+    declaration = ForeignKey(references=Declaration, null=False, unique=True)
+    seal_count = Integer(default=0)
+    record = Integer(null=True, default=None)  # HandoverRecord.id for unsealable goods (Art 35.1.a.3)
+    server_notes = Text(default="[]")
+    branch = ForeignKey(references=Branch, null=False)
+    location = ForeignKey(references=Location, null=False)
+    officer = ForeignKey(references=Officer, null=False)
+    issued_at = Timestamptz()
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class HandoverRecord(Table, tablename="seals_record"):
+    """A handover record (form 10/BBBG/GSQL) or a record of findings.
+
+    `serial` is `<10|GN>/<branch code>/<year>/<seq, 6 digits>`, numbered per branch, kind and year by the branch
+    that enters it, inside the entering command's transaction (the journal serializes a branch's writes).
+    """
+
+    command_id = UUID(unique=True)
+    kind = Varchar(length=16, choices=RecordKind)
+    serial = Varchar(length=48, unique=True, index=True)
+    year = Integer()
+    seq = Integer()
+    numbered_by = ForeignKey(references=Branch, null=False)  # whose sequence the serial is in
+    from_branch = ForeignKey(references=Branch, null=True, index=True)  # NULL: a paper record from outside giamsat
+    from_branch_name = Varchar(length=200, default="")  # as written on a paper record
+    to_branch = ForeignKey(references=Branch, null=False, index=True)
+    declaration = ForeignKey(references=Declaration, null=True, default=None, index=True)
+    declaration_number = Varchar(length=12)
+    containers = Text(default="[]")  # JSON: [{number, seal_number}]
+    goods = Text(default="[]")  # JSON: unsealable goods lines [{name, quantity, unit, type, marks, origin}]
+    note = Text(default="")
+    representative_name = Varchar(length=200, default="")
+    representative_signature = Varchar(length=64, default="")  # SHA-256 of the drawn signature (PNG), or ""
+    state = Varchar(length=16, choices=RecordState, default=RecordState.DRAFT, index=True)
+    paper_only = Boolean(default=False)  # entered afterwards from a paper record (Art 43.1.c.3)
+    paper_number = Varchar(length=64, default="")
+    paper_date = Date(null=True, default=None)
+    location = ForeignKey(references=Location, null=False)  # where it was made (or entered)
+    officer = ForeignKey(references=Officer, null=False)  # who made (or entered) it
+    issued_at = Timestamptz()
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    signed_by = ForeignKey(references=Officer, null=True, default=None)
+    signed_at = Timestamptz(null=True, default=None)
+    handed_over_by = ForeignKey(references=Officer, null=True, default=None)
+    handed_over_at = Timestamptz(null=True, default=None)
+    received_by = ForeignKey(references=Officer, null=True, default=None)
+    received_at = Timestamptz(null=True, default=None)
+    received_location = ForeignKey(references=Location, null=True, default=None)
+    receipt_check = Text(default="{}")  # JSON: what the receiving officer compared
+    discrepancy = Text(default="")
+    violation = Integer(null=True, default=None)  # ViolationRecord.id
+    changed_at = Timestamptz(default=TimestamptzNow())  # server time of the last change: the replica cursor
+
+
+class ViolationRecord(Table, tablename="seals_violation"):
+    """Biên bản vi phạm: the receiving branch found containers, seals or goods not as recorded. Addressed to the
+    departure branch's supervisors (`to_branch`), who see it in their list."""
+
+    command_id = UUID(unique=True)
+    record = ForeignKey(references=HandoverRecord, null=False, index=True)
+    declaration = ForeignKey(references=Declaration, null=True, default=None)
+    by_branch = ForeignKey(references=Branch, null=False)  # the receiving branch, which found it
+    to_branch = ForeignKey(references=Branch, null=True, index=True)  # the departure branch; NULL for paper from outside
+    text = Text()
+    containers = Text(default="[]")  # JSON: [{number, seal_number, intact}] as found
+    location = ForeignKey(references=Location, null=False)
+    officer = ForeignKey(references=Officer, null=False)
+    issued_at = Timestamptz()
+    recorded_at = Timestamptz(default=TimestamptzNow())
