@@ -259,20 +259,27 @@ def load_keyring(data_dir: Path) -> RecordKeyring:
     path = data_dir / KEYS_FILE
     if not path.exists():
         data_dir.mkdir(parents=True, exist_ok=True)
+        # Written whole under a private name, then linked in place: os.link fails when the file exists, so when
+        # two workers start at once one key wins, and no worker ever reads a half-written file.
+        draft = data_dir / f".{KEYS_FILE}.{os.getpid()}.{os.urandom(4).hex()}"
+        fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(_pem(new_private_key()))
         try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            os.link(draft, path)
         except FileExistsError:
-            pass  # another worker made it just now
-        else:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(_pem(new_private_key()))
+            pass  # another worker made it just now: its key is the one
+        finally:
+            draft.unlink()
     return read_keyring(path)
 
 
 def rotate_key(data_dir: Path) -> str:
     """Append a new signing key to the keyring file (restart the app to sign with it); its key id."""
-    load_keyring(data_dir)  # the file exists and is sound before it is added to
+    ring = load_keyring(data_dir)  # the file exists and is sound before it is added to
     key = new_private_key()
+    while key_id_of(key.public_key()) in ring.public:  # one chance in a million: ids name one key each
+        key = new_private_key()
     with open(data_dir / KEYS_FILE, "ab") as fh:
         fh.write(b"\n" + _pem(key))
     return key_id_of(key.public_key())

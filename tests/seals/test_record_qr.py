@@ -308,6 +308,16 @@ def test_load_keyring_makes_one_key_once_readable_only_by_the_app(tmp_path: Path
     assert path.read_text().startswith("-----BEGIN PRIVATE KEY-----")
 
 
+def test_load_keyring_by_workers_starting_at_once_makes_one_key(tmp_path: Path) -> None:
+    import concurrent.futures
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        rings = list(pool.map(lambda _: record_qr.load_keyring(tmp_path), range(16)))
+
+    assert len({ring.current for ring in rings}) == 1
+    assert [path.name for path in tmp_path.iterdir()] == [record_qr.KEYS_FILE]  # no draft left behind
+
+
 def test_key_rotation_old_records_still_verify_and_the_new_key_signs(tmp_path: Path) -> None:
     before = record_qr.load_keyring(tmp_path)
     old_text = record_qr.sign_record(fields(1), before)
@@ -408,3 +418,23 @@ def test_record_keys_dataset_is_a_snapshot_of_the_configured_keys(tmp_path: Path
     assert first.changed and first.replace
     assert first.items == record_qr.public_key_items(record_qr.keyring_for(settings))
     assert not again.changed and again.items == []
+
+
+@pytest.mark.parametrize("count", [1, 3, 10, 40])
+def test_qr_of_a_record_reads_back_from_a_blurred_photo_at_3_px_a_module(count: int) -> None:
+    # A phone's photo of the printed page: the code shrunk to 3 px a module, blurred, saved as a JPEG.
+    import io
+
+    from PIL import Image, ImageFilter
+
+    from backend.barcodes.decode import decode_photo
+    from backend.barcodes.qr import PNG_MODULE_PX, qr_png
+
+    text = record_qr.sign_record(fields(count), RING)
+    code = Image.open(io.BytesIO(qr_png(text))).convert("L")
+    side = code.width * 3 // PNG_MODULE_PX
+    photo = code.resize((side, side), Image.Resampling.BILINEAR).filter(ImageFilter.GaussianBlur(0.8))
+    out = io.BytesIO()
+    photo.save(out, "JPEG", quality=70)
+
+    assert decode_photo(out.getvalue(), "image/jpeg") == [text]
