@@ -13,6 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from piccolo.engine.base import Engine
 
 from backend import db
@@ -69,27 +70,68 @@ async def cards_where(condition: str, *params: Any, limit: int | None = None) ->
     warnings = await _by_declaration("declaration_warning", "text, source", ids)
     cards = []
     for row in rows:
-        updated_at = as_datetime(row["updated_at"])
-        card = GateCard(
-            number=row["number"],
-            version=row["version"],
-            kind=row["kind"],
-            status_code=row["status_code"],
-            allows_passage=bool(row["allows_passage"]),
-            lane=row["lane"],
-            branch_code=row["branch_code"],
-            seal_required=bool(row["seal_required"]),
-            sealed=bool(row["sealed"]),
-            cargo_type=row["cargo_type"],
-            containers=[CardContainer(number=c["number"], seal=c["seal_number"]) for c in containers[row["id"]]],
-            weight_kg=None if row["weight_g"] is None else row["weight_g"] / 1000,
-            package_count=row["package_count"],
-            goods_description=row["goods_description"],
-            warnings=[CardWarning(text=w["text"], source=w["source"]) for w in warnings[row["id"]]],
-            updated_at=clock.iso(updated_at),
+        card = _card(
+            row,
+            [CardContainer(number=c["number"], seal=c["seal_number"]) for c in containers[row["id"]]],
+            [CardWarning(text=w["text"], source=w["source"]) for w in warnings[row["id"]]],
         )
-        cards.append((row["id"], updated_at, card))
+        cards.append((row["id"], as_datetime(row["updated_at"]), card))
     return cards
+
+
+# One card in one round trip (the check and the confirmation ask for one card at a time, up to hundreds a second):
+# the containers and warnings come with the card as JSON arrays, in their declared order.
+_ONE_CARD = {
+    "postgresql": (
+        f"SELECT {_CARD_COLUMNS}, "
+        "(SELECT json_agg(json_build_array(c.number, c.seal_number) ORDER BY c.position, c.id) "
+        "FROM declaration_container c WHERE c.declaration = d.id) AS containers, "
+        "(SELECT json_agg(json_build_array(w.text, w.source) ORDER BY w.position, w.id) "
+        "FROM declaration_warning w WHERE w.declaration = d.id) AS warnings "
+        f"{_FROM} WHERE d.number = {{}}"
+    ),
+    # SQLite before 3.44 has no ORDER BY inside an aggregate: an ordered subquery feeds json_group_array.
+    "sqlite": (
+        f"SELECT {_CARD_COLUMNS}, "
+        "(SELECT json_group_array(json_array(number, seal_number)) FROM (SELECT number, seal_number "
+        "FROM declaration_container WHERE declaration = d.id ORDER BY position, id)) AS containers, "
+        "(SELECT json_group_array(json_array(text, source)) FROM (SELECT text, source "
+        "FROM declaration_warning WHERE declaration = d.id ORDER BY position, id)) AS warnings "
+        f"{_FROM} WHERE d.number = {{}}"
+    ),
+}
+
+
+def _card(row: dict[str, Any], containers: list[Any], warnings: list[Any]) -> GateCard:
+    return GateCard(
+        number=row["number"],
+        version=row["version"],
+        kind=row["kind"],
+        status_code=row["status_code"],
+        allows_passage=bool(row["allows_passage"]),
+        lane=row["lane"],
+        branch_code=row["branch_code"],
+        seal_required=bool(row["seal_required"]),
+        sealed=bool(row["sealed"]),
+        cargo_type=row["cargo_type"],
+        containers=containers,
+        weight_kg=None if row["weight_g"] is None else row["weight_g"] / 1000,
+        package_count=row["package_count"],
+        goods_description=row["goods_description"],
+        warnings=warnings,
+        updated_at=clock.iso(as_datetime(row["updated_at"])),
+    )
+
+
+async def card_with_id(number: str) -> tuple[int, GateCard]:
+    """`(declaration id, card)` of a declaration by its well-formed number; 404 `declaration_not_found`."""
+    rows = await Declaration.raw(_ONE_CARD[db.kind(_engine())], number)
+    if not rows:
+        raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=number)
+    row = rows[0]
+    containers = [CardContainer(number=n, seal=seal) for n, seal in msgspec.json.decode(row["containers"] or "[]")]
+    warnings = [CardWarning(text=text, source=source) for text, source in msgspec.json.decode(row["warnings"] or "[]")]
+    return row["id"], _card(row, containers, warnings)
 
 
 async def card_for(number: str) -> GateCard:
@@ -98,8 +140,4 @@ async def card_for(number: str) -> GateCard:
     Malformed: 400 `bad_number`; unknown: 404 `declaration_not_found`. Any branch's declaration: goods registered at
     one branch pass the gates of another, so every gate must see every card.
     """
-    number = parse_number(number)
-    found = await cards_where("d.number = {}", number)
-    if not found:
-        raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=number)
-    return found[0][2]
+    return (await card_with_id(parse_number(number)))[1]

@@ -46,21 +46,17 @@ def standing_key(declaration_id: int, unit: str) -> str:
     return f"{declaration_id}/{unit}"
 
 
+# Plain SQL: every confirmation reads it, in its chain's transaction (Piccolo's join building cost more than the query).
+_STANDING = (
+    "SELECT p.unit, o.full_name AS officer, o.code AS officer_code, l.name AS location, p.confirmed_at, p.command_id, "
+    "p.scanned FROM gate_passage p JOIN officer o ON o.id = p.officer JOIN location l ON l.id = p.location "
+    "WHERE p.declaration = {} AND p.standing_key IS NOT NULL ORDER BY p.id"
+)
+
+
 async def standing_passages(declaration_id: int) -> list[PassageView]:
     """The confirmations of a declaration that stand (not cancelled), in the order they were made."""
-    rows = await (
-        Passage.select(
-            Passage.unit,
-            Passage.officer.full_name.as_alias("officer"),
-            Passage.officer.code.as_alias("officer_code"),
-            Passage.location.name.as_alias("location"),
-            Passage.confirmed_at,
-            Passage.command_id,
-            Passage.scanned,
-        )
-        .where((Passage.declaration == declaration_id) & Passage.standing_key.is_not_null())
-        .order_by(Passage.id)
-    )
+    rows = await Passage.raw(_STANDING, declaration_id)
     return [
         PassageView(
             unit=row["unit"],
