@@ -32,6 +32,7 @@ TEST_PATH = "/__record_qr_test"
 PAGE = """<!doctype html>
 <html lang="vi"><head><meta charset="utf-8">
 <link rel="stylesheet" href="/static/css/app.css">
+<script src="/sw/store.js" defer></script>
 <script src="/static/js/camera-scan.js" defer></script>
 <script src="/static/js/record-verify.js" defer></script>
 <title>record</title></head>
@@ -85,7 +86,7 @@ def open_offline(browsing: Browsing, server: Server) -> tuple[Any, list[str]]:
         ),
     )
     page.goto(server.url(TEST_PATH))
-    page.wait_for_function("() => Boolean(window.giamsatRecordVerify && window.giamsatCamera)")
+    page.wait_for_function("() => Boolean(window.giamsatRecordVerify && window.giamsatCamera && window.giamsatStore)")
     assert page.evaluate("() => giamsatCamera.reader()") == "polyfill"  # the reader is on the device
     page.context.set_offline(True)
     asked: list[str] = []
@@ -158,5 +159,26 @@ def test_record_qr_offline_unknown_signer_unreadable_and_many_containers(server:
     assert many["verdicts"][0]["fields"]["containers"] is None and many["verdicts"][0]["fields"]["container_count"] == 40
     assert many["verdicts"][0]["fields"]["containers_digest"] == digest == record_qr.containers_digest(forty.containers or [])
     assert typed["status"] == "genuine"
+    assert asked == []
+    browsing.assert_clean(OFFLINE_NOISE)
+
+
+def test_record_qr_verified_offline_with_the_keys_the_device_holds(server: Server, browsing: Browsing) -> None:
+    ring = record_qr.load_keyring(server.data_dir)
+    text = record_qr.sign_record(RECORD, ring)
+    page, asked = open_offline(browsing, server)
+
+    before_sync = page.evaluate("(text) => giamsatRecordVerify.verifyOnDevice(text)", text)
+    # The device's copy of the record_keys dataset, as replica.js stores what the server answers.
+    page.evaluate(
+        "(items) => giamsatStore.put('replica', {dataset: 'record_keys', cursor: 'v1:test', items, fetched_at: new Date().toISOString()})",
+        record_qr.public_key_items(ring),
+    )
+    after_sync = page.evaluate("(text) => giamsatRecordVerify.verifyOnDevice(text)", text)
+    forged = page.evaluate("(text) => giamsatRecordVerify.verifyOnDevice(text)", tampered(text))
+
+    assert before_sync["status"] == "unknown_signer"  # never synced: sync, then scan again
+    assert after_sync["status"] == "genuine" and after_sync["fields"]["serial"] == RECORD.serial
+    assert forged["status"] == "altered"
     assert asked == []
     browsing.assert_clean(OFFLINE_NOISE)

@@ -162,14 +162,17 @@ def test_js_verifier_verdicts_are_the_expected_ones() -> None:
     assert found["unknown signer"]["keyId"] == OTHER_DEPLOYMENT.current
 
 
-def test_js_verifier_keys_given_by_id_and_with_no_keys() -> None:
+def test_js_verifier_keys_given_by_id_as_stored_and_with_no_keys() -> None:
     text = record_qr.sign_record(record(1), RING)
     by_id = {item["key_id"]: item for item in record_qr.public_key_items(RING)}
 
     with_object = node_verify([text], by_id, [])["verdicts"]  # type: ignore[arg-type]
+    stored = {"dataset": "record_keys", "cursor": "v1:x", "items": record_qr.public_key_items(RING), "fetched_at": "2026-11-26T08:00:00Z"}
+    with_stored = node_verify([text], stored, [])["verdicts"]  # type: ignore[arg-type]
     with_none = node_verify([text], [], [])["verdicts"]
 
     assert with_object[0]["status"] == "genuine"
+    assert with_stored[0]["status"] == "genuine"  # the device's stored copy of the dataset, as it is
     assert with_none[0]["status"] == "unknown_signer" and with_none[0]["fields"]["serial"] == "10/HP-KV3/2026/000123"
 
 

@@ -80,8 +80,10 @@
     return fields;
   }
 
-  // The keys as the `record_keys` dataset gives them (an array of items, or an object of items by key id).
+  // The keys as the `record_keys` dataset gives them: an array of items, the device's stored copy of the dataset
+  // ({dataset, cursor, items, ...}), or an object of items by key id.
   function findKey(keys, keyId) {
+    if (keys && !Array.isArray(keys) && Array.isArray(keys.items)) keys = keys.items;
     var items = Array.isArray(keys) ? keys : Object.keys(keys || {}).map(function (id) { return keys[id]; });
     for (var index = 0; index < items.length; index++) {
       if (items[index] && items[index].key_id === keyId) return items[index];
@@ -126,6 +128,14 @@
     });
   }
 
+  // verify() with the keys this device holds: its copy of the `record_keys` dataset (giamsatStore, /sw/store.js).
+  // With no copy (never synced, or no IndexedDB) every code is "unknown_signer": sync, then scan again.
+  function verifyOnDevice(text) {
+    var store = scope.giamsatStore;
+    var held = store ? store.get("replica", "record_keys").catch(function () { return null; }) : Promise.resolve(null);
+    return held.then(function (record) { return verify(text, record && Array.isArray(record.items) ? record.items : []); });
+  }
+
   function base64url(bytes) {
     var binary = "";
     for (var index = 0; index < bytes.length; index++) binary += String.fromCharCode(bytes[index]);
@@ -144,7 +154,7 @@
     });
   }
 
-  var api = { verify: verify, containersDigest: containersDigest };
+  var api = { verify: verify, verifyOnDevice: verifyOnDevice, containersDigest: containersDigest };
   scope.giamsatRecordVerify = api;
   if (typeof module === "object" && module.exports) module.exports = api;
 })(typeof self !== "undefined" ? self : globalThis);
