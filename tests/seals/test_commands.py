@@ -1,0 +1,277 @@
+"""Seals commands through the real app and journal (SQLite and PostgreSQL): the seal requirement, seal numbers (a
+number in active use is refused, online; kept and noted for reconciliation when made offline), corrections,
+"confirm sealed", who may do what, and replays. Signed types are signed with a software passkey."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from litestar.testing import TestClient
+
+from tests.conftest import World, in_app
+from tests.declarations.helpers import C1, C2
+from tests.seals.helpers import (
+    C3, NUMBER, SEAL_1, SEAL_2, SEAL_3, Person, declare, journal_rows, rows, seal,
+)
+
+
+BAD_CONTAINER = C1[:-1] + ("0" if C1[-1] != "0" else "1")  # a wrong check digit
+
+
+@pytest.fixture
+def officer(client: TestClient, world: World) -> Person:
+    declare(client)
+    return Person(client, world["officer"])
+
+
+def seal_state(client: TestClient) -> dict[str, bool | None]:
+    async def run() -> dict[str, bool | None]:
+        from backend.declarations.tables import Declaration
+        from backend.seals.services import seal_state
+
+        row = await Declaration.select(Declaration.id).where(Declaration.number == NUMBER).first()
+        return (await seal_state([row["id"]]))[row["id"]]
+
+    return in_app(client, run)
+
+
+# --- seal numbers ----------------------------------------------------------------------------------------------------
+
+
+def test_record_seal_stores_it_active_with_its_unit(client: TestClient, world: World, officer: Person) -> None:
+    outcome = seal(officer, world, C1.lower(), " hq-000101 ")
+
+    assert outcome["status"] == "applied"
+    assert outcome["result"] == {
+        "number": NUMBER, "declaration_id": outcome["result"]["declaration_id"], "seal_id": 1, "unit": C1,
+        "seal_number": SEAL_1, "replaced": [], "server_notes": [],
+    }
+    (row,) = in_app(client, rows, "seal")
+    assert (row["unit_kind"], row["unit"], row["seal_number"], row["active_key"], row["state"]) == ("container", C1, SEAL_1, SEAL_1, "active")
+    assert row["officer"] == world["officer"] and row["location"] == world["gate"]
+
+
+def test_record_seal_number_already_active_is_refused_and_nothing_stored(client: TestClient, world: World, officer: Person) -> None:
+    seal(officer, world, C1, SEAL_1)
+
+    again = seal(officer, world, C2, SEAL_1)
+
+    assert again["status"] == "rejected" and again["code"] == "seal_in_use"
+    assert SEAL_1 in again["reason"] and C1 in again["reason"] and "Nguyễn Văn Một" in again["reason"]
+    assert [row["unit"] for row in in_app(client, rows, "seal")] == [C1]
+
+
+def test_record_seal_number_active_in_another_branch_is_refused(client: TestClient, world: World, officer: Person) -> None:
+    declare(client, "104000000002")
+    seal(officer, world, C1, SEAL_1)
+    other = Person(client, world["other_officer"])
+
+    outcome = seal(other, world, C2, SEAL_1, number="104000000002", location_id=world["other_gate"])
+
+    assert outcome["status"] == "rejected" and outcome["code"] == "seal_in_use"
+    assert len(in_app(client, rows, "seal")) == 1
+
+
+def test_record_seal_on_a_sealed_unit_needs_replace_and_frees_the_old_number(client: TestClient, world: World, officer: Person) -> None:
+    seal(officer, world, C1, SEAL_1)
+
+    refused = seal(officer, world, C1, SEAL_2)
+    replaced = seal(officer, world, C1, SEAL_2, replace=True)
+    reused = seal(officer, world, C2, SEAL_1)  # the replaced seal's number is no longer in active use
+
+    assert refused["status"] == "rejected" and refused["code"] == "unit_already_sealed"
+    assert replaced["status"] == "applied" and replaced["result"]["replaced"] == [SEAL_1]
+    assert reused["status"] == "applied"
+    seals = in_app(client, rows, "seal")
+    assert [(r["unit"], r["seal_number"], r["state"], r["active_key"]) for r in seals] == [
+        (C1, SEAL_1, "replaced", None), (C1, SEAL_2, "active", SEAL_2), (C2, SEAL_1, "active", SEAL_1),
+    ]
+    assert seals[0]["ended_by"] == world["officer"]
+
+
+@pytest.mark.parametrize(("field", "value", "code"), [
+    ("seal_number", "x", "invalid_seal_number"),
+    ("seal_number", "HQ 00@1", "invalid_seal_number"),
+    ("unit", BAD_CONTAINER, "container_invalid"),
+    ("number", "12345", "bad_number"),
+    ("number", "999999999999", "declaration_not_found"),
+])
+def test_record_seal_bad_input_is_refused_in_words(client: TestClient, world: World, officer: Person, field: str, value: str, code: str) -> None:
+    payload = {"location_id": world["gate"], "number": NUMBER, "unit": C1, "seal_number": SEAL_1, field: value}
+
+    outcome = officer.do("seals.record_seal", payload)
+
+    assert outcome["status"] == "rejected" and outcome["code"] == code and outcome["reason"]
+    assert in_app(client, rows, "seal") == []
+
+
+def test_record_seal_on_a_wagon_or_package_keeps_its_marks(client: TestClient, world: World, officer: Person) -> None:
+    outcome = seal(officer, world, "  toa 3312 ", SEAL_1, unit_kind="wagon")
+
+    assert outcome["status"] == "applied" and outcome["result"]["unit"] == "TOA 3312"
+
+
+def test_record_seal_made_offline_with_a_number_in_use_is_kept_and_noted_for_reconciliation(client: TestClient, world: World, officer: Person) -> None:
+    declare(client, "104000000002")
+    seal(officer, world, C1, SEAL_1)
+
+    outcome = seal(officer, world, C2, SEAL_1, number="104000000002", offline=True)
+
+    assert outcome["status"] == "applied" and outcome["result"]["server_notes"] == ["seal_in_use"]
+    first, second = in_app(client, rows, "seal")
+    assert (first["active_key"], first["state"]) == (SEAL_1, "active")
+    assert (second["active_key"], second["state"], second["conflict_with"]) == (None, "active", first["id"])
+
+    async def notes() -> list[str]:
+        from backend.seals.commands import _recheck_seal
+        from backend.sync.reconciliation import RECONCILE_CHECKS
+
+        assert RECONCILE_CHECKS["seals.record_seal"] is _recheck_seal
+        (row,) = [r for r in await journal_rows() if r["command_id"] == second["command_id"]]
+        assert row["contingency"]
+        return await RECONCILE_CHECKS["seals.record_seal"](row)
+
+    found = in_app(client, notes)
+    assert any(SEAL_1 in note and C1 in note for note in found) and len(found) == 2
+
+
+def test_record_seal_replayed_command_id_is_applied_once(client: TestClient, world: World, officer: Person) -> None:
+    envelope = officer.envelope("seals.record_seal", {"location_id": world["gate"], "number": NUMBER, "unit": C1, "seal_number": SEAL_1})
+
+    first = officer.post(envelope)[0]
+    second = officer.post(envelope)[0]
+
+    assert first["status"] == "applied" and second["status"] == "duplicate"
+    assert second["result"] == first["result"]
+    assert len(in_app(client, rows, "seal")) == 1
+    assert [r["command_type"] for r in in_app(client, journal_rows)] == ["seals.record_seal"]
+
+
+# --- who may -------------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("type_", [
+    "seals.set_requirement", "seals.record_seal", "seals.correct", "seals.confirm_sealed", "seals.create_record",
+    "seals.sign_record", "seals.hand_over", "seals.receive_record", "seals.record_discrepancy", "seals.enter_paper_record",
+])
+def test_warehouse_staff_are_refused_every_seals_command(client: TestClient, world: World, type_: str) -> None:
+    declare(client)
+    staff = Person(client, world["warehouse_user"])
+
+    outcome = staff.do(type_, {"location_id": world["warehouse"], "number": NUMBER})
+
+    assert outcome["status"] == "rejected" and outcome["code"] == "forbidden_role"
+    assert in_app(client, journal_rows) == []
+
+
+def test_record_seal_at_a_location_of_another_branch_is_refused(client: TestClient, world: World, officer: Person) -> None:
+    outcome = seal(officer, world, C1, SEAL_1, location_id=world["other_gate"])
+
+    assert outcome["status"] == "rejected" and outcome["code"] == "location_not_in_branch"
+    assert in_app(client, rows, "seal") == []
+
+
+# --- requirement, corrections, sealed ----------------------------------------------------------------------------------
+
+
+def test_set_requirement_propose_then_withdraw_is_the_officers_word(client: TestClient, world: World, officer: Person) -> None:
+    assert seal_state(client) == {"required": None, "sealed": False}
+
+    proposed = officer.do("seals.set_requirement", {"location_id": world["gate"], "number": NUMBER, "decision": "propose"})
+    assert proposed["status"] == "applied" and seal_state(client) == {"required": True, "sealed": False}
+    no_reason = officer.do("seals.set_requirement", {"location_id": world["gate"], "number": NUMBER, "decision": "withdraw"})
+    withdrawn = officer.do("seals.set_requirement", {"location_id": world["gate"], "number": NUMBER, "decision": "withdraw", "reason": "Hàng không thuộc diện niêm phong"})
+
+    assert no_reason["status"] == "rejected" and no_reason["code"] == "reason_required"
+    assert withdrawn["status"] == "applied" and seal_state(client) == {"required": False, "sealed": False}
+    assert [(r["required"], r["reason"]) for r in in_app(client, rows, "decision")] == [(True, ""), (False, "Hàng không thuộc diện niêm phong")]
+
+
+def test_correct_container_number_is_recorded_and_moves_its_seal(client: TestClient, world: World, officer: Person) -> None:
+    from tests.declarations.helpers import container
+
+    right = container("TGHU654321")
+    seal(officer, world, C1, SEAL_1)
+
+    outcome = officer.do("seals.correct", {
+        "location_id": world["gate"], "number": NUMBER, "field": "container_number", "container": C1,
+        "old_value": C1, "new_value": right, "reason": "Số container trên tờ khai ghi nhầm",
+    })
+
+    assert outcome["status"] == "applied" and outcome["result"]["old"] == C1 and outcome["result"]["new"] == right
+    assert outcome["result"]["seals_moved"] == 1
+    (correction,) = in_app(client, rows, "correction")
+    assert (correction["field"], correction["old_value"], correction["new_value"], correction["reason"]) == (
+        "container_number", C1, right, "Số container trên tờ khai ghi nhầm",
+    )
+    assert [r["unit"] for r in in_app(client, rows, "seal")] == [right]
+
+
+def test_correct_carrier_seal_is_recorded_with_the_declared_value(client: TestClient, world: World, officer: Person) -> None:
+    outcome = officer.do("seals.correct", {
+        "location_id": world["gate"], "number": NUMBER, "field": "carrier_seal", "container": C2,
+        "old_value": "CS222", "new_value": "cs 229", "reason": "Seal hãng tàu thực tế khác",
+    })
+
+    assert outcome["status"] == "applied"
+    (correction,) = in_app(client, rows, "correction")
+    assert (correction["container"], correction["old_value"], correction["new_value"]) == (C2, "CS222", "CS 229")
+
+
+@pytest.mark.parametrize(("changes", "code"), [
+    ({"reason": "  "}, "reason_required"),
+    ({"container": "CSQU3054383"}, "container_not_declared"),
+    ({"new_value": BAD_CONTAINER}, "container_invalid"),
+])
+def test_correct_bad_input_changes_nothing(client: TestClient, world: World, officer: Person, changes: dict, code: str) -> None:
+    payload = {"location_id": world["gate"], "number": NUMBER, "field": "container_number", "container": C1,
+               "old_value": C1, "new_value": C3, "reason": "nhầm", **changes}
+
+    outcome = officer.do("seals.correct", payload)
+
+    assert outcome["status"] == "rejected" and outcome["code"] == code
+    assert in_app(client, rows, "correction") == []
+
+
+def test_confirm_sealed_when_every_container_is_sealed_is_signed_and_once(client: TestClient, world: World, officer: Person) -> None:
+    for unit, number in ((C1, SEAL_1), (C2, SEAL_2), (C3, SEAL_3)):
+        seal(officer, world, unit, number)
+
+    confirmed = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
+    again = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
+
+    assert confirmed["status"] == "applied" and confirmed["result"]["seal_count"] == 3
+    assert again["status"] == "rejected" and again["code"] == "already_sealed"
+    assert seal_state(client) == {"required": None, "sealed": True}
+    row = [r for r in in_app(client, journal_rows) if r["command_type"] == "seals.confirm_sealed"][0]
+    assert json.loads(row["signature"])["credential"]["id"] == officer.device.id
+
+
+def test_confirm_sealed_without_signature_is_refused(client: TestClient, world: World, officer: Person) -> None:
+    envelope = officer.envelope("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
+    del envelope["signature"]
+
+    (outcome,) = officer.post(envelope)
+
+    assert outcome["status"] == "rejected" and outcome["code"] == "signature_required"
+
+
+def test_confirm_sealed_with_containers_unsealed_is_refused_online_and_noted_offline(client: TestClient, world: World, officer: Person) -> None:
+    nothing = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
+    seal(officer, world, C1, SEAL_1)
+    online = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
+    offline = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER}, offline=True)
+
+    assert nothing["status"] == "rejected" and nothing["code"] == "nothing_sealed"
+    assert online["status"] == "rejected" and online["code"] == "containers_unsealed" and C2 in online["reason"] and C3 in online["reason"]
+    assert offline["status"] == "applied" and offline["result"]["server_notes"] == ["containers_unsealed"]
+
+    async def notes() -> list[str]:
+        from backend.sync.reconciliation import RECONCILE_CHECKS
+
+        row = [r for r in await journal_rows() if r["command_type"] == "seals.confirm_sealed"][0]
+        return await RECONCILE_CHECKS["seals.confirm_sealed"](row)
+
+    (note,) = in_app(client, notes)
+    assert C2 in note and C3 in note
