@@ -275,3 +275,53 @@ def test_confirm_sealed_with_containers_unsealed_is_refused_online_and_noted_off
 
     (note,) = in_app(client, notes)
     assert C2 in note and C3 in note
+
+
+def test_seal_made_offline_with_a_number_in_use_shows_on_the_supervisors_reconciliation_page(client: TestClient, world: World, officer: Person) -> None:
+    declare(client, "104000000002")
+    seal(officer, world, C1, SEAL_1)
+    seal(officer, world, C2, SEAL_1, number="104000000002", offline=True)
+    supervisor = Person(client, world["supervisor"])
+
+    page = supervisor.client.get("/reconciliation")
+
+    assert page.status_code == 200
+    assert f"niêm phong số {SEAL_1} đang được sử dụng cho {C1} của tờ khai {NUMBER}" in page.text
+    assert "Niêm phong kia mang cùng số vẫn đang có hiệu lực." in page.text
+
+
+def test_record_seal_made_offline_on_a_sealed_unit_replaces_the_older_seal_and_says_so(client: TestClient, world: World, officer: Person) -> None:
+    seal(officer, world, C1, SEAL_1)
+
+    outcome = seal(officer, world, C1, SEAL_2, offline=True)
+
+    assert outcome["status"] == "applied" and outcome["result"]["server_notes"] == ["unit_already_sealed"]
+    assert [(r["seal_number"], r["state"]) for r in in_app(client, rows, "seal")] == [(SEAL_1, "replaced"), (SEAL_2, "active")]
+
+
+def test_confirm_sealed_twice_offline_keeps_one_confirmation_and_notes_the_second(client: TestClient, world: World, officer: Person) -> None:
+    for unit, number in ((C1, SEAL_1), (C2, SEAL_2), (C3, SEAL_3)):
+        seal(officer, world, unit, number)
+    first = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER}, offline=True)
+
+    second = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER}, offline=True)
+
+    assert first["status"] == "applied" and second["status"] == "applied"
+    assert second["result"]["already_confirmed"] is True and second["result"]["confirmation_id"] == first["result"]["confirmation_id"]
+    assert len(in_app(client, rows, "confirmation")) == 1
+
+
+def test_confirm_sealed_counts_a_corrected_container_by_its_corrected_number(client: TestClient, world: World, officer: Person) -> None:
+    from tests.declarations.helpers import container
+
+    right = container("TGHU654321")
+    officer.do("seals.correct", {
+        "location_id": world["gate"], "number": NUMBER, "field": "container_number", "container": C3,
+        "old_value": C3, "new_value": right, "reason": "Số container ghi nhầm",
+    })
+    for unit, number in ((C1, SEAL_1), (C2, SEAL_2), (right, SEAL_3)):
+        seal(officer, world, unit, number)
+
+    outcome = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
+
+    assert outcome["status"] == "applied" and outcome["result"]["seal_count"] == 3
