@@ -15,6 +15,7 @@ from typing import Any
 
 import msgspec
 from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
 
 from backend import db
 from backend.declarations.services import parse_number
@@ -123,12 +124,28 @@ def _card(row: dict[str, Any], containers: list[Any], warnings: list[Any]) -> Ga
     )
 
 
+_ONE_CARD_ASYNCPG = _ONE_CARD["postgresql"].replace("{}", "$1")
+
+
+async def _one_card_row(number: str) -> Any:
+    """The card's row, or None. On PostgreSQL straight through asyncpg (in the caller's transaction when there is
+    one): Piccolo's raw() would compile its query string and copy the row into a dict, a tenth of a check's time."""
+    engine = _engine()
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        transaction = engine.current_transaction.get()
+        if transaction is not None:
+            return await transaction.connection.fetchrow(_ONE_CARD_ASYNCPG, number)
+        async with engine.pool.acquire() as connection:
+            return await connection.fetchrow(_ONE_CARD_ASYNCPG, number)
+    rows = await Declaration.raw(_ONE_CARD[db.kind(engine)], number)
+    return rows[0] if rows else None
+
+
 async def card_with_id(number: str) -> tuple[int, GateCard]:
     """`(declaration id, card)` of a declaration by its well-formed number; 404 `declaration_not_found`."""
-    rows = await Declaration.raw(_ONE_CARD[db.kind(_engine())], number)
-    if not rows:
+    row = await _one_card_row(number)
+    if row is None:
         raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=number)
-    row = rows[0]
     containers = [CardContainer(number=n, seal=seal) for n, seal in msgspec.json.decode(row["containers"] or "[]")]
     warnings = [CardWarning(text=text, source=source) for text, source in msgspec.json.decode(row["warnings"] or "[]")]
     return row["id"], _card(row, containers, warnings)
