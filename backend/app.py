@@ -33,6 +33,7 @@ from backend import __version__, db
 from backend.auth.middleware import AuthMiddleware, BearerAwareCSRFMiddleware, signed_in
 from backend.domains import DOMAINS
 from backend.barcodes import services as barcode_services
+from backend.seals import record_qr
 from backend.journal import signing
 from backend.journal.registry import configure_signed, load_commands
 from backend.lib.errors import N_, DomainError
@@ -182,6 +183,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     configure_signed(settings.sync.extra_signed_commands)
     signing.configure(settings.web.origin, settings.web.rp_id)
     barcode_services.configure(settings)
+    record_qr.configure(settings)
 
     async def start_database() -> None:
         await db.start(engine)

@@ -140,6 +140,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/paper/forms/{form_id:int}/print"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/forms/999999/print"),
     # seals: a declaration's sealing evidence and a handover record, for officers and supervisors of a branch that
     # has a part in them (else 404); violation records found on receipt, for the departure branch's supervisors
+    ("GET", "/api/v1/seals/record-keys"): Rule(SIGNED_IN, "/api/v1/seals/record-keys"),
     ("GET", "/api/v1/seals/declarations/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/seals/declarations/999999999999"),
     ("GET", "/api/v1/seals/records/{record_id:int}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/seals/records/999999"),
     ("GET", "/api/v1/seals/violations"): roles(Role.SUPERVISOR, url="/api/v1/seals/violations"),

@@ -14,6 +14,7 @@ import msgspec
 
 from backend.lib import clock
 from backend.officers.schemas import Actor
+from backend.seals import record_qr_replica  # noqa: F401  (registers the record_keys dataset)
 from backend.seals import services
 from backend.sync.replica import ReplicaPage, dataset, snapshot
 

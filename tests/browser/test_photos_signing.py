@@ -422,7 +422,7 @@ def test_sync_page_shows_replicated_datasets_with_their_age(device_server: Serve
     server = device_server
     page = browsing.new_page()
     sign_in_on_logbook(page, server, code="GS001")
-    wait_until(page, "async () => (await giamsatStore.all('replica')).length === 4")
+    wait_until(page, "async () => (await giamsatStore.all('replica')).length === 6")
     records = {record["dataset"]: record for record in page.evaluate("async () => giamsatStore.all('replica')")}
     assert records["profile"]["items"][0]["code"] == "GS001"
     assert records["locations"]["items"] and records["locations"]["cursor"].startswith("v1:")
@@ -441,7 +441,10 @@ def test_sync_page_shows_replicated_datasets_with_their_age(device_server: Serve
         row("Locations of your branch", len(records["locations"]["items"])),
         row("Gate cards (declarations)", len(records["gate_cards"]["items"])),
         row("Containers passed", 0),
+        row("Handover records for your branch", 0),
+        row("Keys to verify printed records", len(records["record_keys"]["items"])),
     ]
+    assert len(records["record_keys"]["items"]) == 1
     assert len(records["gate_cards"]["items"]) > 100  # the demo branch's declarations that may pass
     assert re.fullmatch(r"\d\d:\d\d", time)
 

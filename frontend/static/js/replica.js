@@ -11,7 +11,8 @@
   // `profile` first: its item is the officer the server answers for, which is whose data the others are.
   // The gate cards and passages are what the gate check needs offline (backend/gate/replica.py); the server
   // answers them empty to roles that do not work the gate.
-  var DATASETS = ["profile", "locations", "gate_cards", "gate_passages"];
+  // So are the records handed over to the branch and the keys that verify their printed QR codes (backend/seals).
+  var DATASETS = ["profile", "locations", "gate_cards", "gate_passages", "handover_records", "record_keys"];
   var MAX_PAGES = 100; // an incremental dataset answers in pages (complete: false); never loop for ever
   var QUIET_MS = 5 * 60 * 1000; // a page load within this long of the last fetch does not fetch again
 
