@@ -144,6 +144,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/seals/declarations/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/seals/declarations/999999999999"),
     ("GET", "/api/v1/seals/records/{record_id:int}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/seals/records/999999"),
     ("GET", "/api/v1/seals/violations"): roles(Role.SUPERVISOR, url="/api/v1/seals/violations"),
+    # the seals pages: sealing (any declaration the gate sees), a record's print (its two branches'; 404 otherwise),
+    # receiving (the records handed over to the caller's branch)
+    ("GET", "/seals"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals?number=999999999999"),
+    ("GET", "/seals/records/{record_id:int}/print"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals/records/999999/print"),
+    ("GET", "/seals/receive"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals/receive"),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(

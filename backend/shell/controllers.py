@@ -31,6 +31,8 @@ def actions_for(role: Role) -> list[dict[str, str]]:
     if role == Role.SUPERVISOR:
         actions.append({"href": "/gate/reports", "label": gettext("Reports from the gates"), "hint": gettext("Mismatches and exits refused, waiting for your decision")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
+        actions.append({"href": "/seals", "label": gettext("Seals and handover records"), "hint": gettext("Seal containers, make, print and receive handover records")})
+    if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/paper", "label": gettext("Paper declarations and special cases"), "hint": gettext("Box 36, form 07, goods allowed by an authority's document")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/declarations", "label": gettext("Declarations"), "hint": gettext("Look up a declaration by its number, with its history")})

@@ -294,6 +294,11 @@
         h("p", { class: "verdict " + (verdict.eligible ? "verdict-pass" : "verdict-stop"), id: "gate-verdict", "data-eligible": String(verdict.eligible) }, [verdict.eligible ? w.mayPass : w.mustNotPass]),
       ];
       if (verdict.reasons.length) children.push(reasonList(verdict.reasons, "gate-reasons"));
+      // Not confirmed sealed: the sealing page of this declaration, one tap away (frontend/templates/seals/index.html).
+      var sealScript = document.getElementById("seals-page-script");
+      if (sealScript && verdict.reasons.some(function (r) { return r.code === "seal_not_confirmed"; })) {
+        children.push(h("p", {}, [h("a", { class: "button", id: "gate-seal-link", href: "/seals?number=" + encodeURIComponent(card.number) }, [sealScript.dataset.sealLink])]));
+      }
       children.push(h("p", { class: "hint", id: "gate-source", "data-source": current.source }, [
         current.source === "device" ? fill(w.checkedDevice, { time: timeText(current.fetchedAt) }) : w.checkedServer,
       ]));

@@ -1,0 +1,140 @@
+"""The seals pages: sealing a declaration's containers (and its handover record), the printed form 10/BBBG/GSQL
+with its signed QR, and the receiving branch's check of a record.
+
+Thin: the services read, the commands change (through the device queue: every form of these pages is a command,
+signed where `SIGNED_COMMANDS` says so). Who: officers and supervisors; what each sees is limited to their branch's
+part by the services (a record or evidence of another branch is answered 404).
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Request, get
+from litestar.params import FromPath, FromQuery
+from litestar.response import Template
+
+from backend.auth.middleware import require_roles
+from backend.barcodes.qr import qr_img_tag
+from backend.declarations.services import parse_number
+from backend.declarations.tables import Declaration
+from backend.gate.cards import card_for
+from backend.lib import clock
+from backend.lib.errors import DomainError
+from backend.lib.i18n import gettext
+from backend.officers.services import locations_of_branch
+from backend.officers.tables import Branch, Role
+from backend.seals import record_qr, services
+from backend.seals.replica import RECENT_DAYS
+from backend.seals.schemas import RecordView
+from backend.sync import contingency
+
+SEAL_ROLES = (Role.OFFICER, Role.SUPERVISOR)
+COPIES = 2  # form 10/BBBG/GSQL: one copy for each side
+CONTINGENCY_COPIES = 3  # domain.md W9: one more, kept for the reconciliation
+
+
+async def _branches(own_branch_id: int | None) -> list[dict[str, Any]]:
+    """The branches a record may be handed over to: every other branch."""
+    rows = await Branch.select(Branch.id, Branch.code, Branch.name).order_by(Branch.code)
+    return [row for row in rows if row["id"] != own_branch_id]
+
+
+async def _declaration(request: Request[Any, Any, Any], number_text: str) -> dict[str, Any]:
+    """The declaration's gate card, its containers (corrections applied) and its sealing evidence when the
+    caller's branch has a part in it; an error in words otherwise."""
+    try:
+        number = parse_number(number_text)
+        card = await card_for(number)
+    except DomainError as error:
+        return {"error": gettext(error.message, **error.params)}
+    row = await Declaration.select(Declaration.id).where(Declaration.number == card.number).first()
+    containers = await services.declared_containers(row["id"]) if row else []
+    try:
+        evidence = await services.evidence(request.user, card.number)
+    except DomainError:
+        evidence = None  # not yet sealed or decided by this branch: the page still lets it start
+    seals = {seal.unit: seal for seal in (evidence.seals if evidence else []) if seal.state == "active"}
+    return {"card": card, "containers": containers, "evidence": evidence, "seals": seals}
+
+
+@get("/seals", guards=[require_roles(*SEAL_ROLES)])
+async def seals_page(
+    request: Request[Any, Any, Any], number: FromQuery[str | None] = None, location: FromQuery[int | None] = None
+) -> Template:
+    """Sealing one declaration: each container's customs seal, corrections, the requirement, "confirm sealed",
+    and its handover records (make, sign, hand over, print). The forms go through the device queue."""
+    locations = await locations_of_branch(request.user.branch_id)
+    chosen = next((place for place in locations if place["id"] == location), locations[0] if locations else None)
+    found = await _declaration(request, number) if number and number.strip() else None
+    return Template(
+        "seals/index.html",
+        context={
+            "locations": locations,
+            "location": chosen,
+            "number": (number or "").strip(),
+            "found": found,
+            "branches": await _branches(request.user.branch_id),
+        },
+    )
+
+
+def record_fields(record: RecordView) -> record_qr.RecordFields:
+    """What the printed QR vouches for, from the record as its pages read it."""
+    goods = "; ".join(f"{line.name}, {line.quantity:g} {line.unit}" for line in record.goods) or None
+    moment = record.signed_at or record.issued_at
+    return record_qr.RecordFields(
+        serial=record.serial,
+        record_id=record.id,
+        kind=record.kind,
+        declaration=record.declaration_number,
+        from_branch=record.from_branch_code,
+        to_branch=record.to_branch_code,
+        containers=[record_qr.Container(number=c.number, seals=[c.seal_number] if c.seal_number else []) for c in record.containers],
+        goods=goods,
+        signed_at=record_qr.signed_time(moment),
+    )
+
+
+@get("/seals/records/{record_id:int}/print", guards=[require_roles(*SEAL_ROLES)])
+async def print_record(request: Request[Any, Any, Any], record_id: FromPath[int]) -> Template:
+    """Form 10/BBBG/GSQL (or the record of findings) on A4, in Vietnamese, 2 copies (3 while the branch is in
+    contingency mode), each with the record's signed QR. 404 for a record of another branch."""
+    record = await services.record_view(request.user, record_id)
+    text = record_qr.sign_record(record_fields(record))
+    period = await contingency.open_period(request.user.branch_id)
+    copies = CONTINGENCY_COPIES if period is not None else COPIES
+    return Template(
+        "seals/print.html",
+        context={
+            "record": record,
+            "qr": qr_img_tag(text, gettext("Signed QR of record %(serial)s", serial=record.serial), "qr record-qr"),
+            "qr_text": text,
+            "copies": list(range(1, copies + 1)),
+            "contingency_period": period,
+        },
+    )
+
+
+@get("/seals/receive", guards=[require_roles(*SEAL_ROLES)])
+async def receive_page(request: Request[Any, Any, Any], location: FromQuery[int | None] = None) -> Template:
+    """The receiving branch: scan a record's QR (verified on the device, offline), compare, confirm receipt or
+    record the discrepancy; enter a paper-only record. Lists the records handed over to the caller's branch."""
+    locations = await locations_of_branch(request.user.branch_id)
+    chosen = next((place for place in locations if place["id"] == location), locations[0] if locations else None)
+    records = []
+    if request.user.branch_id is not None:
+        records = await services.records_addressed_to(request.user.branch_id, clock.now() - timedelta(days=RECENT_DAYS))
+    return Template(
+        "seals/receive.html",
+        context={
+            "locations": locations,
+            "location": chosen,
+            "records": records,
+            "branches": await _branches(request.user.branch_id),
+        },
+    )
+
+
+ROUTES = [seals_page, print_record, receive_page]

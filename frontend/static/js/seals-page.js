@@ -1,0 +1,360 @@
+// giamsat seals pages (frontend/templates/seals/, docs/seals.md "Pages"): the sealing page, the handover record
+// form with photos and a drawn signature, and the receiving page that checks a record's QR on the device, offline.
+// Flat command forms (`form[data-command]`) go through queue-client.js like every page's. The forms whose payload
+// holds lists of objects (a record's containers and goods, a receipt's containers) say `data-seals-command`
+// instead: serialize.js makes flat payloads only, so this script builds the envelope, signs it when its type is
+// signed (signing.js), queues it with its files (photos, the signature PNG) and sends it, online or offline.
+// Needs /sw/store.js, /sw/serialize.js, /sw/queue.js; record-verify.js for the receiving page.
+(function () {
+  "use strict";
+
+  var store = window.giamsatStore;
+  var OUTCOME_WAIT_MS = 8000;
+
+  function words() {
+    var element = document.getElementById("seals-strings");
+    return element ? element.dataset : {};
+  }
+  function fill(text, values) {
+    return String(text || "").replace(/%\((\w+)\)s/g, function (all, name) { return name in values ? values[name] : all; });
+  }
+  function meta(name) {
+    var element = document.querySelector('meta[name="' + name + '"]');
+    return element ? element.content : "";
+  }
+  function h(tag, attributes, children) {
+    var element = document.createElement(tag);
+    Object.keys(attributes || {}).forEach(function (name) {
+      var value = attributes[name];
+      if (value === null || value === undefined || value === false) return;
+      element.setAttribute(name, value === true ? "" : String(value));
+    });
+    (children || []).forEach(function (child) {
+      if (child === null || child === undefined) return;
+      element.append(child instanceof Node ? child : String(child));
+    });
+    return element;
+  }
+  function hex(buffer) {
+    return Array.prototype.map.call(new Uint8Array(buffer), function (byte) { return (byte < 16 ? "0" : "") + byte.toString(16); }).join("");
+  }
+
+  // --- lists of objects in a form ----------------------------------------------------------------------------------
+
+  function valueOf(control) {
+    var type = control.dataset.type;
+    if (type === "bool") return control.type === "checkbox" ? control.checked : control.value === "true";
+    var text = String(control.value || "").trim();
+    if (type === "number") return text === "" ? null : Number(text.replace(",", "."));
+    if (type === "int") return text === "" ? null : parseInt(text, 10);
+    return text;
+  }
+
+  // Each [data-group] is a list named by it; each [data-item] in it an object of its [data-key] controls. An item
+  // whose text fields are all empty, or whose [data-include] box is not ticked, is left out.
+  function groups(form) {
+    var out = {};
+    form.querySelectorAll("[data-group]").forEach(function (group) {
+      var items = [];
+      group.querySelectorAll("[data-item]").forEach(function (item) {
+        var include = item.querySelector("[data-include]");
+        if (include && !include.checked) return;
+        var object = {};
+        var filled = false;
+        item.querySelectorAll("[data-key]").forEach(function (control) {
+          var value = valueOf(control);
+          if (value === null) return;
+          if (typeof value === "string" && value !== "" && control.type !== "hidden") filled = true;
+          if (typeof value === "number") filled = true;
+          object[control.dataset.key] = value;
+        });
+        if (filled || include) items.push(object);
+      });
+      out[group.dataset.group] = items;
+    });
+    return out;
+  }
+
+  // --- the drawn signature -----------------------------------------------------------------------------------------
+
+  function pad(canvas) {
+    if (canvas.dataset.ready) return;
+    canvas.dataset.ready = "1";
+    var context = canvas.getContext("2d");
+    var last = null;
+    function point(event) {
+      var box = canvas.getBoundingClientRect();
+      return { x: (event.clientX - box.left) * canvas.width / box.width, y: (event.clientY - box.top) * canvas.height / box.height };
+    }
+    canvas.addEventListener("pointerdown", function (event) {
+      event.preventDefault();
+      if (canvas.setPointerCapture) canvas.setPointerCapture(event.pointerId);
+      last = point(event);
+    });
+    canvas.addEventListener("pointermove", function (event) {
+      if (!last) return;
+      event.preventDefault();
+      var next = point(event);
+      context.lineWidth = 3;
+      context.lineCap = "round";
+      context.strokeStyle = "#000";
+      context.beginPath();
+      context.moveTo(last.x, last.y);
+      context.lineTo(next.x, next.y);
+      context.stroke();
+      last = next;
+      canvas.dataset.drawn = "1";
+    });
+    function end() { last = null; }
+    canvas.addEventListener("pointerup", end);
+    canvas.addEventListener("pointercancel", end);
+    canvas.addEventListener("pointerleave", end);
+  }
+
+  function clearPad(canvas) {
+    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+    delete canvas.dataset.drawn;
+  }
+
+  // The drawn signature as a PNG in the device's file store (as photos.js keeps photos), by its SHA-256; null
+  // when nothing was drawn.
+  function storeSignature(form) {
+    var canvas = form.querySelector("canvas[data-signature-for]");
+    if (!canvas || !canvas.dataset.drawn || !store) return Promise.resolve(null);
+    return new Promise(function (resolve, reject) {
+      canvas.toBlob(function (blob) { blob ? resolve(blob) : reject(new Error("the canvas gave no PNG")); }, "image/png");
+    }).then(function (blob) { return blob.arrayBuffer(); }).then(function (bytes) {
+      return crypto.subtle.digest("SHA-256", bytes).then(function (digest) {
+        var record = { sha256: hex(digest), type: "image/png", bytes: bytes, size: bytes.byteLength, created_at: new Date().toISOString(), uploaded: false };
+        return store.getFile(record.sha256).then(function (existing) {
+          return existing ? existing : store.putFile(record).then(function () { return record; });
+        });
+      });
+    }).then(function (record) { return record.sha256; });
+  }
+
+  // --- sending a form with lists --------------------------------------------------------------------------------------
+
+  function say(form, kind, text) {
+    var id = form.id.replace(/-form$/, "") + "-" + kind;
+    var element = document.getElementById(id);
+    if (!element) {
+      element = h("p", { id: id, class: "message " + (kind === "error" ? "message-error" : "message-note"), role: kind === "error" ? "alert" : "status" });
+      form.parentNode.insertBefore(element, form);
+    }
+    var other = document.getElementById(form.id.replace(/-form$/, "") + "-" + (kind === "error" ? "note" : "error"));
+    if (other) other.hidden = true;
+    element.textContent = text;
+    element.hidden = false;
+  }
+
+  function fate(id) {
+    return store.queueEntries().then(function (entries) {
+      if (entries.some(function (entry) { return entry.envelope.id === id; })) return { status: "queued" };
+      return store.get("rejected", id).then(function (rejected) {
+        return rejected ? { status: "rejected", reason: rejected.reason, code: rejected.code } : { status: "applied" };
+      });
+    });
+  }
+
+  function answerFor(id) {
+    var queue = window.giamsatQueue;
+    if (!navigator.onLine) return Promise.resolve({ status: "queued" });
+    var deadline = Date.now() + OUTCOME_WAIT_MS;
+    function poll() {
+      return fate(id).then(function (outcome) {
+        if (outcome.status !== "queued" || Date.now() > deadline) return outcome;
+        return new Promise(function (resolve) { setTimeout(resolve, 300); }).then(poll);
+      });
+    }
+    return queue.replay().catch(function () { return null; }).then(poll);
+  }
+
+  function send(form) {
+    var queue = window.giamsatQueue;
+    var serialize = window.giamsatSerialize;
+    var officer = meta("officer-code");
+    var photos = window.giamsatPhotos ? window.giamsatPhotos.ready(form) : Promise.resolve([]);
+    say(form, "note", words().sending || "");
+    return Promise.all([photos, storeSignature(form)]).then(function (values) {
+      var payload = Object.assign(serialize.payloadFromForm(form), groups(form));
+      if (Array.isArray(payload.photos) === false && form.querySelector("#photo-list")) payload.photos = [];
+      var signature = values[1];
+      if (signature) {
+        // The signature travels as one of the record's files (uploaded before the command); the record says which.
+        payload.representative_signature = signature;
+        payload.photos = (payload.photos || []).concat([signature]);
+      }
+      var envelope = {
+        id: crypto.randomUUID(),
+        type: form.dataset.sealsCommand,
+        issued_at: new Date().toISOString(),
+        device_id: window.giamsat && window.giamsat.deviceId ? window.giamsat.deviceId() : "web",
+        payload: payload,
+        offline: !navigator.onLine,
+        signature: null,
+      };
+      var signing = window.giamsatSigning;
+      return signing && signing.isSigned(envelope.type) ? signing.sign(envelope, officer) : envelope;
+    }).then(function (envelope) {
+      var files = Array.isArray(envelope.payload.photos) ? envelope.payload.photos : [];
+      return queue.enqueue(envelope, officer, files).then(function () { return answerFor(envelope.id); }).then(function (outcome) {
+        form.dispatchEvent(new CustomEvent("giamsat:seals-outcome", { bubbles: true, detail: { outcome: outcome, envelope: envelope } }));
+        if (outcome.status === "applied") {
+          window.location.reload();
+        } else if (outcome.status === "rejected") {
+          say(form, "error", outcome.reason || words().refused || "");
+          return store.dismissRejected(envelope.id);
+        } else {
+          form.reset();
+          form.querySelectorAll("canvas[data-signature-for]").forEach(clearPad);
+          say(form, "note", words().queued || "");
+        }
+      });
+    }, function (error) {
+      say(form, "error", (error && error.userMessage) || String(error && error.message || error));
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.dataset.sealsCommand || !store || !window.giamsatQueue) return;
+    if (!meta("officer-code")) return;
+    event.preventDefault();
+    event.stopPropagation();
+    if (form.dataset.busy) return;
+    form.dataset.busy = "1";
+    send(form).then(function () { delete form.dataset.busy; });
+  }, true);
+
+  // --- the receiving page: a record's QR checked on the device -------------------------------------------------------
+
+  function recordArticle(id, serial) {
+    var found = null;
+    document.querySelectorAll("#receive-records [data-record-id]").forEach(function (article) {
+      if ((id !== null && article.dataset.recordId === String(id)) || (serial && article.dataset.serial.toUpperCase() === serial.toUpperCase())) found = article;
+    });
+    return found;
+  }
+
+  function show(article) {
+    document.querySelectorAll("#receive-records [data-record-id]").forEach(function (other) { other.classList.toggle("is-target", other === article); });
+    article.scrollIntoView({ block: "start" });
+    var first = article.querySelector("input:not([type=hidden]), textarea");
+    if (first) first.focus();
+  }
+
+  function fieldsList(fields) {
+    var w = words();
+    var items = [h("li", {}, [fill(w.record, { serial: fields.serial, number: fields.declaration, from: fields.from_branch, to: fields.to_branch })])];
+    (fields.containers || []).forEach(function (container) {
+      items.push(h("li", { "data-container": container.number }, [container.number + ": " + (container.seals || []).join(", ")]));
+    });
+    if (fields.goods) items.push(h("li", {}, [fields.goods]));
+    return h("ul", { class: "receive-fields", id: "receive-fields" }, items);
+  }
+
+  function verdictBox(status, fields) {
+    var w = words();
+    var text = { genuine: w.genuine, altered: w.altered, unknown_signer: w.unknownSigner }[status] || w.unreadable;
+    var box = document.getElementById("receive-verdict");
+    var children = [h("p", { id: "receive-status", "data-status": status, class: "verdict " + (status === "genuine" ? "verdict-pass" : "verdict-stop"), role: status === "genuine" ? "status" : "alert" }, [text])];
+    if (fields) children.push(fieldsList(fields));
+    box.replaceChildren.apply(box, children);
+    return box;
+  }
+
+  function notHere() {
+    var box = document.getElementById("receive-verdict");
+    box.append(h("p", { class: "message message-error", id: "receive-not-here", role: "alert" }, [words().notHere]));
+  }
+
+  function check(code) {
+    var text = String(code || "").trim();
+    if (!text) return Promise.resolve();
+    var verify = window.giamsatRecordVerify;
+    if (/^GSR\d/i.test(text.replace(/\s/g, "")) && verify) {
+      return verify.verifyOnDevice(text).then(function (verdict) {
+        verdictBox(verdict.status, verdict.fields);
+        if (verdict.status !== "genuine") return;
+        var article = recordArticle(verdict.fields.record_id, verdict.fields.serial);
+        if (article) show(article); else notHere();
+      });
+    }
+    var box = document.getElementById("receive-verdict");
+    box.replaceChildren();
+    var article = recordArticle(/^\d+$/.test(text) ? Number(text) : null, text);
+    if (article) show(article); else notHere();
+    return Promise.resolve();
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || form.id !== "receive-scan-form") return;
+    event.preventDefault();
+    event.stopPropagation();
+    var field = form.elements.namedItem("code");
+    check(field.value).then(function () { field.value = ""; });
+  }, true);
+
+  // --- the sealing page: what this device queued ---------------------------------------------------------------------
+
+  // Seals recorded on this device and not sent yet: shown on their container's row, so an officer offline sees
+  // what is done. The server's word replaces it once sent (the page is drawn by the server).
+  function markQueued() {
+    var page = document.getElementById("seals-declaration");
+    if (!page || !store) return Promise.resolve();
+    var officer = meta("officer-code");
+    return store.queueEntries().then(function (entries) {
+      entries.forEach(function (entry) {
+        var envelope = entry.envelope || {};
+        if (entry.officer_code !== officer || envelope.type !== "seals.record_seal" || !envelope.payload || envelope.payload.number !== page.dataset.number) return;
+        var row = page.querySelector('tr[data-container="' + String(envelope.payload.unit).toUpperCase() + '"]');
+        if (!row) return;
+        row.dataset.queued = envelope.payload.seal_number;
+        var state = row.querySelector(".seal-state");
+        if (state) state.textContent = fill(words().queuedSeal, { seal: envelope.payload.seal_number });
+        var seal = document.querySelector('[data-container-seal="' + row.dataset.container + '"]');
+        if (seal && !seal.value) seal.value = envelope.payload.seal_number;
+      });
+    }).catch(function () { /* the server's view stays */ });
+  }
+
+  document.addEventListener("giamsat:outcome", function (event) {
+    var form = event.target;
+    if (!(form instanceof HTMLFormElement) || !form.closest("#seals-declaration")) return;
+    if (event.detail && event.detail.outcome && event.detail.outcome.status === "queued") setTimeout(markQueued, 0);
+  });
+
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!(target instanceof Element)) return;
+    var clear = target.closest("[data-clear-signature]");
+    if (clear) {
+      var canvas = document.getElementById(clear.dataset.clearSignature);
+      if (canvas) clearPad(canvas);
+      return;
+    }
+    var add = target.closest("[data-add-line]");
+    if (add) {
+      var group = document.getElementById(add.dataset.addLine);
+      var first = group && group.querySelector("[data-item]");
+      if (!first) return;
+      var copy = first.cloneNode(true);
+      copy.querySelectorAll("input").forEach(function (input) { if (input.type !== "checkbox") input.value = ""; });
+      group.append(copy);
+      var field = copy.querySelector("input");
+      if (field) field.focus();
+    }
+  });
+
+  function start() {
+    document.querySelectorAll("canvas[data-signature-for]").forEach(pad);
+    markQueued();
+  }
+  document.addEventListener("htmx:load", start);
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
+  else start();
+
+  window.giamsatSealsPage = { check: check, groups: groups };
+})();

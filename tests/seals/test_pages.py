@@ -1,0 +1,180 @@
+"""The seals pages through the real app (SQLite and PostgreSQL): the sealing page shows the declaration's
+containers and their seals, the record form offers the other branches; the print page has 2 copies (3 in
+contingency mode) each with a QR that verifies; the receiving page lists what was handed over to the branch;
+another branch's record is not found."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from tests.conftest import World, in_app
+from tests.declarations.helpers import C1, C2
+from tests.seals.helpers import GOODS, NUMBER, SEAL_1, SEAL_2, Person, declare, photos, record_payload, seal, signature_png
+
+
+@pytest.fixture
+def officer(client: TestClient, world: World) -> Person:
+    declare(client)
+    return Person(client, world["officer"])
+
+
+@pytest.fixture
+def receiver(client: TestClient, world: World) -> Person:
+    return Person(client, world["other_officer"])
+
+
+def handed_over(officer: Person, world: World, **changes: Any) -> int:
+    outcome = officer.do("seals.create_record", record_payload(world, **changes))
+    assert outcome["status"] == "applied", outcome
+    record_id = outcome["result"]["record_id"]
+    for type_ in ("seals.sign_record", "seals.hand_over"):
+        outcome = officer.do(type_, {"location_id": world["gate"], "record_id": record_id})
+        assert outcome["status"] == "applied", outcome
+    return record_id
+
+
+def qr_texts(html: str) -> list[str]:
+    return re.findall(r'data-qr="([A-Z0-9.]+)"', html)
+
+
+def verify(client: TestClient, text: str) -> Any:
+    from backend.seals import record_qr
+
+    keys = record_qr.keys_from_items(record_qr.public_key_items(record_qr.keyring()))
+    return record_qr.verify(text, keys)
+
+
+# --- the sealing page ------------------------------------------------------------------------------------------------
+
+
+def test_seals_page_shows_containers_their_seals_and_the_other_branches(client: TestClient, world: World, officer: Person) -> None:
+    assert seal(officer, world, C1, SEAL_1)["status"] == "applied"
+
+    page = officer.client.get(f"/seals?number={NUMBER}")
+
+    assert page.status_code == 200
+    rows = dict(re.findall(r'<tr data-container="(\w+)" data-seal="([\w-]*)"', page.text))
+    assert list(rows)[:2] == [C1, C2] and len(rows) == 3
+    assert rows[C1] == SEAL_1 and rows[C2] == "" and list(rows.values())[2] == ""
+    assert 'data-command="seals.record_seal"' in page.text and 'data-command="seals.confirm_sealed"' in page.text
+    assert 'data-seals-command="seals.create_record"' in page.text and 'id="signature-pad"' in page.text
+    branches = re.findall(r'<option value="(B\d)">', page.text)
+    assert branches == ["B2"]  # a record is handed over to another branch
+    assert f'data-container-seal="{C1}"' in page.text and f'value="{SEAL_1}"' in page.text  # prefilled in the record form
+
+
+def test_seals_page_of_an_unknown_declaration_says_so(client: TestClient, world: World, officer: Person) -> None:
+    page = officer.client.get("/seals?number=999999999999")
+
+    assert page.status_code == 200
+    assert 'id="seals-error"' in page.text and "999999999999" in page.text
+    assert "data-command" not in page.text
+
+
+def test_seals_page_lists_records_with_their_next_step(client: TestClient, world: World, officer: Person) -> None:
+    draft = officer.do("seals.create_record", record_payload(world))["result"]["record_id"]
+    done = handed_over(officer, world)
+
+    page = officer.client.get(f"/seals?number={NUMBER}")
+
+    assert f'id="sign-{draft}-form"' in page.text and f'id="print-{draft}"' not in page.text
+    assert f'id="print-{done}"' in page.text and f'id="sign-{done}-form"' not in page.text
+
+
+def test_seals_page_is_for_officers_and_supervisors(client: TestClient, world: World) -> None:
+    from tests.conftest import sign_in_as
+
+    sign_in_as(client, world["warehouse_user"])
+
+    assert client.get(f"/seals?number={NUMBER}").status_code == 403
+
+
+# --- the print page --------------------------------------------------------------------------------------------------
+
+
+def test_print_page_has_two_copies_each_with_a_qr_that_verifies(client: TestClient, world: World, officer: Person) -> None:
+    shas = photos(officer, 2)
+    signature = signature_png(officer)
+    record_id = handed_over(officer, world, goods=GOODS, photos=[*shas, signature], representative_signature=signature)
+
+    page = officer.client.get(f"/seals/records/{record_id}/print")
+
+    assert page.status_code == 200
+    assert page.text.count('class="form10"') == 2 and 'data-copies="2"' in page.text
+    assert "BIÊN BẢN BÀN GIAO" in page.text and "Mẫu số 10/BBBG/GSQL" in page.text
+    texts = qr_texts(page.text)
+    assert len(texts) == 2 and texts[0] == texts[1]
+    verdict = verify(client, texts[0])
+    assert verdict.status == "genuine"
+    assert verdict.fields.record_id == record_id and verdict.fields.declaration == NUMBER
+    assert (verdict.fields.from_branch, verdict.fields.to_branch) == ("B1", "B2")
+    assert [(c.number, c.seals) for c in verdict.fields.containers] == [(C1, [SEAL_1]), (C2, [SEAL_2])]
+    assert verdict.fields.goods == "Máy xúc bánh xích, 2 chiếc"
+    for sha in shas:
+        assert page.text.count(f"/files/{sha}/thumb") == 2
+    assert f"/files/{signature}/thumb" not in page.text and page.text.count(f'src="/files/{signature}"') == 2
+    assert page.text.count('data-qr="') == 2 and page.text.count('<img class="qr record-qr"') == 2
+
+
+def test_print_page_in_contingency_mode_has_three_copies(client: TestClient, world: World, officer: Person) -> None:
+    record_id = handed_over(officer, world)
+    supervisor = Person(client, world["supervisor"])
+    assert supervisor.do("sync.declare_contingency", {"reason": "VNACCS không truy cập được"})["status"] == "applied"
+
+    page = officer.client.get(f"/seals/records/{record_id}/print")
+
+    assert page.text.count('class="form10"') == 3 and 'data-copies="3"' in page.text
+    assert len(qr_texts(page.text)) == 3 and verify(client, qr_texts(page.text)[2]).status == "genuine"
+
+
+def test_print_page_for_the_receiving_branch_and_not_another(client: TestClient, world: World, officer: Person, receiver: Person) -> None:
+    to_b2 = handed_over(officer, world)
+    within_b1 = handed_over(officer, world, to_branch="B1")
+
+    assert receiver.client.get(f"/seals/records/{to_b2}/print").status_code == 200
+    other = receiver.client.get(f"/seals/records/{within_b1}/print")
+    assert other.status_code == 404 and "BIÊN BẢN" not in other.text
+
+
+def test_print_page_of_a_tampered_qr_reads_altered(client: TestClient, world: World, officer: Person) -> None:
+    record_id = handed_over(officer, world)
+    text = qr_texts(officer.client.get(f"/seals/records/{record_id}/print").text)[0]
+    head, payload, signature = text.rsplit(".", 2)
+    tampered = f"{head}.{payload[:-2]}{'A' if payload[-2] != 'A' else 'B'}{payload[-1]}.{signature}"
+
+    assert verify(client, tampered).status == "altered"
+
+
+# --- the receiving page ----------------------------------------------------------------------------------------------
+
+
+def test_receive_page_lists_the_records_handed_over_to_the_branch(client: TestClient, world: World, officer: Person, receiver: Person) -> None:
+    record_id = handed_over(officer, world)
+    draft = officer.do("seals.create_record", record_payload(world))["result"]["record_id"]
+
+    page = receiver.client.get("/seals/receive")
+    own = officer.client.get("/seals/receive")
+
+    assert page.status_code == 200
+    assert re.findall(r'<article class="seals-record" data-record-id="(\d+)"', page.text) == [str(record_id)]
+    assert f'id="receive-{record_id}-form"' in page.text and f'id="discrepancy-{record_id}-form"' in page.text
+    assert f'id="receive-{record_id}-{C1}"' in page.text and f'id="receive-{record_id}-{C2}"' in page.text
+    assert str(draft) not in re.findall(r'data-record-id="(\d+)"', page.text)
+    assert 'id="paper-record-form"' in page.text and '<option value="B1">' in page.text
+    assert 'data-record-id="' not in own.text  # nothing was handed over to B1
+
+
+def test_receive_page_shows_a_received_record_without_its_forms(client: TestClient, world: World, officer: Person, receiver: Person) -> None:
+    record_id = handed_over(officer, world)
+    found = [{"number": C1, "seal_number": SEAL_1}, {"number": C2, "seal_number": SEAL_2}]
+    outcome = receiver.do("seals.receive_record", {"location_id": world["other_gate"], "record_id": record_id, "containers": found})
+    assert outcome["status"] == "applied", outcome
+
+    page = receiver.client.get("/seals/receive")
+
+    assert f'data-record-id="{record_id}"' in page.text and 'data-state="received"' in page.text
+    assert f'id="receive-{record_id}-form"' not in page.text
