@@ -135,14 +135,16 @@
 
   // --- sending a form with lists --------------------------------------------------------------------------------------
 
+  // The form's outcome: "<form>-error" (role=alert) or "<form>-status" (role=status) above it.
+  function boxId(form, kind) { return form.id.replace(/-form$/, "") + (kind === "error" ? "-error" : "-status"); }
   function say(form, kind, text) {
-    var id = form.id.replace(/-form$/, "") + "-" + kind;
+    var id = boxId(form, kind);
     var element = document.getElementById(id);
     if (!element) {
       element = h("p", { id: id, class: "message " + (kind === "error" ? "message-error" : "message-note"), role: kind === "error" ? "alert" : "status" });
       form.parentNode.insertBefore(element, form);
     }
-    var other = document.getElementById(form.id.replace(/-form$/, "") + "-" + (kind === "error" ? "note" : "error"));
+    var other = document.getElementById(boxId(form, kind === "error" ? "note" : "error"));
     if (other) other.hidden = true;
     element.textContent = text;
     element.hidden = false;

@@ -1,0 +1,222 @@
+"""Sealing, the handover record and its receipt in real Chromium against the real server (issue 5;
+frontend/static/js/seals-page.js, frontend/templates/seals/), on SQLite and PostgreSQL:
+
+- offline at the gate of HP-KV3: customs seals recorded for two containers, a handover record made for an
+  unsealable lot with two photos taken in the page and the representative's drawn signature, "confirm sealed"
+  signed with the passkey (virtual authenticator); back online: each command synced once, photos uploaded first;
+- the record signed (passkey) and handed over, its print page: 2 copies, each with the signed QR (screenshot in
+  test-artifacts/);
+- an officer of LS-HN (the receiving branch), offline: the printed QR verified on the device ("genuine"), the
+  containers and seals compared, receipt confirmed (signed), synced when back online; a tampered QR reads "altered".
+
+A record's id is the server's, so signing and handing over a record made offline waits until it has been synced
+(docs/seals.md, "Pages").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+from backend.barcodes import iso6346
+from tests.browser.conftest import (
+    ARTIFACTS,
+    DATABASES,
+    OFFLINE_NOISE,
+    Browsing,
+    Server,
+    add_authenticator,
+    enroll,
+    make_server,
+    wait_for_worker,
+    wait_until,
+)
+from tests.conftest import giamsat
+from tests.files.photos import plain_jpeg
+
+pytestmark = pytest.mark.browser
+
+
+def container(first_ten: str) -> str:
+    return first_ten + str(iso6346.check_digit(first_ten))
+
+
+NUMBER = "305900000101"
+C1, C2 = container("SEAU100001"), container("SEAU100002")
+SEAL_1, SEAL_2 = "HQ-HP-0000101", "HQ-HP-0000102"
+
+
+def declaration() -> dict[str, Any]:
+    return {
+        "number": NUMBER,
+        "kind": "independent_transit",
+        "version": 1,
+        "status_code": "THONG_QUAN",
+        "allows_passage": True,
+        "lane": 1,
+        "branch_code": "HP-KV3",
+        "seal_required": True,
+        "sealed": False,
+        "cargo_type": "containers",
+        "containers": [{"number": C1, "seal": "CS0001"}, {"number": C2, "seal": "CS0002"}],
+        "goods_description": "Máy xúc bánh xích đã qua sử dụng",
+        "warnings": [],
+    }
+
+
+@pytest.fixture(params=DATABASES)
+def seals_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    # Its own server: sign-in is rate limited per server process, and this test adds declarations and records.
+    server = make_server(tmp_path_factory, f"seals-{request.param}", database=request.param)
+    path: Path = server.data_dir / "seals-test.json"
+    path.write_text(json.dumps([declaration()], ensure_ascii=False))
+    giamsat(server.env, "declarations", "import", str(path))
+    server.database = request.param  # type: ignore[attr-defined]
+    yield server
+    server.drop()
+
+
+def sign_in(page: Any, server: Server, code: str) -> None:
+    add_authenticator(page)  # kept: signed commands are signed with it, online and offline
+    enroll(page, server.enrollment_link(code))
+    wait_for_worker(page)
+
+
+def ready_offline(page: Any, code: str, datasets: tuple[str, ...]) -> None:
+    """The device's data (the datasets named) and nonces to sign with offline."""
+    wait_until(
+        page,
+        """async (names) => { await giamsatReplica.refresh({force: true});
+           for (const name of names) { if (!(await giamsatStore.get("replica", name))) return false; }
+           return true; }""",
+        list(datasets),
+        timeout=30,
+    )
+    wait_until(page, f"async () => (await giamsatSigning.stock('{code}')) >= giamsatSigning.STOCK", timeout=30)
+
+
+def queued_types(page: Any) -> list[str]:
+    return page.evaluate("async () => (await giamsatStore.queueEntries()).map((e) => e.envelope.type)")
+
+
+def draw_signature(page: Any) -> None:
+    page.locator("#signature-pad").scroll_into_view_if_needed()
+    box = page.locator("#signature-pad").bounding_box()
+    x, y, w, h = box["x"], box["y"], box["width"], box["height"]
+    page.mouse.move(x + w * 0.1, y + h * 0.6)
+    page.mouse.down()
+    for step in range(1, 12):
+        page.mouse.move(x + w * (0.1 + step * 0.07), y + h * (0.6 - 0.3 * (step % 2)), steps=3)
+    page.mouse.up()
+
+
+def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_other_branch(seals_server: Server, browsing: Browsing) -> None:
+    server = seals_server
+    page = browsing.new_page()
+    sign_in(page, server, "CB001")
+    page.goto(server.url(f"/seals?number={NUMBER}"))
+    page.wait_for_selector(f'tr[data-container="{C1}"]')
+    ready_offline(page, "CB001", ("locations",))
+
+    # --- offline: two seals, a record for an unsealable lot with two photos and a drawn signature -----------------
+    page.context.set_offline(True)
+    for unit, seal_number in ((C1, SEAL_1), (C2, SEAL_2)):
+        page.fill(f"#seal-{unit}", seal_number)
+        page.click(f'#seal-{unit}-form button[type="submit"]')
+        page.wait_for_selector(f'tr[data-container="{unit}"][data-queued="{seal_number}"]', timeout=30_000)
+    assert page.input_value(f'[data-container-seal="{C2}"]') == SEAL_2  # the record form knows the queued seals
+
+    page.click("#seals-new-record summary")
+    page.select_option("#record-to-branch", "LS-HN")
+    page.fill('#record-goods [data-key="name"]', "Gầu xúc rời của máy xúc")
+    page.fill('#record-goods [data-key="quantity"]', "2")
+    page.fill('#record-goods [data-key="unit"]', "chiếc")
+    page.fill('#record-goods [data-key="origin"]', "Nhật Bản")
+    page.set_input_files("#photo-picker", [
+        {"name": "lot-1.jpg", "mimeType": "image/jpeg", "buffer": plain_jpeg(color=(200, 80, 40))},
+        {"name": "lot-2.jpg", "mimeType": "image/jpeg", "buffer": plain_jpeg(color=(40, 80, 200))},
+    ])
+    wait_until(page, "() => document.querySelectorAll('#photo-list .photo-item').length === 2", timeout=30)
+    page.fill("#record-representative", "Đỗ Văn Sáu")
+    draw_signature(page)
+    assert page.get_attribute("#signature-pad", "data-drawn") == "1"
+    page.click('#record-form button[type="submit"]')
+    page.wait_for_selector("#record-status:not([hidden])", timeout=30_000)
+
+    page.click('#confirm-sealed-form button[type="submit"]')  # signed with the passkey, offline
+    wait_until(page, "async () => (await giamsatStore.queueEntries()).length === 4", timeout=30)
+    queued = page.evaluate("async () => (await giamsatStore.queueEntries()).map((e) => ({envelope: e.envelope, files: e.files}))")
+    assert [q["envelope"]["type"] for q in queued] == ["seals.record_seal", "seals.record_seal", "seals.create_record", "seals.confirm_sealed"]
+    assert all(q["envelope"]["offline"] for q in queued)
+    record = queued[2]["envelope"]["payload"]
+    signature = record["representative_signature"]
+    assert len(record["photos"]) == 3 and record["photos"][-1] == signature and queued[2]["files"] == record["photos"]
+    assert record["containers"] == [{"number": C1, "seal_number": SEAL_1}, {"number": C2, "seal_number": SEAL_2}]
+    assert record["goods"] == [{"name": "Gầu xúc rời của máy xúc", "quantity": 2, "unit": "chiếc", "type": "", "marks": "", "origin": "Nhật Bản"}]
+    assert queued[3]["envelope"]["signature"] and not queued[2]["envelope"]["signature"]
+
+    # --- back online: synced once -------------------------------------------------------------------------------
+    page.context.set_offline(False)
+    wait_until(page, "async () => (await giamsatStore.queueEntries()).length === 0", timeout=60)
+    rows = server.query("SELECT command_id, command_type, signature FROM journal_entry WHERE command_type LIKE 'seals.%' ORDER BY id")
+    assert sorted(str(command_id) for command_id, _, _ in rows) == sorted(q["envelope"]["id"] for q in queued)  # each once
+    assert [t for _, t, _ in rows] == ["seals.record_seal", "seals.record_seal", "seals.create_record", "seals.confirm_sealed"]
+    [(record_id, serial, state, stored_signature)] = server.query("SELECT id, serial, state, representative_signature FROM seals_record")
+    assert serial.startswith("10/HP-KV3/") and state == "draft" and stored_signature == signature
+    assert server.query("SELECT unit, seal_number FROM seals_seal ORDER BY id") == [(C1, SEAL_1), (C2, SEAL_2)]
+
+    # --- sign (passkey) and hand over, then print -----------------------------------------------------------------
+    page.goto(server.url(f"/seals?number={NUMBER}"))
+    page.click(f'#sign-{record_id}-form button[type="submit"]')
+    page.wait_for_selector(f'#handover-{record_id}-form', timeout=30_000)
+    page.click(f'#handover-{record_id}-form button[type="submit"]')
+    page.wait_for_selector(f'article[data-record-id="{record_id}"][data-state="handed_over"] #print-{record_id}', timeout=30_000)
+    [(state, signed)] = server.query(
+        "SELECT r.state, j.signature FROM seals_record r JOIN journal_entry j ON j.command_type = 'seals.sign_record'"
+    )
+    assert state == "handed_over" and json.loads(signed)["credential"]["id"]
+    page.goto(server.url(f"/seals/records/{record_id}/print"))
+    assert page.locator("article.form10").count() == 2
+    assert page.locator("article.form10 .form10-photos img").count() == 4  # two photos on each copy
+    wait_until(page, "() => Array.from(document.images).every((image) => image.complete && image.naturalWidth > 0)", timeout=30)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"seals-print-{server.database}.png"), full_page=True)  # type: ignore[attr-defined]
+    qr = page.get_attribute("article.form10 .form10-qr", "data-qr")
+    assert qr and qr.startswith("GSR1.")
+
+    # --- the receiving branch, offline: the printed QR verified, receipt confirmed ----------------------------------
+    receiver = browsing.new_page()
+    sign_in(receiver, server, "CB101")
+    receiver.goto(server.url("/seals/receive"))
+    receiver.wait_for_selector(f'article[data-record-id="{record_id}"]')
+    ready_offline(receiver, "CB101", ("handover_records", "record_keys"))
+    receiver.context.set_offline(True)
+
+    head, payload, tail = qr.rsplit(".", 2)
+    tampered = f"{head}.{payload[:-3]}{'B' if payload[-3] == 'A' else 'A'}{payload[-2:]}.{tail}"
+    receiver.fill("#receive-code", tampered)
+    receiver.press("#receive-code", "Enter")
+    receiver.wait_for_selector('#receive-status[data-status="altered"]')
+    assert "sửa đổi" in receiver.text_content("#receive-status")
+
+    receiver.fill("#receive-code", qr)
+    receiver.press("#receive-code", "Enter")
+    receiver.wait_for_selector('#receive-status[data-status="genuine"]')
+    assert "Hợp lệ" in receiver.text_content("#receive-status")
+    assert receiver.is_visible(f'#receive-fields li[data-container="{C1}"]')
+    receiver.wait_for_selector(f'article.is-target[data-record-id="{record_id}"]')
+    receiver.fill(f"#receive-{record_id}-{C1}", SEAL_1)
+    receiver.fill(f"#receive-{record_id}-{C2}", SEAL_2)
+    receiver.click(f'#receive-{record_id}-form button[type="submit"]')
+    receiver.wait_for_selector(f"#receive-{record_id}-status:not([hidden])", timeout=30_000)
+    assert queued_types(receiver) == ["seals.receive_record"]
+
+    receiver.context.set_offline(False)
+    wait_until(receiver, "async () => (await giamsatStore.queueEntries()).length === 0", timeout=60)
+    [(state, by)] = server.query("SELECT r.state, o.code FROM seals_record r JOIN officer o ON o.id = r.received_by")
+    assert (state, by) == ("received", "CB101")
+    assert len(server.query("SELECT id FROM journal_entry WHERE command_type = 'seals.receive_record'")) == 1
+    browsing.assert_clean(OFFLINE_NOISE)
