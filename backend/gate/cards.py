@@ -5,7 +5,8 @@ replica dataset, `backend/gate/replica.py`) and runs the same check as the serve
 
 The queries are plain SQL: a replica page builds up to 2,000 cards, and Piccolo's query building and row handling
 would dominate the time (as measured for the journal, backend/journal/services.py). One query for the cards, one for
-all their containers, one for all their warnings, whatever the number of cards.
+all their containers, one for all their warnings, whatever the number of cards. One card by its number (the check, a
+confirmation) is one query, its containers and warnings as JSON arrays (bench/README.md, `bench/gate.py`).
 """
 
 from __future__ import annotations

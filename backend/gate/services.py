@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 
 from backend.gate.cards import as_datetime
-from backend.gate.tables import LOT, GateReport, Passage, ReportKind
+from backend.gate.tables import GateReport, Passage, ReportKind
 from backend.lib.errors import N_, NotFound
 from backend.officers.schemas import Actor
 from backend.officers.tables import Role
