@@ -18,6 +18,7 @@ receipt that differs from the record it was compared with: that is a discrepancy
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -118,18 +119,24 @@ class CreateRecord(Struct, kw_only=True):
     note: Note = ""
 
 
+# A record made offline has no id on the device yet: the id of the command that made it (its envelope id) names it.
+RecordCommand = Annotated[str, msgspec.Meta(pattern="^([0-9a-fA-F-]{36})?$")]
+
+
 class SignRecord(Struct, kw_only=True):
     """The officer signs the record (signed action); the representative's full name (and drawn signature)."""
 
     location_id: int
-    record_id: int
+    record_id: int = 0
+    record_command: RecordCommand = ""  # instead of record_id
     representative_name: Name = ""
     representative_signature: MaybeSha = ""
 
 
 class HandOver(Struct, kw_only=True):
     location_id: int
-    record_id: int
+    record_id: int = 0
+    record_command: RecordCommand = ""  # instead of record_id
 
 
 class ReceiveRecord(Struct, kw_only=True):
@@ -235,6 +242,18 @@ async def _attach(record_id: int, shas: list[str], from_branch: int | None, to_b
         if from_branch is not None:
             await files.attach(sha, services.PHOTO_DEPARTURE, record_id, from_branch)
         await files.attach(sha, services.PHOTO_RECEIVING, record_id, to_branch)
+
+
+async def _record_id(record_id: int, record_command: str) -> int:
+    """The record named by its id, or by the id of the command that made it (a record made offline); 0: none."""
+    if record_id or not record_command:
+        return record_id
+    try:
+        command_id = uuid.UUID(record_command)
+    except ValueError:
+        return 0
+    row = await HandoverRecord.select(HandoverRecord.id).where(HandoverRecord.command_id == command_id).first()
+    return row["id"] if row else 0
 
 
 def _result(declaration_number: str, declaration_id: int | None, **more: Any) -> dict[str, Any]:
@@ -553,7 +572,7 @@ async def create_record(context: CommandContext, payload: CreateRecord) -> dict[
 @command("seals.sign_record", payload=SignRecord, roles=SEALERS, label=N_("Handover record signed"))
 async def sign_record(context: CommandContext, payload: SignRecord) -> dict[str, Any]:
     await services.check_location(context.actor, payload.location_id)
-    row = await _record(context, payload.record_id, receiving=False)
+    row = await _record(context, await _record_id(payload.record_id, payload.record_command), receiving=False)
     check(row["state"], RecordState.SIGNED)
     name = payload.representative_name.strip() or row["representative_name"]
     if not name:
@@ -574,7 +593,7 @@ async def sign_record(context: CommandContext, payload: SignRecord) -> dict[str,
 @command("seals.hand_over", payload=HandOver, roles=SEALERS, label=N_("Handover record handed over"))
 async def hand_over(context: CommandContext, payload: HandOver) -> dict[str, Any]:
     await services.check_location(context.actor, payload.location_id)
-    row = await _record(context, payload.record_id, receiving=False)
+    row = await _record(context, await _record_id(payload.record_id, payload.record_command), receiving=False)
     await transition(
         row["id"], row["state"], RecordState.HANDED_OVER, by=context.actor.id, at=context.issued_at,
         changed_at=context.received_at,

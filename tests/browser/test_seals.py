@@ -2,15 +2,14 @@
 frontend/static/js/seals-page.js, frontend/templates/seals/), on SQLite and PostgreSQL:
 
 - offline at the gate of HP-KV3: customs seals recorded for two containers, a handover record made for an
-  unsealable lot with two photos taken in the page and the representative's drawn signature, "confirm sealed"
-  signed with the passkey (virtual authenticator); back online: each command synced once, photos uploaded first;
-- the record signed (passkey) and handed over, its print page: 2 copies, each with the signed QR (screenshot in
+  unsealable lot with two photos taken in the page and the representative's drawn signature, the record signed
+  with the passkey (virtual authenticator) and handed over, "confirm sealed" signed; back online: each command
+  synced once, photos uploaded first;
+- the record signed (passkey) and handed over offline too, named by the id of the command that made it (it has no
+  id on the device yet); its print page once synced: 2 copies, each with the signed QR (screenshot in
   test-artifacts/);
 - an officer of LS-HN (the receiving branch), offline: the printed QR verified on the device ("genuine"), the
   containers and seals compared, receipt confirmed (signed), synced when back online; a tampered QR reads "altered".
-
-A record's id is the server's, so signing and handing over a record made offline waits until it has been synced
-(docs/seals.md, "Pages").
 """
 
 from __future__ import annotations
@@ -145,39 +144,46 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     assert page.get_attribute("#signature-pad", "data-drawn") == "1"
     page.click('#record-form button[type="submit"]')
     page.wait_for_selector("#record-status:not([hidden])", timeout=30_000)
+    # Signed (passkey) and handed over offline: the record has no id yet, the id of its command names it.
+    page.wait_for_selector('#seals-queued-records article[data-state="draft"]')
+    assert page.input_value('#seals-queued-records input[name="representative_name"]') == "Đỗ Văn Sáu"
+    page.click('#seals-queued-records form[data-command="seals.sign_record"] button[type="submit"]')
+    page.wait_for_selector('#seals-queued-records article[data-state="signed"]', timeout=30_000)
+    page.click('#seals-queued-records form[data-command="seals.hand_over"] button[type="submit"]')
+    page.wait_for_selector('#seals-queued-records article[data-state="handed_over"]', timeout=30_000)
 
     page.click('#confirm-sealed-form button[type="submit"]')  # signed with the passkey, offline
-    wait_until(page, "async () => (await giamsatStore.queueEntries()).length === 4", timeout=30)
+    wait_until(page, "async () => (await giamsatStore.queueEntries()).length === 6", timeout=30)
     queued = page.evaluate("async () => (await giamsatStore.queueEntries()).map((e) => ({envelope: e.envelope, files: e.files}))")
-    assert [q["envelope"]["type"] for q in queued] == ["seals.record_seal", "seals.record_seal", "seals.create_record", "seals.confirm_sealed"]
+    types = ["seals.record_seal", "seals.record_seal", "seals.create_record", "seals.sign_record", "seals.hand_over", "seals.confirm_sealed"]
+    assert [q["envelope"]["type"] for q in queued] == types
     assert all(q["envelope"]["offline"] for q in queued)
+    assert queued[3]["envelope"]["payload"]["record_command"] == queued[2]["envelope"]["id"] == queued[4]["envelope"]["payload"]["record_command"]
+    assert queued[3]["envelope"]["signature"] and not queued[4]["envelope"]["signature"]
     record = queued[2]["envelope"]["payload"]
     signature = record["representative_signature"]
     assert len(record["photos"]) == 3 and record["photos"][-1] == signature and queued[2]["files"] == record["photos"]
     assert record["containers"] == [{"number": C1, "seal_number": SEAL_1}, {"number": C2, "seal_number": SEAL_2}]
     assert record["goods"] == [{"name": "Gầu xúc rời của máy xúc", "quantity": 2, "unit": "chiếc", "type": "", "marks": "", "origin": "Nhật Bản"}]
-    assert queued[3]["envelope"]["signature"] and not queued[2]["envelope"]["signature"]
+    assert queued[5]["envelope"]["signature"] and not queued[2]["envelope"]["signature"]
 
     # --- back online: synced once -------------------------------------------------------------------------------
     page.context.set_offline(False)
     wait_until(page, "async () => (await giamsatStore.queueEntries()).length === 0", timeout=60)
     rows = server.query("SELECT command_id, command_type, signature FROM journal_entry WHERE command_type LIKE 'seals.%' ORDER BY id")
     assert sorted(str(command_id) for command_id, _, _ in rows) == sorted(q["envelope"]["id"] for q in queued)  # each once
-    assert [t for _, t, _ in rows] == ["seals.record_seal", "seals.record_seal", "seals.create_record", "seals.confirm_sealed"]
+    assert [t for _, t, _ in rows] == types
     [(record_id, serial, state, stored_signature)] = server.query("SELECT id, serial, state, representative_signature FROM seals_record")
-    assert serial.startswith("10/HP-KV3/") and state == "draft" and stored_signature == signature
+    assert serial.startswith("10/HP-KV3/") and state == "handed_over" and stored_signature == signature
     assert server.query("SELECT unit, seal_number FROM seals_seal ORDER BY id") == [(C1, SEAL_1), (C2, SEAL_2)]
+    [(signed,)] = server.query("SELECT signature FROM journal_entry WHERE command_type = 'seals.sign_record'")
+    assert json.loads(signed)["credential"]["id"]
+    assert len(server.query("SELECT id FROM seals_confirmation")) == 1
 
-    # --- sign (passkey) and hand over, then print -----------------------------------------------------------------
+    # --- the print page -------------------------------------------------------------------------------------------
     page.goto(server.url(f"/seals?number={NUMBER}"))
-    page.click(f'#sign-{record_id}-form button[type="submit"]')
-    page.wait_for_selector(f'#handover-{record_id}-form', timeout=30_000)
-    page.click(f'#handover-{record_id}-form button[type="submit"]')
-    page.wait_for_selector(f'article[data-record-id="{record_id}"][data-state="handed_over"] #print-{record_id}', timeout=30_000)
-    [(state, signed)] = server.query(
-        "SELECT r.state, j.signature FROM seals_record r JOIN journal_entry j ON j.command_type = 'seals.sign_record'"
-    )
-    assert state == "handed_over" and json.loads(signed)["credential"]["id"]
+    page.wait_for_selector(f'article[data-record-id="{record_id}"][data-state="handed_over"] #print-{record_id}')
+    assert page.query_selector("#seals-queued-records article") is None
     page.goto(server.url(f"/seals/records/{record_id}/print"))
     assert page.locator("article.form10").count() == 2
     assert page.locator("article.form10 .form10-photos img").count() == 4  # two photos on each copy

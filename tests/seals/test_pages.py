@@ -178,3 +178,28 @@ def test_receive_page_shows_a_received_record_without_its_forms(client: TestClie
 
     assert f'data-record-id="{record_id}"' in page.text and 'data-state="received"' in page.text
     assert f'id="receive-{record_id}-form"' not in page.text
+
+
+# --- a record made offline: signed and handed over before its id is known ----------------------------------------------
+
+
+def test_record_made_offline_is_signed_and_handed_over_by_the_id_of_its_command(client: TestClient, world: World, officer: Person) -> None:
+    create = officer.envelope("seals.create_record", record_payload(world), offline=True)
+    sign = officer.envelope("seals.sign_record", {"location_id": world["gate"], "record_command": create["id"]}, offline=True)
+    hand = officer.envelope("seals.hand_over", {"location_id": world["gate"], "record_command": create["id"]}, offline=True)
+
+    outcomes = officer.post(create, sign, hand)  # as the device replays its queue, in order
+
+    assert [o["status"] for o in outcomes] == ["applied"] * 3, outcomes
+    record_id = outcomes[0]["result"]["record_id"]
+    assert [o["result"]["record_id"] for o in outcomes] == [record_id] * 3
+    assert outcomes[2]["result"]["state"] == "handed_over"
+    assert officer.client.get(f"/api/v1/seals/records/{record_id}").json()["state"] == "handed_over"
+
+
+def test_record_named_by_an_unknown_command_is_not_found(client: TestClient, world: World, officer: Person) -> None:
+    outcome = officer.do("seals.sign_record", {"location_id": world["gate"], "record_command": "00000000-0000-4000-8000-000000000000"})
+    bad = officer.do("seals.hand_over", {"location_id": world["gate"], "record_command": "not-a-command"})
+
+    assert outcome["status"] == "rejected" and outcome["code"] == "unknown_record"
+    assert bad["status"] == "rejected" and bad["code"] != "applied"

@@ -211,6 +211,7 @@
           form.reset();
           form.querySelectorAll("canvas[data-signature-for]").forEach(clearPad);
           say(form, "note", words().queued || "");
+          return markQueued();
         }
       });
     }, function (error) {
@@ -308,6 +309,7 @@
     if (!page || !store) return Promise.resolve();
     var officer = meta("officer-code");
     return store.queueEntries().then(function (entries) {
+      queuedRecords(page, entries, officer);
       entries.forEach(function (entry) {
         var envelope = entry.envelope || {};
         if (entry.officer_code !== officer || envelope.type !== "seals.record_seal" || !envelope.payload || envelope.payload.number !== page.dataset.number) return;
@@ -322,9 +324,67 @@
     }).catch(function () { /* the server's view stays */ });
   }
 
+  function hidden(name, value, type) {
+    return h("input", { type: "hidden", name: name, value: value === null || value === undefined ? "" : value, "data-type": type || null });
+  }
+
+  // A flat command form as the templates write them; queue-client.js queues, signs and sends it.
+  function commandForm(type, id, fields, controls, label) {
+    var form = h("form", { method: "post", action: "/seals", "data-command": type, id: id });
+    form.append(hidden("_csrf_token", meta("csrf-token")), hidden("command_id", ""), hidden("issued_at", ""), hidden("device_id", ""));
+    fields.forEach(function (field) { form.append(hidden(field[0], field[1], field[2])); });
+    (controls || []).forEach(function (control) { form.append(control); });
+    form.append(h("button", { type: "submit", class: "button button-primary" }, [label]));
+    return form;
+  }
+
+  // Records made on this device and not sent yet: their next step (sign, then hand over) by the id of the command
+  // that made them, queued after it, so the server applies them in that order.
+  function queuedRecords(page, entries, officer) {
+    var box = document.getElementById("seals-queued-records");
+    if (!box) return;
+    var w = words();
+    var location = page.querySelector('input[name="location_id"]');
+    var mine = entries.filter(function (entry) { return entry.officer_code === officer && entry.envelope && entry.envelope.payload; });
+    var later = {};
+    mine.forEach(function (entry) {
+      var envelope = entry.envelope;
+      if ((envelope.type === "seals.sign_record" || envelope.type === "seals.hand_over") && envelope.payload.record_command) {
+        later[envelope.payload.record_command + envelope.type] = true;
+      }
+    });
+    var articles = mine.filter(function (entry) {
+      return entry.envelope.type === "seals.create_record" && entry.envelope.payload.number === page.dataset.number;
+    }).map(function (entry) {
+      var envelope = entry.envelope;
+      var short = envelope.id.slice(0, 8);
+      var signed = later[envelope.id + "seals.sign_record"];
+      var handed = later[envelope.id + "seals.hand_over"];
+      var fields = [["location_id", location ? location.value : "", "int"], ["record_command", envelope.id]];
+      var children = [h("h3", {}, [w.madeHere])];
+      var goods = (envelope.payload.goods || []).map(function (line) { return line.name + ", " + line.quantity + " " + line.unit; });
+      var containers = (envelope.payload.containers || []).map(function (c) { return c.number + (c.seal_number ? " → " + c.seal_number : ""); });
+      if (containers.length || goods.length) children.push(h("p", {}, [containers.concat(goods).join(" · ")]));
+      if (!signed) {
+        var nameId = "sign-q" + short + "-name";
+        children.push(commandForm("seals.sign_record", "sign-q" + short + "-form", fields, [
+          h("label", { for: nameId }, [w.representative]),
+          h("input", { id: nameId, name: "representative_name", maxlength: 200, required: true, value: envelope.payload.representative_name || "" }),
+        ], w.sign));
+      } else if (!handed) {
+        children.push(h("p", { class: "hint" }, [w.signedHere]));
+        children.push(commandForm("seals.hand_over", "handover-q" + short + "-form", fields, [], w.handOver));
+      } else {
+        children.push(h("p", { class: "hint" }, [w.handedHere]));
+      }
+      return h("article", { class: "seals-record", "data-queued-record": envelope.id, "data-state": handed ? "handed_over" : (signed ? "signed" : "draft") }, children);
+    });
+    box.replaceChildren.apply(box, articles);
+  }
+
   document.addEventListener("giamsat:outcome", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.closest("#seals-declaration")) return;
+    if (!(form instanceof HTMLFormElement) || !form.closest("#seals-declaration, #seals-records")) return;
     if (event.detail && event.detail.outcome && event.detail.outcome.status === "queued") setTimeout(markQueued, 0);
   });
 
