@@ -22,7 +22,7 @@ import binascii
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Mapping
 
 import msgspec
@@ -166,6 +166,25 @@ async def credential_ids(actor: Actor) -> list[str]:
     return [row["credential_id"] for row in rows]
 
 
+# Every signed command runs these, inside its transaction: one round trip for what the checks need (the nonce and the
+# passkey), then plain statements to use them. Piccolo's query building here was ~30 % of a gate confirmation's
+# server time (bench/README.md, bench/gate.py).
+_LOOKUP = (
+    "SELECT n.id, n.officer, n.used_at, n.expires_at, c.id AS credential, c.officer AS credential_officer, "
+    "c.revoked_at, c.public_key, c.sign_count "
+    "FROM signing_nonce n LEFT JOIN passkey_credential c ON c.credential_id = {} WHERE n.nonce = {}"
+)
+_USE_NONCE = "UPDATE signing_nonce SET used_at = {}, command_id = {} WHERE id = {} AND used_at IS NULL RETURNING id"
+_COUNT_USE = "UPDATE passkey_credential SET sign_count = {}, last_used_at = {} WHERE id = {}"
+
+
+def _as_datetime(value: Any) -> datetime:
+    """A timestamp as either database answers a raw query (SQLite may answer text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 async def verify_and_use(envelope: CommandEnvelope, actor: Actor) -> dict[str, Any]:
     """Check a signed command's assertion and use up its nonce, in the caller's transaction.
 
@@ -186,16 +205,16 @@ async def verify_and_use(envelope: CommandEnvelope, actor: Actor) -> dict[str, A
     ):
         raise _refuse("signature_mismatch", N_("The signature does not match this action."))
     now = clock.now()
-    nonce = await SigningNonce.select().where(SigningNonce.nonce == signature.nonce).first()
-    if nonce is None or nonce["officer"] != actor.id:
-        raise _refuse("nonce_unknown", N_("This signature was not made with a code issued to you."))
-    if nonce["used_at"] is not None:
-        raise _refuse("nonce_used", N_("This signature was already used for another action."))
-    if nonce["expires_at"] < now:
-        raise _refuse("nonce_expired", N_("This signature was made with an expired code. Sign again."))
     credential_id = str(signature.credential.get("id", ""))
-    stored = await PasskeyCredential.select().where(PasskeyCredential.credential_id == credential_id).first()
-    if stored is None or stored["officer"] != actor.id or stored["revoked_at"] is not None:
+    rows = await SigningNonce.raw(_LOOKUP, credential_id, signature.nonce)
+    found = rows[0] if rows else None
+    if found is None or found["officer"] != actor.id:
+        raise _refuse("nonce_unknown", N_("This signature was not made with a code issued to you."))
+    if found["used_at"] is not None:
+        raise _refuse("nonce_used", N_("This signature was already used for another action."))
+    if _as_datetime(found["expires_at"]) < now:
+        raise _refuse("nonce_expired", N_("This signature was made with an expired code. Sign again."))
+    if found["credential"] is None or found["credential_officer"] != actor.id or found["revoked_at"] is not None:
         raise _refuse("signature_unknown_passkey", N_("This action was signed with a passkey that is not yours or was revoked."))
     try:
         verified = verify_authentication_response(
@@ -203,7 +222,7 @@ async def verify_and_use(envelope: CommandEnvelope, actor: Actor) -> dict[str, A
             expected_challenge=digest(signature.nonce, text),
             expected_rp_id=_relying_party.rp_id,
             expected_origin=_relying_party.origin,
-            credential_public_key=base64url_to_bytes(stored["public_key"]),
+            credential_public_key=base64url_to_bytes(found["public_key"]),
             # Offline signatures can reach the server out of the order they were made (an export imported
             # later): the single-use nonce, not the counter, is what stops a replayed assertion.
             credential_current_sign_count=0,
@@ -211,17 +230,10 @@ async def verify_and_use(envelope: CommandEnvelope, actor: Actor) -> dict[str, A
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         raise _refuse("signature_invalid", N_("The signature is not valid.")) from exc
-    used = await SigningNonce.update({SigningNonce.used_at: now, SigningNonce.command_id: envelope.id}).where(
-        (SigningNonce.id == nonce["id"]) & SigningNonce.used_at.is_null()
-    ).returning(SigningNonce.id)
+    used = await SigningNonce.raw(_USE_NONCE, now, envelope.id, found["id"])
     if not used:  # another request used it in the meantime
         raise _refuse("nonce_used", N_("This signature was already used for another action."))
-    await PasskeyCredential.update(
-        {
-            PasskeyCredential.sign_count: max(stored["sign_count"], verified.new_sign_count),
-            PasskeyCredential.last_used_at: now,
-        }
-    ).where(PasskeyCredential.id == stored["id"])
+    await PasskeyCredential.raw(_COUNT_USE, max(found["sign_count"], verified.new_sign_count), now, found["credential"])
     return {"nonce": signature.nonce, "credential": signature.credential, "signed": text}
 
 
