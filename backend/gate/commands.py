@@ -33,7 +33,8 @@ from backend.lib.errors import N_, DomainError, Forbidden, NotFound
 from backend.lib.i18n import gettext
 from backend.lib.structs import Struct
 from backend.logbook.services import SUMMARIES, Summary
-from backend.officers.tables import Location, Role
+from backend.officers.services import location_of_branch
+from backend.officers.tables import Role
 from backend.sync.reconciliation import RECONCILE_CHECKS
 
 GATE_ROLES = {Role.OFFICER, Role.SUPERVISOR}
@@ -95,16 +96,6 @@ class _Reasons:
 
     def __str__(self) -> str:
         return " ".join(reason.text() for reason in self.reasons)
-
-
-async def _location_of_branch(context: CommandContext, location_id: int) -> dict[str, Any]:
-    rows = await Location.raw("SELECT id, name, branch, border_gate FROM location WHERE id = {}", location_id)
-    location = rows[0] if rows else None
-    if location is None:
-        raise DomainError("unknown_location", N_("There is no such location."))
-    if location["branch"] != context.actor.branch_id:
-        raise DomainError("location_not_in_branch", N_("This location does not belong to your branch."))
-    return location
 
 
 def _scanned_version(barcode: str, number: str) -> tuple[int | None, list[Reason]]:
@@ -177,7 +168,7 @@ _INSERT_PASSAGE = (
 
 @command("gate.confirm_passage", payload=ConfirmPassage, roles=GATE_ROLES, label=N_("Passage confirmed"))
 async def confirm_passage(context: CommandContext, payload: ConfirmPassage) -> dict[str, Any]:
-    location = await _location_of_branch(context, payload.location_id)
+    location = await location_of_branch(context.actor, payload.location_id)
     number = parse_number(payload.number)
     declaration_id, card = await card_with_id(number)
     units = _units(card, payload)
@@ -239,7 +230,7 @@ async def confirm_passage(context: CommandContext, payload: ConfirmPassage) -> d
 
 @command("gate.cancel_passage", payload=CancelPassage, roles=GATE_ROLES, label=N_("Passage confirmation cancelled"))
 async def cancel_passage(context: CommandContext, payload: CancelPassage) -> dict[str, Any]:
-    await _location_of_branch(context, payload.location_id)
+    await location_of_branch(context.actor, payload.location_id)
     reason = payload.reason.strip()
     if not reason:
         raise DomainError("reason_required", N_("Write why the confirmation is cancelled."))
@@ -269,7 +260,7 @@ async def cancel_passage(context: CommandContext, payload: CancelPassage) -> dic
 
 
 async def _report(context: CommandContext, payload: ReportGoods, kind: ReportKind) -> dict[str, Any]:
-    location = await _location_of_branch(context, payload.location_id)
+    location = await location_of_branch(context.actor, payload.location_id)
     if kind == ReportKind.EXIT_REFUSED and not location["border_gate"]:
         raise DomainError("not_border_gate", N_("Exit is refused only at a road, river or rail border gate (Art 36)."))
     number = parse_number(payload.number)

@@ -11,7 +11,8 @@ from backend.journal.registry import CommandContext, command
 from backend.lib.errors import N_, DomainError
 from backend.lib.structs import Struct
 from backend.logbook.tables import LogbookEntry
-from backend.officers.tables import Location, Role
+from backend.officers.services import location_of_branch
+from backend.officers.tables import Role
 
 
 MAX_PHOTOS = 10
@@ -36,11 +37,7 @@ async def add_entry(context: CommandContext, payload: AddLogbookEntry) -> dict[s
     text = payload.text.strip()
     if not text:
         raise DomainError("empty_text", N_("Write what happened."))
-    location = await Location.select(Location.branch).where(Location.id == payload.location_id).first()
-    if location is None:
-        raise DomainError("unknown_location", N_("There is no such location."))
-    if location["branch"] != context.actor.branch_id:
-        raise DomainError("location_not_in_branch", N_("This location does not belong to your branch."))
+    await location_of_branch(context.actor, payload.location_id)
     photos = list(dict.fromkeys(payload.photos))
     await files.require_uploaded(photos)
     entry_id = (

@@ -131,6 +131,18 @@ async def list_branches() -> list[dict[str, Any]]:
     return await Branch.select(Branch.id, Branch.code, Branch.name).order_by(Branch.code)
 
 
+async def location_of_branch(actor: Actor, location_id: int) -> dict[str, Any]:
+    """The location a command names, if it is one of the actor's branch (id, name, branch, border_gate); refused in
+    words otherwise. Every command made at a place checks this; plain SQL, as it runs on every such command."""
+    rows = await Location.raw("SELECT id, name, branch, border_gate FROM location WHERE id = {}", location_id)
+    location = rows[0] if rows else None
+    if location is None:
+        raise DomainError("unknown_location", N_("There is no such location."))
+    if actor.branch_id is None or location["branch"] != actor.branch_id:
+        raise DomainError("location_not_in_branch", N_("This location does not belong to your branch."))
+    return location
+
+
 async def locations_of_branch(branch_id: int | None) -> list[dict[str, Any]]:
     return await Location.select(Location.id, Location.code, Location.name, Location.kind, Location.border_gate).where(
         Location.branch == branch_id

@@ -15,7 +15,7 @@ from typing import Any
 from backend.barcodes import iso6346
 from backend.lib.errors import N_, DomainError, NotFound
 from backend.officers.schemas import Actor
-from backend.officers.tables import Location
+from backend.officers.services import location_of_branch
 from backend.paper.schemas import GoodsLine, goods_from_json
 from backend.paper.tables import ExportExitRequest, Form07, PaperReport
 from backend.paper.workflow import RequestState
@@ -35,14 +35,8 @@ BASIS_LABELS = {
 }
 
 
-async def check_location(actor: Actor, location_id: int) -> dict[str, Any]:
-    """The location, if it is one of the actor's branch; refused in words otherwise."""
-    location = await Location.select(Location.id, Location.name, Location.branch).where(Location.id == location_id).first()
-    if location is None:
-        raise DomainError("unknown_location", N_("There is no such location."))
-    if actor.branch_id is None or location["branch"] != actor.branch_id:
-        raise DomainError("location_not_in_branch", N_("This location does not belong to your branch."))
-    return location
+# The location a command names, if it is one of the actor's branch (backend/officers/services.py).
+check_location = location_of_branch
 
 
 def clean_containers(text: str) -> str:

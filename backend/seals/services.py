@@ -20,7 +20,8 @@ from backend.lib.errors import N_, DomainError, NotFound
 from backend.lib.i18n import gettext
 from backend.logbook.services import JOURNAL_COLUMNS, actions_from_rows
 from backend.officers.schemas import Actor
-from backend.officers.tables import Location, Role
+from backend.officers.services import location_of_branch
+from backend.officers.tables import Role
 from backend.seals.schemas import (
     ConfirmationView,
     ContainerSeal,
@@ -58,14 +59,8 @@ SEAL_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9./-]{2,31}$")
 # --- for the commands ------------------------------------------------------------------------------------------
 
 
-async def check_location(actor: Actor, location_id: int) -> dict[str, Any]:
-    """The location, if it is one of the actor's branch; refused in words otherwise."""
-    location = await Location.select(Location.id, Location.name, Location.branch).where(Location.id == location_id).first()
-    if location is None:
-        raise DomainError("unknown_location", N_("There is no such location."))
-    if actor.branch_id is None or location["branch"] != actor.branch_id:
-        raise DomainError("location_not_in_branch", N_("This location does not belong to your branch."))
-    return location
+# The location a command names, if it is one of the actor's branch (backend/officers/services.py).
+check_location = location_of_branch
 
 
 async def declaration_of(number_text: str) -> dict[str, Any]:
