@@ -8,8 +8,9 @@ frontend/static/js/seals-page.js, frontend/templates/seals/), on SQLite and Post
 - the record signed (passkey) and handed over offline too, named by the id of the command that made it (it has no
   id on the device yet); its print page once synced: 2 copies, each with the signed QR (screenshot in
   test-artifacts/);
-- an officer of LS-HN (the receiving branch), offline: the printed QR verified on the device ("genuine"), the
-  containers and seals compared, receipt confirmed (signed), synced when back online; a tampered QR reads "altered".
+- an officer of LS-HN (the receiving branch), its page opened before the record existed, offline: the printed QR
+  verified on the device ("genuine"), the record found in the device's handover_records, the containers and seals
+  compared, receipt confirmed (signed), synced when back online; a tampered QR reads "altered".
 """
 
 from __future__ import annotations
@@ -167,6 +168,12 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     assert record["goods"] == [{"name": "Gầu xúc rời của máy xúc", "quantity": 2, "unit": "chiếc", "type": "", "marks": "", "origin": "Nhật Bản"}]
     assert queued[5]["envelope"]["signature"] and not queued[2]["envelope"]["signature"]
 
+    # The receiving branch's officer opens the receiving page now: nothing has reached LS-HN yet.
+    receiver = browsing.new_page()
+    sign_in(receiver, server, "CB101")
+    receiver.goto(server.url("/seals/receive"))
+    assert receiver.is_visible("#receive-no-records")
+
     # --- back online: synced once -------------------------------------------------------------------------------
     page.context.set_offline(False)
     wait_until(page, "async () => (await giamsatStore.queueEntries()).length === 0", timeout=60)
@@ -194,11 +201,9 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     assert qr and qr.startswith("GSR1.")
 
     # --- the receiving branch, offline: the printed QR verified, receipt confirmed ----------------------------------
-    receiver = browsing.new_page()
-    sign_in(receiver, server, "CB101")
-    receiver.goto(server.url("/seals/receive"))
-    receiver.wait_for_selector(f'article[data-record-id="{record_id}"]')
+    # The record reaches the receiver's device (replica) after its page was drawn: the form is made on the device.
     ready_offline(receiver, "CB101", ("handover_records", "record_keys"))
+    assert receiver.query_selector(f'article[data-record-id="{record_id}"]') is None
     receiver.context.set_offline(True)
 
     head, payload, tail = qr.rsplit(".", 2)
@@ -213,7 +218,7 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     receiver.wait_for_selector('#receive-status[data-status="genuine"]')
     assert "Hợp lệ" in receiver.text_content("#receive-status")
     assert receiver.is_visible(f'#receive-fields li[data-container="{C1}"]')
-    receiver.wait_for_selector(f'article.is-target[data-record-id="{record_id}"]')
+    receiver.wait_for_selector(f'article.is-target[data-record-id="{record_id}"][data-source="device"]')
     receiver.fill(f"#receive-{record_id}-{C1}", SEAL_1)
     receiver.fill(f"#receive-{record_id}-{C2}", SEAL_2)
     receiver.click(f'#receive-{record_id}-form button[type="submit"]')

@@ -267,6 +267,49 @@
     return box;
   }
 
+  // A record the device holds (the handover_records replica) that this page, opened earlier, does not list: its
+  // receipt form is made here, as the server would have drawn it.
+  function fromReplica(id, serial) {
+    if (!store) return Promise.resolve(null);
+    var officer = meta("officer-code");
+    return store.get("replica", "handover_records").then(function (record) {
+      if (!record || (record.officer_code && record.officer_code !== officer)) return null;
+      var item = (record.items || []).find(function (candidate) {
+        return (id !== null && String(candidate.id) === String(id)) || (serial && String(candidate.serial).toUpperCase() === serial.toUpperCase());
+      });
+      return item ? receiptArticle(item) : null;
+    }).catch(function () { return null; });
+  }
+
+  function receiptArticle(item) {
+    var w = words();
+    var list = document.getElementById("receive-records");
+    var location = document.querySelector('#receive-records input[name="location_id"], #paper-record-form input[name="location_id"]');
+    var children = [h("h3", {}, [item.serial + " · " + item.state_label])];
+    children.push(h("p", {}, [fill(w.record, { serial: item.serial, number: item.declaration_number, from: item.from_branch_code || item.from_branch_name, to: item.to_branch_code })]));
+    if (item.state === "handed_over" && location) {
+      var form = h("form", { method: "post", action: "/seals/receive", "data-seals-command": "seals.receive_record", id: "receive-" + item.id + "-form", class: "receive-form", autocomplete: "off" });
+      form.append(hidden("location_id", location.value, "int"), hidden("record_id", item.id, "int"));
+      var group = h("div", { "data-group": "containers" }, (item.containers || []).map(function (container) {
+        return h("div", { "data-item": true, class: "receive-container", "data-container": container.number }, [
+          h("input", { type: "hidden", "data-key": "number", value: container.number }),
+          h("p", {}, [fill(w.recordedSeal, { number: container.number, seal: container.seal_number || "-" })]),
+          h("label", {}, [w.sealFound + " ", h("input", { "data-key": "seal_number", maxlength: 40, required: true, autocapitalize: "characters", class: "scan-field", id: "receive-" + item.id + "-" + container.number })]),
+          h("label", { class: "check" }, [h("input", { type: "checkbox", "data-key": "intact", "data-type": "bool", checked: true }), " " + w.sealIntact]),
+        ]);
+      }));
+      form.append(group);
+      if ((item.goods || []).length) {
+        form.append(h("label", { class: "check" }, [h("input", { type: "checkbox", name: "goods_match", value: "true", "data-type": "bool", checked: true }), " " + w.goodsMatch]));
+      }
+      form.append(h("button", { type: "submit", class: "button button-primary" }, [w.confirmReceipt]));
+      children.push(form);
+    }
+    var article = h("article", { class: "seals-record", "data-record-id": item.id, "data-serial": item.serial, "data-state": item.state, id: "record-" + item.id, "data-source": "device" }, children);
+    if (list) list.prepend(article);
+    return article;
+  }
+
   function notHere() {
     var box = document.getElementById("receive-verdict");
     box.append(h("p", { class: "message message-error", id: "receive-not-here", role: "alert" }, [words().notHere]));
@@ -280,15 +323,17 @@
       return verify.verifyOnDevice(text).then(function (verdict) {
         verdictBox(verdict.status, verdict.fields);
         if (verdict.status !== "genuine") return;
-        var article = recordArticle(verdict.fields.record_id, verdict.fields.serial);
-        if (article) show(article); else notHere();
+        return find(verdict.fields.record_id, verdict.fields.serial);
       });
     }
-    var box = document.getElementById("receive-verdict");
-    box.replaceChildren();
-    var article = recordArticle(/^\d+$/.test(text) ? Number(text) : null, text);
-    if (article) show(article); else notHere();
-    return Promise.resolve();
+    document.getElementById("receive-verdict").replaceChildren();
+    return find(/^\d+$/.test(text) ? Number(text) : null, text);
+  }
+
+  function find(id, serial) {
+    var article = recordArticle(id, serial);
+    if (article) { show(article); return Promise.resolve(); }
+    return fromReplica(id, serial).then(function (made) { if (made) show(made); else notHere(); });
   }
 
   document.addEventListener("submit", function (event) {
