@@ -5,7 +5,6 @@ who may do what. Confirmations and cancellations are signed with a software pass
 
 from __future__ import annotations
 
-import hashlib
 import json
 import uuid
 from datetime import UTC, datetime
@@ -14,11 +13,10 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from backend.lib.canonical import canonical_json
-from tests.auth.soft_authenticator import SoftAuthenticator, b64url, unb64url
 from tests.conftest import World, in_app, sign_in_as
 from tests.declarations.helpers import C1, C2, container, item
-from tests.journal.test_signing import enrolled_device, nonces, send
+from tests.journal.device import Person
+from tests.journal.test_signing import send
 
 C3 = container("TEMU000001")
 NUMBER = "104000000001"
@@ -34,39 +32,12 @@ def upsert(client: TestClient, *items: dict[str, Any]) -> None:
     in_app(client, run)
 
 
-class Officer:
-    """An officer's phone: signs in with its passkey, keeps nonces, signs the commands that need it."""
-
-    def __init__(self, client: TestClient, officer_id: int) -> None:
-        self.client = client
-        self.device: SoftAuthenticator = enrolled_device(client, officer_id)
-        self.nonces = nonces(client, 20)
-
-    def envelope(self, type_: str, payload: dict[str, Any], *, offline: bool = False) -> dict[str, Any]:
-        from backend.journal.registry import is_signed
-
-        issued = datetime.now(UTC)
-        envelope: dict[str, Any] = {
-            "id": str(uuid.uuid4()),
-            "type": type_,
-            "issued_at": issued.strftime("%Y-%m-%dT%H:%M:%S.") + f"{issued.microsecond // 1000:03d}Z",
-            "device_id": "web-phone-1",
-            "payload": payload,
-        }
-        if is_signed(type_):
-            nonce = self.nonces.pop()
-            signed = {name: envelope[name] for name in ("device_id", "id", "issued_at", "payload", "type")}
-            challenge = hashlib.sha256(unb64url(nonce) + canonical_json(signed).encode()).digest()
-            envelope["signature"] = {"nonce": nonce, "credential": self.device.get({"challenge": b64url(challenge), "rpId": "localhost"})}
-        envelope["offline"] = offline
-        return envelope
-
-    def do(self, type_: str, payload: dict[str, Any], *, offline: bool = False) -> dict[str, Any]:
-        (outcome,) = send(self.client, self.envelope(type_, payload, offline=offline))
-        return outcome
+def officer_of(client: TestClient, officer_id: int) -> Person:
+    """An officer whose phone signs; the test's client is their browser (signed in by the passkey ceremony)."""
+    return Person(client, officer_id, own_browser=False)
 
 
-def confirm(officer: Officer, location: int, *containers: str, **more: Any) -> dict[str, Any]:
+def confirm(officer: Person, location: int, *containers: str, **more: Any) -> dict[str, Any]:
     payload = {"location_id": location, "number": more.pop("number", NUMBER), "containers": list(containers), **more}
     offline = payload.pop("offline", False)
     return officer.do("gate.confirm_passage", payload, offline=offline)
@@ -91,15 +62,15 @@ async def journal_types() -> list[str]:
 
 
 @pytest.fixture
-def officer(client: TestClient, world: World) -> Officer:
+def officer(client: TestClient, world: World) -> Person:
     upsert(client, item(NUMBER, containers=[{"number": c, "seal": ""} for c in (C1, C2, C3)]))
-    return Officer(client, world["officer"])
+    return officer_of(client, world["officer"])
 
 
 # --- confirm -------------------------------------------------------------------------------------------------------
 
 
-def test_confirm_two_containers_one_by_one_counts_passed_and_is_signed(client: TestClient, world: World, officer: Officer) -> None:
+def test_confirm_two_containers_one_by_one_counts_passed_and_is_signed(client: TestClient, world: World, officer: Person) -> None:
     first = confirm(officer, world["gate"], C1)
     second = confirm(officer, world["gate"], C2.lower())
 
@@ -113,7 +84,7 @@ def test_confirm_two_containers_one_by_one_counts_passed_and_is_signed(client: T
     assert all(json.loads(row["signature"])["credential"]["id"] == officer.device.id for row in signatures)
 
 
-def test_confirm_same_container_twice_is_refused_naming_the_first(client: TestClient, world: World, officer: Officer) -> None:
+def test_confirm_same_container_twice_is_refused_naming_the_first(client: TestClient, world: World, officer: Person) -> None:
     confirm(officer, world["gate"], C1)
 
     again = confirm(officer, world["gate"], C1)
@@ -123,7 +94,7 @@ def test_confirm_same_container_twice_is_refused_naming_the_first(client: TestCl
     assert len(in_app(client, passages)) == 1
 
 
-def test_confirm_without_signature_is_refused(client: TestClient, world: World, officer: Officer) -> None:
+def test_confirm_without_signature_is_refused(client: TestClient, world: World, officer: Person) -> None:
     envelope = officer.envelope("gate.confirm_passage", {"location_id": world["gate"], "number": NUMBER, "containers": [C1]})
     del envelope["signature"]
 
@@ -133,7 +104,7 @@ def test_confirm_without_signature_is_refused(client: TestClient, world: World, 
     assert in_app(client, passages) == []
 
 
-def test_confirm_scanned_barcode_of_current_version_is_marked_scanned(client: TestClient, world: World, officer: Officer) -> None:
+def test_confirm_scanned_barcode_of_current_version_is_marked_scanned(client: TestClient, world: World, officer: Person) -> None:
     from backend.barcodes import payload
     from backend.barcodes.services import configured_keyring
 
@@ -145,7 +116,7 @@ def test_confirm_scanned_barcode_of_current_version_is_marked_scanned(client: Te
     assert bool(in_app(client, passages)[0]["scanned"])
 
 
-def test_confirm_with_barcode_expired_by_supplementary_declaration_is_refused_in_vietnamese(client: TestClient, world: World, officer: Officer) -> None:
+def test_confirm_with_barcode_expired_by_supplementary_declaration_is_refused_in_vietnamese(client: TestClient, world: World, officer: Person) -> None:
     from backend.barcodes import payload
     from backend.barcodes.services import configured_keyring
 
@@ -161,7 +132,7 @@ def test_confirm_with_barcode_expired_by_supplementary_declaration_is_refused_in
 
 
 @pytest.mark.parametrize("tamper", ["forged", "other_declaration"])
-def test_confirm_with_forged_or_foreign_barcode_is_refused(client: TestClient, world: World, officer: Officer, tamper: str) -> None:
+def test_confirm_with_forged_or_foreign_barcode_is_refused(client: TestClient, world: World, officer: Person, tamper: str) -> None:
     from backend.barcodes import payload
     from backend.barcodes.services import configured_keyring
 
@@ -177,7 +148,7 @@ def test_confirm_with_forged_or_foreign_barcode_is_refused(client: TestClient, w
     assert in_app(client, passages) == []
 
 
-def test_confirm_when_status_does_not_allow_passage_is_refused_online(client: TestClient, world: World, officer: Officer) -> None:
+def test_confirm_when_status_does_not_allow_passage_is_refused_online(client: TestClient, world: World, officer: Person) -> None:
     upsert(client, item(NUMBER, status_code="CHO_KIEM_TRA", allows_passage=False, containers=[{"number": C1, "seal": ""}]))
 
     outcome = confirm(officer, world["gate"], C1)
@@ -187,7 +158,7 @@ def test_confirm_when_status_does_not_allow_passage_is_refused_online(client: Te
     assert in_app(client, passages) == [] and in_app(client, journal_types) == []
 
 
-def test_confirm_made_offline_on_stale_card_is_applied_and_noted_for_reconciliation(client: TestClient, world: World, officer: Officer) -> None:
+def test_confirm_made_offline_on_stale_card_is_applied_and_noted_for_reconciliation(client: TestClient, world: World, officer: Person) -> None:
     # The device confirmed from its gate card while offline; meanwhile upstream withdrew the status.
     upsert(client, item(NUMBER, status_code="CHO_KIEM_TRA", allows_passage=False, containers=[{"number": C1, "seal": ""}]))
 
@@ -205,14 +176,14 @@ def test_confirm_made_offline_on_stale_card_is_applied_and_noted_for_reconciliat
     assert any("CHO_KIEM_TRA" in note for note in notes), notes
 
 
-def test_confirm_container_not_declared_is_refused(client: TestClient, world: World, officer: Officer) -> None:
+def test_confirm_container_not_declared_is_refused(client: TestClient, world: World, officer: Person) -> None:
     outcome = confirm(officer, world["gate"], container("ABCU111111"))
 
     assert outcome["status"] == "rejected" and outcome["code"] == "not_eligible"
     assert in_app(client, passages) == []
 
 
-def test_confirm_container_with_wrong_check_digit_is_refused_with_hint_even_offline(client: TestClient, world: World, officer: Officer) -> None:
+def test_confirm_container_with_wrong_check_digit_is_refused_with_hint_even_offline(client: TestClient, world: World, officer: Person) -> None:
     wrong = C1[:-1] + str((int(C1[-1]) + 1) % 10)
 
     outcome = confirm(officer, world["gate"], wrong, offline=True)
@@ -221,7 +192,7 @@ def test_confirm_container_with_wrong_check_digit_is_refused_with_hint_even_offl
     assert C1 in outcome["reason"]
 
 
-def test_confirm_bulk_lot_needs_weight_and_checks_tolerance(client: TestClient, world: World, officer: Officer) -> None:
+def test_confirm_bulk_lot_needs_weight_and_checks_tolerance(client: TestClient, world: World, officer: Person) -> None:
     upsert(client, item("104000000002", cargo_type="bulk", containers=[], weight_kg=25000.0))
     payload = {"location_id": world["gate"], "number": "104000000002", "lot": True}
 
@@ -234,7 +205,7 @@ def test_confirm_bulk_lot_needs_weight_and_checks_tolerance(client: TestClient, 
     assert within["status"] == "applied" and within["result"]["units"] == ["LOT"] and within["result"]["total"] == 1
 
 
-def test_confirm_at_location_of_another_branch_is_refused(client: TestClient, world: World, officer: Officer) -> None:
+def test_confirm_at_location_of_another_branch_is_refused(client: TestClient, world: World, officer: Person) -> None:
     outcome = confirm(officer, world["other_gate"], C1)
 
     assert outcome["code"] == "location_not_in_branch"
@@ -257,7 +228,7 @@ def test_warehouse_staff_cannot_confirm(client: TestClient, world: World) -> Non
     assert outcome["status"] == "rejected" and outcome["code"] == "forbidden_role"
 
 
-def test_replayed_confirmation_is_applied_once(client: TestClient, world: World, officer: Officer) -> None:
+def test_replayed_confirmation_is_applied_once(client: TestClient, world: World, officer: Person) -> None:
     envelope = officer.envelope("gate.confirm_passage", {"location_id": world["gate"], "number": NUMBER, "containers": [C1]})
 
     first, again = send(client, envelope)[0], send(client, envelope)[0]
@@ -269,7 +240,7 @@ def test_replayed_confirmation_is_applied_once(client: TestClient, world: World,
 # --- cancel --------------------------------------------------------------------------------------------------------
 
 
-def test_cancel_with_reason_frees_the_container_to_be_confirmed_again(client: TestClient, world: World, officer: Officer) -> None:
+def test_cancel_with_reason_frees_the_container_to_be_confirmed_again(client: TestClient, world: World, officer: Person) -> None:
     confirm(officer, world["gate"], C1)
     confirm(officer, world["gate"], C2)
 
@@ -286,7 +257,7 @@ def test_cancel_with_reason_frees_the_container_to_be_confirmed_again(client: Te
     ]
 
 
-def test_cancel_needs_a_reason_and_a_standing_confirmation(client: TestClient, world: World, officer: Officer) -> None:
+def test_cancel_needs_a_reason_and_a_standing_confirmation(client: TestClient, world: World, officer: Person) -> None:
     confirm(officer, world["gate"], C1)
 
     blank = officer.do("gate.cancel_passage", {"location_id": world["gate"], "number": NUMBER, "unit": C1, "reason": "  "})
@@ -296,9 +267,9 @@ def test_cancel_needs_a_reason_and_a_standing_confirmation(client: TestClient, w
     assert in_app(client, passages)[0]["standing_key"] is not None
 
 
-def test_officer_of_another_branch_cannot_cancel_this_branchs_confirmation(client: TestClient, world: World, officer: Officer) -> None:
+def test_officer_of_another_branch_cannot_cancel_this_branchs_confirmation(client: TestClient, world: World, officer: Person) -> None:
     confirm(officer, world["gate"], C1)
-    other = Officer(client, world["other_officer"])
+    other = officer_of(client, world["other_officer"])
 
     outcome = other.do("gate.cancel_passage", {"location_id": world["other_gate"], "number": NUMBER, "unit": C1, "reason": "x"})
 
@@ -306,9 +277,9 @@ def test_officer_of_another_branch_cannot_cancel_this_branchs_confirmation(clien
     assert in_app(client, passages)[0]["standing_key"] is not None
 
 
-def test_officer_of_another_branch_sees_the_container_already_passed(client: TestClient, world: World, officer: Officer) -> None:
+def test_officer_of_another_branch_sees_the_container_already_passed(client: TestClient, world: World, officer: Person) -> None:
     confirm(officer, world["gate"], C1)
-    other = Officer(client, world["other_officer"])
+    other = officer_of(client, world["other_officer"])
 
     outcome = confirm(other, world["other_gate"], C1)
 
@@ -318,7 +289,7 @@ def test_officer_of_another_branch_sees_the_container_already_passed(client: Tes
 # --- reports -------------------------------------------------------------------------------------------------------
 
 
-def test_report_mismatch_cancels_confirmations_when_asked_and_reaches_the_branch(client: TestClient, world: World, officer: Officer) -> None:
+def test_report_mismatch_cancels_confirmations_when_asked_and_reaches_the_branch(client: TestClient, world: World, officer: Person) -> None:
     confirm(officer, world["gate"], C1)
 
     outcome = officer.do(
@@ -333,7 +304,7 @@ def test_report_mismatch_cancels_confirmations_when_asked_and_reaches_the_branch
     assert in_app(client, passages)[0]["standing_key"] is None
 
 
-def test_report_of_unknown_declaration_is_kept_and_blank_report_refused(client: TestClient, world: World, officer: Officer) -> None:
+def test_report_of_unknown_declaration_is_kept_and_blank_report_refused(client: TestClient, world: World, officer: Person) -> None:
     unknown = officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": "999999999999", "note": "Không có trên hệ thống"})
     blank = officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": NUMBER})
 
@@ -342,7 +313,7 @@ def test_report_of_unknown_declaration_is_kept_and_blank_report_refused(client: 
     assert report["number"] == "999999999999" and report["declaration"] is None
 
 
-def test_refuse_exit_only_at_a_border_gate(client: TestClient, world: World, officer: Officer) -> None:
+def test_refuse_exit_only_at_a_border_gate(client: TestClient, world: World, officer: Person) -> None:
     from backend.officers.tables import Location
 
     payload = {"location_id": world["gate"], "number": NUMBER, "reasons": ["goods_damaged"], "note": "Bao bì rách"}
@@ -356,7 +327,7 @@ def test_refuse_exit_only_at_a_border_gate(client: TestClient, world: World, off
     assert report["kind"] == "exit_refused"
 
 
-def test_supervisor_closes_a_report_once_and_others_cannot(client: TestClient, world: World, officer: Officer) -> None:
+def test_supervisor_closes_a_report_once_and_others_cannot(client: TestClient, world: World, officer: Person) -> None:
     report_id = officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": NUMBER, "note": "x"})["result"]["report_id"]
     by_officer = officer.do("gate.close_report", {"report_id": report_id})
     client.cookies.clear()

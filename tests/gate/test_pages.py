@@ -11,15 +11,16 @@ from litestar.testing import TestClient
 
 from tests.conftest import World, in_app, sign_in_as
 from tests.declarations.helpers import C1, C2, container, item
-from tests.gate.test_commands import NUMBER, Officer, confirm, upsert
+from tests.gate.test_commands import NUMBER, confirm, officer_of, upsert
+from tests.journal.device import Person
 
 C3 = container("TEMU000001")
 
 
 @pytest.fixture
-def officer(client: TestClient, world: World) -> Officer:
+def officer(client: TestClient, world: World) -> Person:
     upsert(client, item(NUMBER, containers=[{"number": c, "seal": "S" + c[-1]} for c in (C1, C2, C3)]))
-    return Officer(client, world["officer"])
+    return officer_of(client, world["officer"])
 
 
 def passages_page(client: TestClient, since: str | None = None) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def test_gate_page_offers_the_branchs_locations_and_an_autofocused_scan_field(cl
     assert 'id="gate-check-messages"' in page.text and 'data-camera-scan="gate-scan-form"' in page.text
 
 
-def test_gate_page_with_typed_number_shows_verdict_and_what_passed(client: TestClient, world: World, officer: Officer) -> None:
+def test_gate_page_with_typed_number_shows_verdict_and_what_passed(client: TestClient, world: World, officer: Person) -> None:
     confirm(officer, world["gate"], C1)
 
     page = client.get("/gate", params={"code": NUMBER, "location": world["gate"]})
@@ -53,7 +54,7 @@ def test_gate_page_with_typed_number_shows_verdict_and_what_passed(client: TestC
     assert "không có mã vạch để kiểm tra (Điều 35.2.c)" in page.text
 
 
-def test_gate_page_with_forged_barcode_says_so_in_vietnamese(client: TestClient, world: World, officer: Officer) -> None:
+def test_gate_page_with_forged_barcode_says_so_in_vietnamese(client: TestClient, world: World, officer: Person) -> None:
     from backend.barcodes import payload
     from backend.barcodes.services import configured_keyring
 
@@ -78,7 +79,7 @@ def test_gate_page_with_status_not_allowing_passage_shows_the_clause(client: Tes
 # --- reports -----------------------------------------------------------------------------------------------------
 
 
-def test_supervisor_sees_the_branchs_open_reports_and_closes_one_from_the_page(client: TestClient, world: World, officer: Officer) -> None:
+def test_supervisor_sees_the_branchs_open_reports_and_closes_one_from_the_page(client: TestClient, world: World, officer: Person) -> None:
     officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": NUMBER, "reasons": ["container_not_declared"], "note": "Container lạ trên xe"})
     client.cookies.clear()
     sign_in_as(client, world["supervisor"])
@@ -95,7 +96,7 @@ def test_supervisor_sees_the_branchs_open_reports_and_closes_one_from_the_page(c
     assert "Đã chuyển kiểm tra" in everything.text
 
 
-def test_supervisor_of_another_branch_neither_sees_nor_closes_the_report(client: TestClient, world: World, officer: Officer) -> None:
+def test_supervisor_of_another_branch_neither_sees_nor_closes_the_report(client: TestClient, world: World, officer: Person) -> None:
     from backend.officers import services
 
     report_id = officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": NUMBER, "note": "x"})["result"]["report_id"]
@@ -113,7 +114,7 @@ def test_supervisor_of_another_branch_neither_sees_nor_closes_the_report(client:
 # --- the passages dataset --------------------------------------------------------------------------------------
 
 
-def test_passages_dataset_full_then_incremental_with_cancel_and_reconfirm(client: TestClient, world: World, officer: Officer) -> None:
+def test_passages_dataset_full_then_incremental_with_cancel_and_reconfirm(client: TestClient, world: World, officer: Person) -> None:
     confirm(officer, world["gate"], C1)
     confirm(officer, world["gate"], C2)
 
@@ -133,7 +134,7 @@ def test_passages_dataset_full_then_incremental_with_cancel_and_reconfirm(client
     assert unchanged["changed"] is False
 
 
-def test_passages_dataset_is_empty_for_warehouse_staff(client: TestClient, world: World, officer: Officer) -> None:
+def test_passages_dataset_is_empty_for_warehouse_staff(client: TestClient, world: World, officer: Person) -> None:
     confirm(officer, world["gate"], C1)
     client.cookies.clear()
     sign_in_as(client, world["warehouse_user"])

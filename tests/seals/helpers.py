@@ -3,76 +3,18 @@ does, signed when their type is signed; a declaration with three containers; pho
 
 from __future__ import annotations
 
-import hashlib
-import uuid
-from datetime import UTC, datetime
 from typing import Any
 
 from litestar.testing import TestClient
 
-from backend.lib.canonical import canonical_json
-from tests.auth.soft_authenticator import SoftAuthenticator, another_browser, b64url, enroll, unb64url
-from tests.conftest import ORIGIN, World, in_app
+from tests.conftest import World, in_app
+from tests.journal.device import Person  # noqa: F401  (the tests' officers)
 from tests.declarations.helpers import C1, C2, container, item
 from tests.files.photos import plain_jpeg, png
 
 C3 = container("TEMU000001")
 NUMBER = "104000000001"
 SEAL_1, SEAL_2, SEAL_3 = "HQ-000101", "HQ-000102", "HQ-000103"
-
-
-class Person:
-    """One officer's browser (its own session) and phone (its passkey)."""
-
-    def __init__(self, client: TestClient, officer_id: int) -> None:
-        from backend.auth import services
-        from backend.settings import load_settings
-
-        self.client = another_browser(client)
-        web = load_settings({"GIAMSAT_ORIGIN": ORIGIN, "GIAMSAT_SECRET_KEY": "x"}).web
-        link = in_app(client, lambda: services.create_enrollment(officer_id, web))
-        self.device = SoftAuthenticator()
-        response = enroll(self.client, link.rsplit("/", 1)[1], self.device, "phone")
-        assert response.status_code == 200, response.text
-
-    def nonce(self) -> str:
-        response = self.client.post("/api/v1/signing/nonces", json={"count": 1})
-        assert response.status_code == 200, response.text
-        return response.json()["nonces"][0]["nonce"]
-
-    def envelope(self, type_: str, payload: dict[str, Any], *, offline: bool = False, id: str | None = None) -> dict[str, Any]:
-        from backend.journal.registry import is_signed
-
-        issued = datetime.now(UTC)
-        envelope: dict[str, Any] = {
-            "id": id or str(uuid.uuid4()),
-            "type": type_,
-            "issued_at": issued.strftime("%Y-%m-%dT%H:%M:%S.") + f"{issued.microsecond // 1000:03d}Z",
-            "device_id": "web-phone-1",
-            "payload": payload,
-        }
-        if is_signed(type_):
-            nonce = self.nonce()
-            signed = {name: envelope[name] for name in ("device_id", "id", "issued_at", "payload", "type")}
-            challenge = hashlib.sha256(unb64url(nonce) + canonical_json(signed).encode()).digest()
-            envelope["signature"] = {"nonce": nonce, "credential": self.device.get({"challenge": b64url(challenge), "rpId": "localhost"})}
-        envelope["offline"] = offline
-        return envelope
-
-    def post(self, *envelopes: dict[str, Any]) -> list[dict[str, Any]]:
-        response = self.client.post("/api/v1/commands", json=list(envelopes))
-        assert response.status_code == 200, response.text
-        return response.json()["results"]
-
-    def do(self, type_: str, payload: dict[str, Any], *, offline: bool = False) -> dict[str, Any]:
-        (outcome,) = self.post(self.envelope(type_, payload, offline=offline))
-        return outcome
-
-    def upload(self, data: bytes, content_type: str = "image/jpeg") -> str:
-        sha = hashlib.sha256(data).hexdigest()
-        response = self.client.put(f"/api/v1/files/{sha}", content=data, headers={"content-type": content_type})
-        assert response.status_code in (200, 201), response.text
-        return sha
 
 
 def upsert(client: TestClient, *items: dict[str, Any]) -> None:
