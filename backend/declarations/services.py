@@ -434,6 +434,17 @@ async def upsert_many(items: Sequence[Any], source: str, *, all_or_nothing: bool
 # --- lookup -------------------------------------------------------------------------------------------------------
 
 
+async def mark_changed(declaration_id: int) -> None:
+    """Something the gate card shows changed outside upstream (an officer proposed or withdrew the seal requirement,
+    or confirmed the goods sealed, backend/seals): move the declaration to the end of the change order, so that every
+    device's `gate_cards` copy fetches its card again. In the caller's transaction and, on PostgreSQL, under the
+    upserts' lock, so the new `updated_at` lands after every position a device already holds (backend/gate/replica.py)."""
+    engine = Declaration._meta.db
+    if isinstance(engine, PostgresEngine):
+        await Declaration.raw("SELECT pg_advisory_xact_lock({})", _UPSERT_LOCK)
+    await Declaration.raw("UPDATE declaration SET updated_at = {} WHERE id = {}", clock.now(), declaration_id)
+
+
 async def declaration_by_number(number: str) -> DeclarationView:
     """A declaration with its containers, warnings and history (newest first), by its 12-digit number.
 

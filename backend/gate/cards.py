@@ -25,9 +25,17 @@ from backend.gate.check import CardContainer, CardWarning, GateCard
 from backend.lib import clock
 from backend.lib.errors import N_, NotFound
 
+# Seal requirement and sealing: upstream's flags, and the officers' own word on them (backend/seals): the latest
+# proposal or withdrawal of the requirement wins over upstream's; "confirm sealed" makes the goods sealed. In the
+# card's one statement, so that a card still costs one round trip.
+_SEALING = (
+    "COALESCE((SELECT r.required FROM seals_requirement r WHERE r.declaration = d.id ORDER BY r.id DESC LIMIT 1), "
+    "d.seal_required) AS seal_required, "
+    "(d.sealed OR EXISTS (SELECT 1 FROM seals_confirmation s WHERE s.declaration = d.id)) AS sealed"
+)
 _CARD_COLUMNS = (
     "d.id, d.number, d.kind, d.version, d.status_code, d.allows_passage, d.lane, b.code AS branch_code, "
-    "d.seal_required, d.sealed, d.cargo_type, d.weight_g, d.package_count, d.goods_description, d.updated_at"
+    f"{_SEALING}, d.cargo_type, d.weight_g, d.package_count, d.goods_description, d.updated_at"
 )
 _FROM = "FROM declaration d JOIN branch b ON b.id = d.branch"
 

@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from backend.barcodes import iso6346
-from backend.declarations.services import parse_number
+from backend.declarations.services import mark_changed, parse_number
 from backend.declarations.tables import Declaration
 from backend.files import services as files
 from backend.journal.registry import CommandContext, command
@@ -295,6 +295,7 @@ async def set_requirement(context: CommandContext, payload: SetRequirement) -> d
             recorded_at=context.received_at,
         )
     )
+    await mark_changed(declaration["id"])  # the gate card's seal requirement changed: devices fetch it again
     return _result(declaration["number"], declaration["id"], required=payload.decision == "propose")
 
 
@@ -473,6 +474,7 @@ async def confirm_sealed(context: CommandContext, payload: ConfirmSealed) -> dic
             )
         ).returning(SealedConfirmation.id)
     )[0]["id"]
+    await mark_changed(declaration["id"])  # the gate card now says sealed: devices fetch it again
     return _result(
         declaration["number"], declaration["id"], confirmation_id=confirmation_id, seal_count=len(seals),
         record_id=record["id"] if record else None, server_notes=[note["code"] for note in notes],
