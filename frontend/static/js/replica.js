@@ -21,8 +21,18 @@
     return Boolean(element && element.content);
   }
 
+  // Signing out ends the session the fetches run under: a refresh still going would be answered 401 for every
+  // dataset left, so it stops there (the in-flight request is aborted) and the device keeps what it holds.
+  var signingOut = new AbortController();
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form instanceof HTMLFormElement && form.action.endsWith("/signout")) signingOut.abort();
+  }, true);
+
   function getJSON(url) {
-    return fetch(url, { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } }).then(function (response) {
+    if (signingOut.signal.aborted) return Promise.reject(new Error("signing out"));
+    var options = { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" }, signal: signingOut.signal };
+    return fetch(url, options).then(function (response) {
       if (!response.ok) throw new Error("GET " + url + " answered " + response.status);
       return response.json();
     });
@@ -75,7 +85,7 @@
   function refresh(options) {
     options = options || {};
     if (running) return running;
-    if (!navigator.onLine || !signedIn()) return Promise.resolve({ updated: [], error: "offline" });
+    if (!navigator.onLine || !signedIn() || signingOut.signal.aborted) return Promise.resolve({ updated: [], error: "offline" });
     running = store.getMeta("replica_fetched_at").then(function (last) {
       if (!options.force && last && Date.now() - Date.parse(last) < QUIET_MS) return { updated: [], error: null };
       var updated = [];
