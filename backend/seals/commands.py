@@ -82,6 +82,17 @@ class RecordSeal(Struct, kw_only=True):
     replace: bool = False  # a new seal on a unit that has one: the old one is replaced
 
 
+class RemoveSeal(Struct, kw_only=True):
+    """A customs seal taken off: cut after checking it (at the destination, or to inspect the goods), or recorded
+    in error. Its number is free again; the seal stays in the evidence as removed, with who, when and why."""
+
+    location_id: int
+    number: Number
+    seal_number: Annotated[str, msgspec.Meta(max_length=40)]
+    cause: Literal["cut", "mistake"]
+    reason: Note
+
+
 class CorrectSeal(Struct, kw_only=True):
     """A mistaken container number or carrier seal number found while sealing, corrected with the reason
     (Art 41.1.c.1.1)."""
@@ -339,6 +350,7 @@ async def record_seal(context: CommandContext, payload: RecordSeal) -> dict[str,
                 Seal.ended_command_id: context.command_id,
                 Seal.ended_by: context.actor.id,
                 Seal.ended_at: context.issued_at,
+                Seal.end_cause: "replaced",
             }
         ).where(Seal.id.is_in([row["id"] for row in earlier]))
     seal_id = (
@@ -365,6 +377,47 @@ async def record_seal(context: CommandContext, payload: RecordSeal) -> dict[str,
     return _result(
         declaration["number"], declaration["id"], seal_id=seal_id, unit=unit, seal_number=seal_number,
         replaced=[row["seal_number"] for row in earlier], server_notes=[note["code"] for note in notes],
+    )
+
+
+@command("seals.remove_seal", payload=RemoveSeal, roles=SEALERS, label=N_("Customs seal removed"))
+async def remove_seal(context: CommandContext, payload: RemoveSeal) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    declaration = await services.declaration_of(payload.number)
+    seal_number = services.clean_seal_number(payload.seal_number)
+    reason = payload.reason.strip()
+    if not reason:
+        raise DomainError("reason_required", N_("Give the reason."))
+    if context.actor.branch_id not in await services.branches_concerned(declaration["id"], declaration["number"]):
+        # Only a branch that has to do with the goods: the one that sealed them, registered the declaration,
+        # or made or received one of its records.
+        raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=declaration["number"])
+    seals = [row for row in await services.active_seals(declaration["id"]) if row["seal_number"] == seal_number]
+    if not seals:
+        ended = await Seal.select(Seal.id, Seal.state).where(
+            (Seal.declaration == declaration["id"]) & (Seal.seal_number == seal_number)
+        ).first()
+        if ended is None:
+            raise DomainError(
+                "seal_not_found", N_("Declaration %(number)s has no seal %(seal)s."), number=declaration["number"], seal=seal_number
+            )
+        if not context.contingency:
+            raise DomainError("seal_not_active", N_("Seal %(seal)s is no longer on the goods."), seal=seal_number)
+        # Two devices offline both removed it: the first removal stands, and this one says so.
+        return _result(declaration["number"], declaration["id"], seal_number=seal_number, already_removed=True)
+    await Seal.update(
+        {
+            Seal.state: SealState.REMOVED.value,
+            Seal.active_key: None,
+            Seal.ended_command_id: context.command_id,
+            Seal.ended_by: context.actor.id,
+            Seal.ended_at: context.issued_at,
+            Seal.end_cause: payload.cause,
+            Seal.end_reason: reason,
+        }
+    ).where(Seal.id.is_in([row["id"] for row in seals]))
+    return _result(
+        declaration["number"], declaration["id"], seal_number=seal_number, unit=seals[0]["unit"], cause=payload.cause,
     )
 
 
@@ -790,6 +843,7 @@ def _summary(payload: dict[str, Any], result: dict[str, Any]) -> Summary:
 for _type in (
     "seals.set_requirement",
     "seals.record_seal",
+    "seals.remove_seal",
     "seals.correct",
     "seals.confirm_sealed",
     "seals.create_record",

@@ -56,7 +56,11 @@ async def _declaration(request: Request[Any, Any, Any], number_text: str) -> dic
     except DomainError:
         evidence = None  # not yet sealed or decided by this branch: the page still lets it start
     seals = {seal.unit: seal for seal in (evidence.seals if evidence else []) if seal.state == "active"}
-    return {"card": card, "containers": containers, "evidence": evidence, "seals": seals}
+    ended: dict[str, list[Any]] = {}  # a unit's seals no longer on it (replaced, cut, or recorded in error)
+    for seal in evidence.seals if evidence else []:
+        if seal.state != "active":
+            ended.setdefault(seal.unit, []).append(seal)
+    return {"card": card, "containers": containers, "evidence": evidence, "seals": seals, "ended": ended}
 
 
 @get("/seals", guards=[require_roles(*SEAL_ROLES)])

@@ -55,6 +55,11 @@ class SealView(msgspec.Struct, kw_only=True):
     location: str
     officer: str
     sealed_at: datetime
+    # Once it is no longer on the goods: when, by whom, "replaced" / "cut" / "mistake", and the officer's words.
+    ended_at: datetime | None = None
+    ended_by: str | None = None
+    end_cause: str = ""
+    end_reason: str = ""
 
 
 class CorrectionView(msgspec.Struct, kw_only=True):

@@ -257,6 +257,28 @@ async def violations_for(branch_id: int | None, limit: int = 200) -> list[Violat
     ]
 
 
+def _concerned(
+    declaration: dict[str, Any] | None, seal_rows: list[dict[str, Any]], decision_rows: list[dict[str, Any]],
+    record_rows: list[dict[str, Any]],
+) -> set[int]:
+    branches = {declaration["branch"]} if declaration else set()
+    branches |= {row["branch"] for row in seal_rows} | {row["branch"] for row in decision_rows}
+    branches |= {row["from_branch"] for row in record_rows} | {row["to_branch"] for row in record_rows}
+    return branches
+
+
+async def branches_concerned(declaration_id: int, number: str) -> set[int]:
+    """The branches that have to do with a declaration's sealing: the one that registered it, those that sealed it
+    or decided its seal requirement, and those that made or were sent one of its records."""
+    declaration = await Declaration.select(Declaration.id, Declaration.branch).where(Declaration.id == declaration_id).first()
+    seal_rows = await Seal.select(Seal.branch).where(Seal.declaration == declaration_id)
+    decision_rows = await SealRequirementDecision.select(SealRequirementDecision.branch).where(SealRequirementDecision.declaration == declaration_id)
+    record_rows = await HandoverRecord.select(HandoverRecord.from_branch, HandoverRecord.to_branch).where(
+        HandoverRecord.declaration_number == number
+    )
+    return _concerned(declaration, seal_rows, decision_rows, record_rows)
+
+
 async def evidence(actor: Actor, number_text: str) -> Evidence:
     """The sealing evidence of a declaration: the officers' decisions on the requirement, its seals, corrections,
     the "sealed" confirmation, its records with their photos, and who did what when (the journal rows of the
@@ -274,7 +296,7 @@ async def evidence(actor: Actor, number_text: str) -> Evidence:
     if declaration_id is not None:
         seal_rows = await Seal.select(
             Seal.all_columns(), Seal.branch.code.as_alias("branch_code"), Seal.location.name.as_alias("location_name"),
-            Seal.officer.full_name.as_alias("officer_name"),
+            Seal.officer.full_name.as_alias("officer_name"), Seal.ended_by.full_name.as_alias("ended_by_name"),
         ).where(Seal.declaration == declaration_id).order_by(Seal.id)
         decision_rows = await SealRequirementDecision.select(
             SealRequirementDecision.all_columns(), SealRequirementDecision.branch.code.as_alias("branch_code"),
@@ -287,9 +309,7 @@ async def evidence(actor: Actor, number_text: str) -> Evidence:
             SealedConfirmation.all_columns(), SealedConfirmation.branch.code.as_alias("branch_code"),
             SealedConfirmation.officer.full_name.as_alias("officer_name"),
         ).where(SealedConfirmation.declaration == declaration_id).first()
-    branches = {declaration["branch"]} if declaration else set()
-    branches |= {row["branch"] for row in seal_rows} | {row["branch"] for row in decision_rows}
-    branches |= {row["from_branch"] for row in record_rows} | {row["to_branch"] for row in record_rows}
+    branches = _concerned(declaration, seal_rows, decision_rows, record_rows)
     if actor.role not in SEAL_ROLES or actor.branch_id is None or actor.branch_id not in branches:
         raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=number)
     journal = await (
@@ -311,7 +331,8 @@ async def evidence(actor: Actor, number_text: str) -> Evidence:
                 id=row["id"], unit_kind=row["unit_kind"], unit=row["unit"], seal_number=row["seal_number"],
                 state=row["state"], scanned=bool(row["scanned"]), conflict_with=row["conflict_with"],
                 branch_code=row["branch_code"], location=row["location_name"], officer=row["officer_name"],
-                sealed_at=row["sealed_at"],
+                sealed_at=row["sealed_at"], ended_at=row["ended_at"], ended_by=row["ended_by_name"],
+                end_cause=row["end_cause"], end_reason=row["end_reason"],
             )
             for row in seal_rows
         ],

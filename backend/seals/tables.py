@@ -78,6 +78,10 @@ class Seal(Table, tablename="seals_seal"):
     ended_command_id = UUID(null=True, default=None)
     ended_by = ForeignKey(references=Officer, null=True, default=None)
     ended_at = Timestamptz(null=True, default=None)
+    # Why the seal ended: "replaced", "cut" (opened after checking it, at the destination) or "mistake" (recorded
+    # in error), and the officer's words.
+    end_cause = Varchar(length=16, default="")
+    end_reason = Text(default="")
 
 
 class SealCorrection(Table, tablename="seals_correction"):
