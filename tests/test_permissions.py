@@ -149,6 +149,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/seals"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals?number=999999999999"),
     ("GET", "/seals/records/{record_id:int}/print"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals/records/999999/print"),
     ("GET", "/seals/receive"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals/receive"),
+    # a declaration's evidence page (the rule of the evidence API: 404 for a branch with no part in it) and its form
+    ("GET", "/seals/evidence"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals/evidence?number=999999999999"),
+    ("GET", "/seals/evidence/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals/evidence/999999999999"),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(

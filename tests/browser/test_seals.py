@@ -10,7 +10,9 @@ frontend/static/js/seals-page.js, frontend/templates/seals/), on SQLite and Post
   test-artifacts/);
 - an officer of LS-HN (the receiving branch), its page opened before the record existed, offline: the printed QR
   verified on the device ("genuine"), the record found in the device's handover_records, the containers and seals
-  compared, receipt confirmed (signed), synced when back online; a tampered QR reads "altered".
+  compared, receipt confirmed (signed), synced when back online; a tampered QR reads "altered";
+- the evidence page, opened from the sealing page: the seals, the record, its two photo thumbnails loaded, and the
+  journal's actions in order.
 """
 
 from __future__ import annotations
@@ -230,4 +232,20 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     [(state, by)] = server.query("SELECT r.state, o.code FROM seals_record r JOIN officer o ON o.id = r.received_by")
     assert (state, by) == ("received", "CB101")
     assert len(server.query("SELECT id FROM journal_entry WHERE command_type = 'seals.receive_record'")) == 1
+
+    # --- the evidence page, from the sealing page's link: seals, the record, its photo thumbnails (they load), who
+    # did what in order ---------------------------------------------------------------------------------------------
+    page.goto(server.url(f"/seals?number={NUMBER}"))
+    page.click("#seals-to-evidence")
+    page.wait_for_selector(f'#evidence-records article[data-record-id="{record_id}"][data-state="received"]')
+    assert page.locator("#evidence-seals tr.evidence-seal[data-state=active]").count() == 2
+    thumbs = page.locator(".evidence-photos a img")
+    assert thumbs.count() == 2
+    for index in range(2):
+        thumbs.nth(index).scroll_into_view_if_needed()  # loading="lazy"
+    wait_until(page, "() => Array.from(document.querySelectorAll('.evidence-photos img')).every((image) => image.complete && image.naturalWidth > 0)", timeout=30)
+    full = page.get_attribute(".evidence-photos a", "href")
+    assert full and page.request.get(server.url(full)).headers["content-type"] == "image/jpeg"
+    actions = page.eval_on_selector_all("#evidence-actions li.evidence-action", "items => items.map((item) => item.dataset.commandType)")
+    assert actions == [*types, "seals.receive_record"]
     browsing.assert_clean(OFFLINE_NOISE)
