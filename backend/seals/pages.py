@@ -109,6 +109,9 @@ async def print_record(request: Request[Any, Any, Any], record_id: FromPath[int]
     text = record_qr.sign_record(record_fields(record))
     period = await contingency.open_period(request.user.branch_id)
     copies = CONTINGENCY_COPIES if period is not None else COPIES
+    # The carrier's seal of each container, as declared (corrections applied), for its column on the form.
+    declaration = await Declaration.select(Declaration.id).where(Declaration.number == record.declaration_number).first()
+    declared = await services.declared_containers(declaration["id"]) if declaration else []
     return Template(
         "seals/print.html",
         context={
@@ -117,6 +120,7 @@ async def print_record(request: Request[Any, Any, Any], record_id: FromPath[int]
             "qr_text": text,
             "copies": list(range(1, copies + 1)),
             "contingency_period": period,
+            "carrier_seals": {container["number"]: container["carrier_seal"] for container in declared},
         },
     )
 

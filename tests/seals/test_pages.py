@@ -118,6 +118,10 @@ def test_print_page_has_two_copies_each_with_a_qr_that_verifies(client: TestClie
         assert page.text.count(f"/files/{sha}/thumb") == 2
     assert f"/files/{signature}/thumb" not in page.text and page.text.count(f'src="/files/{signature}"') == 2
     assert page.text.count('data-qr="') == 2 and page.text.count('<img class="qr record-qr"') == 2
+    # Laid out like the form: who took part, the carrier's seal next to the customs seal, the receiving part blank.
+    assert "chúng tôi gồm:" in page.text and "Ông/Bà <strong>Đỗ Văn Sáu</strong>" in page.text
+    assert re.search(rf"<td>{C1}</td><td>CS111</td><td>{SEAL_1}</td>", page.text)
+    assert page.text.count("Phần ghi nhận của Chi cục Hải quan tiếp nhận") == 2 and "…… giờ …… phút" in page.text
 
 
 def test_print_page_in_contingency_mode_has_three_copies(client: TestClient, world: World, officer: Person) -> None:
@@ -178,6 +182,8 @@ def test_receive_page_shows_a_received_record_without_its_forms(client: TestClie
 
     assert f'data-record-id="{record_id}"' in page.text and 'data-state="received"' in page.text
     assert f'id="receive-{record_id}-form"' not in page.text
+    printed = receiver.client.get(f"/seals/records/{record_id}/print").text
+    assert "nguyên vẹn, đúng như biên bản" in printed and "…… giờ …… phút" not in printed
 
 
 # --- a record made offline: signed and handed over before its id is known ----------------------------------------------
