@@ -29,31 +29,12 @@
     var element = document.getElementById("gate-strings");
     return element ? element.dataset : {};
   }
-  function fill(text, values) {
-    return String(text || "").replace(/%\((\w+)\)s/g, function (all, name) { return name in values ? values[name] : all; });
-  }
-  function meta(name) {
-    var element = document.querySelector('meta[name="' + name + '"]');
-    return element ? element.content : "";
-  }
+  var fill = window.giamsatDom.fill;
+  var meta = window.giamsatDom.meta;
   function catalog() { return check.messagesFromPage(document); }
   function checkWords() { return check.wordsFromPage(document); }
 
-  // h("p", {class: "x", "data-y": "1"}, ["text", element]) — the page is built from elements, never from HTML text,
-  // so nothing a declaration says can become markup.
-  function h(tag, attributes, children) {
-    var element = document.createElement(tag);
-    Object.keys(attributes || {}).forEach(function (name) {
-      var value = attributes[name];
-      if (value === null || value === undefined || value === false) return;
-      element.setAttribute(name, value === true ? "" : String(value));
-    });
-    (children || []).forEach(function (child) {
-      if (child === null || child === undefined) return;
-      element.append(child instanceof Node ? child : String(child));
-    });
-    return element;
-  }
+  var h = window.giamsatDom.h;
 
   function pad(number) { return (number < 10 ? "0" : "") + number; }
   function timeText(iso) {

@@ -25,9 +25,7 @@
     var element = document.getElementById("photo-strings");
     return element ? element.dataset : {};
   }
-  function fill(text, values) {
-    return String(text || "").replace(/%\((\w+)\)s/g, function (all, name) { return name in values ? values[name] : all; });
-  }
+  var fill = window.giamsatDom.fill;
 
   function listFor(picker) {
     if (picker.dataset.photoList) return document.getElementById(picker.dataset.photoList);

@@ -124,9 +124,7 @@
     return time + " " + pad(date.getDate()) + "/" + pad(date.getMonth() + 1) + "/" + date.getFullYear();
   }
 
-  function fill(text, values) {
-    return String(text || "").replace(/%\((\w+)\)s/g, function (all, name) { return name in values ? values[name] : all; });
-  }
+  var fill = window.giamsatDom.fill;
 
   function camel(name) {
     return name.replace(/[-_](\w)/g, function (all, letter) { return letter.toUpperCase(); });

@@ -15,26 +15,9 @@
     var element = document.getElementById("seals-strings");
     return element ? element.dataset : {};
   }
-  function fill(text, values) {
-    return String(text || "").replace(/%\((\w+)\)s/g, function (all, name) { return name in values ? values[name] : all; });
-  }
-  function meta(name) {
-    var element = document.querySelector('meta[name="' + name + '"]');
-    return element ? element.content : "";
-  }
-  function h(tag, attributes, children) {
-    var element = document.createElement(tag);
-    Object.keys(attributes || {}).forEach(function (name) {
-      var value = attributes[name];
-      if (value === null || value === undefined || value === false) return;
-      element.setAttribute(name, value === true ? "" : String(value));
-    });
-    (children || []).forEach(function (child) {
-      if (child === null || child === undefined) return;
-      element.append(child instanceof Node ? child : String(child));
-    });
-    return element;
-  }
+  var fill = window.giamsatDom.fill;
+  var meta = window.giamsatDom.meta;
+  var h = window.giamsatDom.h;
   function hex(buffer) {
     return Array.prototype.map.call(new Uint8Array(buffer), function (byte) { return (byte < 16 ? "0" : "") + byte.toString(16); }).join("");
   }
