@@ -129,3 +129,7 @@ def test_sealing_page_offers_removal_of_an_active_seal_and_then_shows_it_ended(c
     assert f'id="remove-{C1}-form"' not in after
     ended = after.split(f'data-seal-ended="{SEAL_1}"', 1)[1].split("</p>", 1)[0]
     assert "ghi nhầm" in ended and "Nguyễn Văn Một" in ended and "Ghi nhầm số niêm phong" in ended
+
+    evidence = officer.client.get(f"/seals/evidence/{NUMBER}").text
+    row = evidence.split(f'data-seal="{SEAL_1}" data-state="removed"', 1)[1].split("</tr>", 1)[0]
+    assert "ghi nhầm" in row and "Ghi nhầm số niêm phong" in row
