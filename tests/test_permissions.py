@@ -152,6 +152,10 @@ RULES: dict[tuple[str, str], Rule] = {
     # a declaration's evidence page (the rule of the evidence API: 404 for a branch with no part in it) and its form
     ("GET", "/seals/evidence"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals/evidence?number=999999999999"),
     ("GET", "/seals/evidence/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals/evidence/999999999999"),
+    # the departure branch's violation records, for its supervisors (closing one is a command; the POST is the
+    # page's fallback without its script)
+    ("GET", "/seals/violations"): roles(Role.SUPERVISOR, url="/seals/violations"),
+    ("POST", "/seals/violations"): roles(Role.SUPERVISOR, url="/seals/violations", form={"violation_id": "999999", "note": "x"}),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(

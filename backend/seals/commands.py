@@ -169,6 +169,13 @@ class RecordDiscrepancy(Struct, kw_only=True):
     containers: Annotated[list[ReceivedContainer], msgspec.Meta(max_length=MAX_CONTAINERS)] = []
 
 
+class CloseViolation(Struct, kw_only=True):
+    """A supervisor of the departure branch closes a violation record, saying what was done about it."""
+
+    violation_id: int
+    note: Note
+
+
 class EnterPaperRecord(Struct, kw_only=True):
     """A record that existed only on paper (the other branch could not use the system), entered afterwards by the
     receiving branch (Art 43.1.c.3); it is then checked like any record handed over."""
@@ -768,6 +775,26 @@ async def enter_paper_record(context: CommandContext, payload: EnterPaperRecord)
     )
 
 
+@command("seals.close_violation", payload=CloseViolation, roles={Role.SUPERVISOR}, label=N_("Violation record closed"))
+async def close_violation(context: CommandContext, payload: CloseViolation) -> dict[str, Any]:
+    note = payload.note.strip()
+    if not note:
+        raise DomainError("note_required", N_("Say what was done about it."))
+    row = await ViolationRecord.select(
+        ViolationRecord.id, ViolationRecord.to_branch, ViolationRecord.closed_at,
+        ViolationRecord.record.serial.as_alias("serial"), ViolationRecord.record.declaration_number.as_alias("number"),
+    ).where(ViolationRecord.id == payload.violation_id).first()
+    if row is None or row["to_branch"] != context.actor.branch_id:
+        # Another branch's violation records are not this supervisor's to see.
+        raise NotFound("violation_not_found", N_("There is no such violation record."))
+    updated = await ViolationRecord.update(
+        {ViolationRecord.closed_by: context.actor.id, ViolationRecord.closed_at: context.issued_at, ViolationRecord.closing_note: note}
+    ).where((ViolationRecord.id == row["id"]) & ViolationRecord.closed_at.is_null()).returning(ViolationRecord.id)
+    if not updated:
+        raise DomainError("violation_closed", N_("This violation record is already closed."))
+    return _result(row["number"], None, violation_id=row["id"], serial=row["serial"])
+
+
 # --- reconciliation ------------------------------------------------------------------------------------------------
 
 
@@ -852,5 +879,6 @@ for _type in (
     "seals.receive_record",
     "seals.record_discrepancy",
     "seals.enter_paper_record",
+    "seals.close_violation",
 ):
     SUMMARIES[_type] = _summary

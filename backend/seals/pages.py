@@ -11,15 +11,18 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from litestar import Request, get
+from litestar import Request, get, post
+from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from backend.auth.middleware import require_roles
 from backend.barcodes.qr import qr_img_tag
 from backend.declarations.services import parse_number
 from backend.declarations.tables import Declaration
 from backend.gate.cards import card_for
+from backend.journal.forms import envelope_from_form
+from backend.journal.services import apply_commands
 from backend.lib import clock
 from backend.lib.errors import DomainError
 from backend.lib.i18n import gettext
@@ -145,4 +148,38 @@ async def receive_page(request: Request[Any, Any, Any], location: FromQuery[int 
     )
 
 
-ROUTES = [seals_page, print_record, receive_page]
+@get("/seals/violations", guards=[require_roles(Role.SUPERVISOR)])
+async def violations_page(request: Request[Any, Any, Any], show: FromQuery[str | None] = None) -> Template:
+    """The violation records receiving branches made about this branch's records (Art 43.1.c), for its
+    supervisors: open ones, or all; each closed with what was done."""
+    return await _violations(request, open_only=show != "all")
+
+
+async def _violations(request: Request[Any, Any, Any], *, open_only: bool, error: str | None = None) -> Template:
+    return Template(
+        "seals/violations.html",
+        context={
+            "violations": await services.violations_for(request.user.branch_id, open_only=open_only),
+            "open_only": open_only,
+            "error": error,
+        },
+        status_code=422 if error else 200,
+    )
+
+
+@post("/seals/violations", guards=[require_roles(Role.SUPERVISOR)])
+async def close_violation_form(request: Request[Any, Any, Any], state: State) -> Template | Redirect:
+    """Closing a violation record from the page without its script: the same `seals.close_violation` command."""
+    form = dict(await request.form())
+    try:
+        violation_id = int(form.get("violation_id") or 0)
+    except ValueError:
+        violation_id = 0
+    payload = {"violation_id": violation_id, "note": str(form.get("note") or "")}
+    (outcome,) = await apply_commands(state.engine, [envelope_from_form(form, "seals.close_violation", payload)], request.user)
+    if outcome.status == "rejected":
+        return await _violations(request, open_only=True, error=outcome.reason)
+    return Redirect("/seals/violations", status_code=303)
+
+
+ROUTES = [seals_page, print_record, receive_page, violations_page, close_violation_form]

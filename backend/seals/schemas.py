@@ -148,3 +148,7 @@ class ViolationView(msgspec.Struct, kw_only=True):
     containers: list[ReceivedContainer]
     officer: str
     issued_at: datetime
+    location: str = ""
+    closed_by: str | None = None
+    closed_at: datetime | None = None
+    closing_note: str = ""

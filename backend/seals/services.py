@@ -229,29 +229,31 @@ async def records_addressed_to(branch_id: int, since: datetime) -> list[RecordVi
     return [await _record_view(row) for row in rows]
 
 
-async def violations_for(branch_id: int | None, limit: int = 200) -> list[ViolationView]:
-    """The violation records addressed to a (departure) branch's supervisors, newest first."""
+async def violations_for(branch_id: int | None, *, open_only: bool = False, limit: int = 200) -> list[ViolationView]:
+    """The violation records addressed to a (departure) branch's supervisors, newest first; `open_only`: those no
+    supervisor has closed yet."""
     if branch_id is None:
         return []
-    rows = await (
-        ViolationRecord.select(
-            ViolationRecord.all_columns(),
-            ViolationRecord.record.serial.as_alias("serial"),
-            ViolationRecord.record.declaration_number.as_alias("declaration_number"),
-            ViolationRecord.by_branch.code.as_alias("by_code"),
-            ViolationRecord.by_branch.name.as_alias("by_name"),
-            ViolationRecord.officer.full_name.as_alias("officer_name"),
-        )
-        .where(ViolationRecord.to_branch == branch_id)
-        .order_by(ViolationRecord.id, ascending=False)
-        .limit(limit)
-    )
+    query = ViolationRecord.select(
+        ViolationRecord.all_columns(),
+        ViolationRecord.record.serial.as_alias("serial"),
+        ViolationRecord.record.declaration_number.as_alias("declaration_number"),
+        ViolationRecord.by_branch.code.as_alias("by_code"),
+        ViolationRecord.by_branch.name.as_alias("by_name"),
+        ViolationRecord.officer.full_name.as_alias("officer_name"),
+        ViolationRecord.location.name.as_alias("location_name"),
+        ViolationRecord.closed_by.full_name.as_alias("closed_by_name"),
+    ).where(ViolationRecord.to_branch == branch_id)
+    if open_only:
+        query = query.where(ViolationRecord.closed_at.is_null())
+    rows = await query.order_by(ViolationRecord.id, ascending=False).limit(limit)
     return [
         ViolationView(
             id=row["id"], record_id=row["record"], record_serial=row["serial"],
             declaration_number=row["declaration_number"], by_branch_code=row["by_code"], by_branch_name=row["by_name"],
             text=row["text"], containers=msgspec.convert(_json(row["containers"], []), list[ReceivedContainer]),
-            officer=row["officer_name"], issued_at=row["issued_at"],
+            officer=row["officer_name"], issued_at=row["issued_at"], location=row["location_name"] or "",
+            closed_by=row["closed_by_name"], closed_at=row["closed_at"], closing_note=row["closing_note"],
         )
         for row in rows
     ]

@@ -176,3 +176,7 @@ class ViolationRecord(Table, tablename="seals_violation"):
     officer = ForeignKey(references=Officer, null=False)
     issued_at = Timestamptz()
     recorded_at = Timestamptz(default=TimestamptzNow())
+    # A supervisor of the departure branch closes it, saying what was done.
+    closed_by = ForeignKey(references=Officer, null=True, default=None)
+    closed_at = Timestamptz(null=True, default=None)
+    closing_note = Text(default="")

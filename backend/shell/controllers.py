@@ -32,6 +32,8 @@ def actions_for(role: Role) -> list[dict[str, str]]:
         actions.append({"href": "/gate/reports", "label": gettext("Reports from the gates"), "hint": gettext("Mismatches and exits refused, waiting for your decision")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/seals", "label": gettext("Seals and handover records"), "hint": gettext("Seal containers, make, print and receive handover records")})
+    if role == Role.SUPERVISOR:
+        actions.append({"href": "/seals/violations", "label": gettext("Violation records"), "hint": gettext("What receiving branches found not as recorded")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/paper", "label": gettext("Paper declarations and special cases"), "hint": gettext("Box 36, form 07, goods allowed by an authority's document")})
     if role in (Role.OFFICER, Role.SUPERVISOR):

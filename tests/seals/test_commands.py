@@ -153,7 +153,7 @@ def test_record_seal_replayed_command_id_is_applied_once(client: TestClient, wor
 
 @pytest.mark.parametrize("type_", [
     "seals.set_requirement", "seals.record_seal", "seals.remove_seal", "seals.correct", "seals.confirm_sealed", "seals.create_record",
-    "seals.sign_record", "seals.hand_over", "seals.receive_record", "seals.record_discrepancy", "seals.enter_paper_record",
+    "seals.sign_record", "seals.hand_over", "seals.receive_record", "seals.record_discrepancy", "seals.enter_paper_record", "seals.close_violation",
 ])
 def test_warehouse_staff_are_refused_every_seals_command(client: TestClient, world: World, type_: str) -> None:
     declare(client)
