@@ -19,10 +19,9 @@ from backend.declarations.services import parse_number
 from backend.lib.errors import DomainError
 from backend.lib.i18n import gettext
 from backend.logbook.services import sync_text
-from backend.officers.tables import Role
 from backend.seals import services
+from backend.seals.services import SEAL_ROLES
 
-SEAL_ROLES = (Role.OFFICER, Role.SUPERVISOR)
 
 
 @get("/seals/evidence", guards=[require_roles(*SEAL_ROLES)])

@@ -29,11 +29,11 @@ from backend.lib.i18n import gettext
 from backend.officers.services import locations_of_branch
 from backend.officers.tables import Branch, Role
 from backend.seals import record_qr, services
+from backend.seals.services import SEAL_ROLES
 from backend.seals.replica import RECENT_DAYS
 from backend.seals.schemas import RecordView
 from backend.sync import contingency
 
-SEAL_ROLES = (Role.OFFICER, Role.SUPERVISOR)
 COPIES = 2  # form 10/BBBG/GSQL: one copy for each side
 CONTINGENCY_COPIES = 3  # domain.md W9: one more, kept for the reconciliation
 

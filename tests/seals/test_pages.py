@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.conftest import World, in_app
+from tests.conftest import World
 from tests.declarations.helpers import C1, C2
 from tests.seals.helpers import GOODS, NUMBER, SEAL_1, SEAL_2, Person, declare, photos, record_payload, seal, signature_png
 
