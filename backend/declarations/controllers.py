@@ -15,7 +15,7 @@ from typing import Any
 import msgspec
 from litestar import Request, get, post
 from litestar.exceptions import ValidationException
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Template
 
 from backend.auth.middleware import require_roles
@@ -30,7 +30,7 @@ CAN_LOOK_UP = (Role.OFFICER, Role.SUPERVISOR)
 
 
 @post("/api/v1/declarations", status_code=200, guards=[require_roles(Role.ADMIN)], summary="Upsert declarations from upstream")
-async def post_declarations(request: Request[Any, Any, Any], data: list[dict[str, Any]]) -> UpsertBatchResult:
+async def post_declarations(request: Request[Any, Any, Any], data: JSONBody[list[dict[str, Any]]]) -> UpsertBatchResult:
     """A batch of at most 1000 declarations (items as `DeclarationUpsert`, docs/declarations.md); each answers
     `created`, `updated`, `unchanged` or `refused` (with `code`, `reason` in the caller's language and `field`).
 
@@ -49,7 +49,7 @@ async def post_declarations(request: Request[Any, Any, Any], data: list[dict[str
 
 
 @get("/api/v1/declarations/{number:str}", guards=[require_roles(*CAN_LOOK_UP)], summary="Look up a declaration")
-async def get_declaration(number: str) -> DeclarationView:
+async def get_declaration(number: FromPath[str]) -> DeclarationView:
     """The declaration with its containers, warnings and history; 400 `bad_number`, 404 `declaration_not_found`."""
     return await services.declaration_by_number(number)
 

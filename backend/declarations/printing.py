@@ -20,6 +20,7 @@ from typing import Any
 
 from litestar import Request, get
 from litestar.datastructures import State
+from litestar.params import FromPath
 from litestar.response import Template
 
 from backend.auth.middleware import require_roles
@@ -142,14 +143,14 @@ def _context(request: Request[Any, Any, Any], state: State, declaration: Declara
 
 
 @get("/declarations/{number:str}/container-list", guards=[require_roles(*CAN_PRINT)])
-async def container_list(request: Request[Any, Any, Any], state: State, number: str) -> Template:
+async def container_list(request: Request[Any, Any, Any], state: State, number: FromPath[str]) -> Template:
     """The container list of a container-cargo declaration at its current version, an A4 print page."""
     declaration = await printable(request.user, number, CONTAINER_LIST)
     return Template(CONTAINER_LIST.template, context=_context(request, state, declaration, CONTAINER_LIST))
 
 
 @get("/declarations/{number:str}/goods-list", guards=[require_roles(*CAN_PRINT)])
-async def goods_list(request: Request[Any, Any, Any], state: State, number: str) -> Template:
+async def goods_list(request: Request[Any, Any, Any], state: State, number: FromPath[str]) -> Template:
     """The goods list of a bulk, liquid or loose-cargo declaration at its current version, an A4 print page."""
     declaration = await printable(request.user, number, GOODS_LIST)
     return Template(GOODS_LIST.template, context=_context(request, state, declaration, GOODS_LIST))

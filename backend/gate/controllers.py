@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
 from backend.auth.middleware import require_roles
@@ -35,13 +35,13 @@ GATE_ROLES = (Role.OFFICER, Role.SUPERVISOR)
 
 
 @get("/api/v1/gate/cards/{number:str}", guards=[require_roles(*GATE_ROLES)], summary="A declaration's gate card")
-async def get_card(number: str) -> GateCard:
+async def get_card(number: FromPath[str]) -> GateCard:
     """What the gate must see of the declaration; 400 `bad_number`, 404 `declaration_not_found`."""
     return await card_for(number)
 
 
 @post("/api/v1/gate/check", guards=[require_roles(*GATE_ROLES)], status_code=200, summary="Check goods at the gate")
-async def post_check(data: CheckRequest) -> VerdictView:
+async def post_check(data: JSONBody[CheckRequest]) -> VerdictView:
     """The verdict on what the officer sees, every reason naming its clause and worded in the caller's language.
 
     The same rules as the device's check (backend/gate/check.py), on the server's current card. 400 for a malformed
