@@ -36,6 +36,7 @@ from tests.browser.conftest import (
     wait_for_worker,
     wait_until,
 )
+from tests.barcodes.photos import code128
 from tests.conftest import giamsat
 from tests.files.photos import plain_jpeg
 
@@ -113,6 +114,42 @@ def draw_signature(page: Any) -> None:
     for step in range(1, 12):
         page.mouse.move(x + w * (0.1 + step * 0.07), y + h * (0.6 - 0.3 * (step % 2)), steps=3)
     page.mouse.up()
+
+
+def on_sheet(text: str, angle: float = 0) -> Any:
+    """A seal's barcode (Code 128 of its number) photographed on a white sheet, turned by `angle` degrees."""
+    from PIL import Image
+
+    code = code128(text)
+    sheet = Image.new("L", (900, 900), 255)
+    sheet.paste(code, ((900 - code.width) // 2, (900 - code.height) // 2))
+    return sheet.rotate(angle, fillcolor=255) if angle else sheet
+
+
+def test_seal_numbers_read_from_photos_of_their_barcodes_are_recorded_as_scanned(
+    seals_server: Server, browsing: Browsing, tmp_path: Path
+) -> None:
+    server = seals_server
+    page = browsing.new_page()
+    sign_in(page, server, "CB001")
+    page.goto(server.url(f"/seals?number={NUMBER}"))
+    page.wait_for_selector(f'tr[data-container="{C1}"]')
+    upright, turned = tmp_path / "seal-1.png", tmp_path / "seal-2.png"
+    on_sheet(SEAL_1).save(upright)
+    on_sheet(SEAL_2, angle=45).save(turned)  # the page's reader cannot read it: the server's turned retry does
+
+    # Each container's row has its own reader: the number read goes into that row's seal field, and the form is
+    # sent as a handheld scanner would (the page reloads with the seal on it).
+    page.set_input_files(f'[data-camera-reader="seal-{C1}-form"] [data-photo-scan]', str(upright))
+    page.wait_for_selector(f'tr[data-container="{C1}"][data-seal="{SEAL_1}"]', timeout=20_000)
+    page.set_input_files(f'[data-camera-reader="seal-{C2}-form"] [data-photo-scan]', str(turned))
+    page.wait_for_selector(f'tr[data-container="{C2}"][data-seal="{SEAL_2}"]', timeout=20_000)
+
+    evidence = page.evaluate(f"async () => (await fetch('/api/v1/seals/declarations/{NUMBER}')).json()")
+    assert sorted((seal["unit"], seal["seal_number"], seal["scanned"]) for seal in evidence["seals"]) == [
+        (C1, SEAL_1, True), (C2, SEAL_2, True),
+    ]
+    browsing.assert_clean()
 
 
 def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_other_branch(seals_server: Server, browsing: Browsing) -> None:

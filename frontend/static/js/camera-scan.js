@@ -124,9 +124,20 @@
     }
   }
 
+  // The reader of a form (its [data-camera-reader]); it names the field a code goes in (`data-camera-field`,
+  // "code" by default).
+  function readerBoxOf(formId) {
+    var found = null;
+    document.querySelectorAll("[data-camera-reader]").forEach(function (box) {
+      if (box.dataset.cameraReader === formId) found = box;
+    });
+    return found;
+  }
+
   function fieldOf(formId) {
     var form = document.getElementById(formId);
-    var field = form && form.elements.namedItem("code");
+    var box = readerBoxOf(formId);
+    var field = form && form.elements.namedItem((box && box.dataset.cameraField) || "code");
     return field && field.tagName ? field : null;
   }
 
@@ -136,6 +147,9 @@
     if (!form || !field) return;
     field.value = text;
     field.dispatchEvent(new Event("input", { bubbles: true }));
+    // A form that records whether its code was read rather than typed (a seal number: `scanned`) is told so.
+    var scanned = form.elements.namedItem("scanned");
+    if (scanned && scanned.tagName && scanned.type === "hidden") scanned.value = "true";
     if (typeof form.requestSubmit === "function") form.requestSubmit();
     else form.submit();
   }
@@ -237,7 +251,7 @@
 
   // --- a photo -----------------------------------------------------------------------------------------------------
 
-  function askServer(file, said) {
+  function askServer(file, said, any) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     return fetch(DECODE_URL, {
       method: "POST",
@@ -254,10 +268,13 @@
         for (var i = 0; i < codes.length; i++) {
           if (!codes[i].error) return codes[i].text;
         }
+        // A reader of other codes than giamsat's (a seal's number, `data-camera-any`) takes the text as read:
+        // the server's word on it as a giamsat payload does not apply.
+        if (any && codes.length && codes[0].text) return codes[0].text;
         // What the server said, in the officer's language: the code is forged, of another format, the file
         // is no photo, nothing could be read...
         var error = codes.length ? codes[0].error : body;
-        throw new Error((error && error.message) || said.noCode);
+        throw new Error((!any && error && error.message) || said.noCode);
       });
     }, function () {
       throw new Error(said.offline);
@@ -279,7 +296,7 @@
         lastPath = result.kind;
         return result.read[0];
       }
-      return askServer(file, said).then(function (text) {
+      return askServer(file, said, box.hasAttribute("data-camera-any")).then(function (text) {
         lastPath = "server";
         return text;
       });
