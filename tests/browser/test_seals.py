@@ -244,6 +244,9 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     ready_offline(receiver, "CB101", ("handover_records", "record_keys"))
     assert receiver.query_selector(f'article[data-record-id="{record_id}"]') is None
     receiver.context.set_offline(True)
+    # And the server gone too: Chromium's offline emulation does not always hold for the service worker, which
+    # could otherwise send the receipt at once.
+    server.stop()
 
     head, payload, tail = qr.rsplit(".", 2)
     tampered = f"{head}.{payload[:-3]}{'B' if payload[-3] == 'A' else 'A'}{payload[-2:]}.{tail}"
@@ -264,11 +267,13 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     receiver.wait_for_selector(f"#receive-{record_id}-status:not([hidden])", timeout=30_000)
     assert queued_types(receiver) == ["seals.receive_record"]
 
+    server.start()
     receiver.context.set_offline(False)
     wait_until(receiver, "async () => (await giamsatStore.queueEntries()).length === 0", timeout=60)
     [(state, by)] = server.query("SELECT r.state, o.code FROM seals_record r JOIN officer o ON o.id = r.received_by")
     assert (state, by) == ("received", "CB101")
-    assert len(server.query("SELECT id FROM journal_entry WHERE command_type = 'seals.receive_record'")) == 1
+    [(offline,)] = server.query("SELECT offline FROM journal_entry WHERE command_type = 'seals.receive_record'")
+    assert offline  # once, and made offline
 
     # --- the evidence page, from the sealing page's link: seals, the record, its photo thumbnails (they load), who
     # did what in order ---------------------------------------------------------------------------------------------
@@ -285,4 +290,5 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     assert full and page.request.get(server.url(full)).headers["content-type"] == "image/jpeg"
     actions = page.eval_on_selector_all("#evidence-actions li.evidence-action", "items => items.map((item) => item.dataset.commandType)")
     assert actions == [*types, "seals.receive_record"]
+    page.screenshot(path=str(ARTIFACTS / f"seals-evidence-{server.database}.png"), full_page=True)  # type: ignore[attr-defined]
     browsing.assert_clean(OFFLINE_NOISE)
