@@ -149,6 +149,7 @@ def test_seal_numbers_read_from_photos_of_their_barcodes_are_recorded_as_scanned
     assert sorted((seal["unit"], seal["seal_number"], seal["scanned"]) for seal in evidence["seals"]) == [
         (C1, SEAL_1, True), (C2, SEAL_2, True),
     ]
+    page.screenshot(path=str(ARTIFACTS / f"seals-page-{server.database}.png"), full_page=True)  # type: ignore[attr-defined]
     browsing.assert_clean()
 
 
