@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from functools import lru_cache
 from pathlib import Path
 
 from backend.barcodes import decode, payload
 from backend.barcodes.payload import BarcodeError, Keyring, Payload
+from backend.lib import image_work
 from backend.settings import Settings
 
 
@@ -50,8 +50,8 @@ def interpret(keyring: Keyring, texts: list[str]) -> list[tuple[str, Payload | N
 
 async def read_photo(keyring: Keyring, data: bytes, declared_type: str | None) -> list[tuple[str, Payload | None, BarcodeError | None]]:
     """The codes in a photo, each interpreted; raises DomainError for a refused photo and
-    `barcode_unreadable` when no code could be read. The decoding runs in a worker thread."""
-    texts = await asyncio.to_thread(decode.decode_photo, data, declared_type)
+    `barcode_unreadable` when no code could be read. The decoding runs on the photo pool (lib/image_work.py)."""
+    texts = await image_work.run(decode.decode_photo, data, declared_type)
     if not texts:
         raise payload.unreadable()
     return interpret(keyring, texts)

@@ -7,7 +7,6 @@ Command handlers call `require_uploaded` and `attach` inside their transaction (
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 from typing import Literal
 
@@ -15,6 +14,7 @@ from backend.files import images
 from backend.files.schemas import FileInfo
 from backend.files.store import FileStore, display_key, is_sha256, original_key, thumb_key
 from backend.files.tables import FileAttachment, StoredFile
+from backend.lib import image_work
 from backend.lib.errors import N_, DomainError
 from backend.officers.schemas import Actor
 from backend.officers.tables import Role
@@ -54,7 +54,7 @@ async def save_upload(
     existing = await stored_info(sha256)
     if existing is not None:
         return existing, False
-    processed = await asyncio.to_thread(images.process, body, declared_type)
+    processed = await image_work.run(images.process, body, declared_type)
     await store.put(original_key(sha256), body)
     await store.put(display_key(sha256), processed.display)
     await store.put(thumb_key(sha256), processed.thumb)
