@@ -377,6 +377,8 @@ async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> 
     row["hash"] = row_hash(head.hash, row)
     row["location_id"] = location_id if isinstance(location_id, int) else None
     row["issued_at_utc"] = clock.iso(envelope.issued_at)
+    number = result.get("number") if isinstance(result, dict) else None
+    row["declaration_number"] = number if isinstance(number, str) and len(number) <= 12 else None
     group.rows.append(row)  # written with the others at the end of the transaction
     head.seq, head.hash = row["seq"], row["hash"]
     group.seen[envelope.id] = (actor.code, msgspec.json.decode(row["result"]))  # as a later duplicate will see it

@@ -30,6 +30,10 @@ class JournalEntry(Table, tablename="journal_entry"):
     # Derived from hashed fields, kept for queries (the logbook's "location and day"); not hashed themselves.
     location_id = Integer(null=True, default=None, index=True)  # the payload's location_id, when it has one
     issued_at_utc = Varchar(length=40, default="", index=True)  # issued_at in UTC, spelled as received_at
+    # The declaration the command was about, when its result names one (`number`), as location_id is the
+    # payload's: the evidence view finds a declaration's rows by it without reading every result. Not hashed:
+    # it is read from the hashed result.
+    declaration_number = Varchar(length=12, null=True, default=None, index=True)
 
 
 class JournalChainHead(Table, tablename="journal_chain_head"):

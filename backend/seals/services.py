@@ -316,7 +316,7 @@ async def evidence(actor: Actor, number_text: str) -> Evidence:
         raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=number)
     journal = await (
         JournalEntry.select(*JOURNAL_COLUMNS)
-        .where(JournalEntry.command_type.like("seals.%") & JournalEntry.result.like(f'%"number":"{number}"%'))
+        .where((JournalEntry.declaration_number == number) & JournalEntry.command_type.like("seals.%"))
         .order_by(JournalEntry.issued_at_utc)
     )
     decisions = [
