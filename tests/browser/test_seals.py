@@ -266,6 +266,8 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     receiver.fill(f"#receive-{record_id}-{C2}", SEAL_2)
     receiver.click(f'#receive-{record_id}-form button[type="submit"]')
     receiver.wait_for_selector(f"#receive-{record_id}-status:not([hidden])", timeout=30_000)
+    # The status shows "Sending…" while the receipt is signed and queued: wait for the queue, not the words.
+    wait_until(receiver, "async () => (await giamsatStore.queueEntries()).length > 0", timeout=30)
     assert queued_types(receiver) == ["seals.receive_record"]
 
     server.start()

@@ -6,10 +6,21 @@ from __future__ import annotations
 import asyncio
 import os
 import threading
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Coroutine, TypeVar
 
 import pytest
 
 from backend.lib import image_work
+
+T = TypeVar("T")
+
+
+def run_alone(coroutine: Coroutine[Any, Any, T]) -> T:
+    """The coroutine on an event loop of its own thread: earlier tests (Playwright's sync API) may leave a loop
+    running on the main thread, where asyncio.run() refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def test_work_runs_off_the_loop_thread_and_answers() -> None:
@@ -18,7 +29,7 @@ def test_work_runs_off_the_loop_thread_and_answers() -> None:
         worker_thread = await image_work.run(threading.get_ident)
         return loop_thread, worker_thread, await image_work.run(str.upper, "hq-000101")
 
-    loop_thread, worker_thread, answer = asyncio.run(main())
+    loop_thread, worker_thread, answer = run_alone(main())
 
     assert worker_thread != loop_thread and answer == "HQ-000101"
 
@@ -28,7 +39,7 @@ def test_an_error_in_the_work_reaches_the_caller() -> None:
         await image_work.run(int, "not a number")
 
     with pytest.raises(ValueError):
-        asyncio.run(main())
+        run_alone(main())
 
 
 def test_the_pool_is_as_wide_as_the_cores_the_process_may_use() -> None:
