@@ -55,6 +55,9 @@ def test_demo_every_page_keeps_the_content_security_policy(demo_server: Server, 
 
     page.click('.actions a[href="/admin/officers"]')
     page.wait_for_selector("#officers")
+    # htmx (a deferred script) boosts the form once the page has loaded; a click before that is a plain POST,
+    # whose address stays in the bar.
+    page.wait_for_load_state("load")
     page.locator('#officers form[action$="/enrollment"] button').first.click()
     page.wait_for_selector(".enrollment-link .qr svg")
     assert page.url == demo_server.url("/admin/officers")
@@ -73,4 +76,18 @@ def test_demo_every_page_keeps_the_content_security_policy(demo_server: Server, 
     page.evaluate("() => document.getElementById('text').removeAttribute('required')")
     page.click('#logbook-form button[type="submit"]')
     page.wait_for_selector("#logbook-error")  # the refusal comes back as the page with its message (422)
+
+    # A supervisor's pages, each opened as a newcomer would from the demo.
+    page.click("#signout")
+    page.wait_for_selector(".demo-user")
+    page.click('.demo-user[data-code="GS001"]')
+    page.wait_for_selector(".profile")
+    for path, ready in [
+        ("/gate", "#gate-scan-form"), ("/gate/reports", "#gate-reports"), ("/seals", "#seals-find-form"),
+        ("/seals/receive", "#receive-code"), ("/seals/violations", "#seals-violations"),
+        ("/seals/evidence", "#evidence-find-form"), ("/paper", "main"), ("/declarations", "main"),
+        ("/contingency", "main"), ("/reconciliation", "main"), ("/sync", "main"),
+    ]:
+        page.goto(demo_server.url(path))
+        page.wait_for_selector(ready, state="attached")
     browsing.assert_clean(r"status of (404|422)")
