@@ -294,6 +294,8 @@
   }
   window.giamsat = window.giamsat || {};
   window.giamsat.sync = sync;
+  // For pages that build their own envelopes (seals-page.js): the same wait for an entry's outcome.
+  window.giamsat.answerFor = answerFor;
 
   document.addEventListener("click", function (event) {
     var button = event.target instanceof Element ? event.target.closest("[data-sync-now]") : null;

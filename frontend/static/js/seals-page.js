@@ -9,7 +9,6 @@
   "use strict";
 
   var store = window.giamsatStore;
-  var OUTCOME_WAIT_MS = 8000;
 
   function words() {
     var element = document.getElementById("seals-strings");
@@ -24,12 +23,16 @@
 
   // --- lists of objects in a form ----------------------------------------------------------------------------------
 
+  // A [data-key] control's value, typed as serialize.js types a form's named controls (data-type int, number,
+  // bool); text is trimmed.
   function valueOf(control) {
+    var serialize = window.giamsatSerialize;
     var type = control.dataset.type;
-    if (type === "bool") return control.type === "checkbox" ? control.checked : control.value === "true";
+    if (type === "bool" && control.type === "checkbox") return control.checked;
     var text = String(control.value || "").trim();
-    if (type === "number") return text === "" ? null : Number(text.replace(",", "."));
-    if (type === "int") return text === "" ? null : parseInt(text, 10);
+    if (type === "bool") return serialize.toBool(text);
+    if (type === "number") return serialize.toNumber(text);
+    if (type === "int") return serialize.toInt(text);
     return text;
   }
 
@@ -133,28 +136,6 @@
     element.hidden = false;
   }
 
-  function fate(id) {
-    return store.queueEntries().then(function (entries) {
-      if (entries.some(function (entry) { return entry.envelope.id === id; })) return { status: "queued" };
-      return store.get("rejected", id).then(function (rejected) {
-        return rejected ? { status: "rejected", reason: rejected.reason, code: rejected.code } : { status: "applied" };
-      });
-    });
-  }
-
-  function answerFor(id) {
-    var queue = window.giamsatQueue;
-    if (!navigator.onLine) return Promise.resolve({ status: "queued" });
-    var deadline = Date.now() + OUTCOME_WAIT_MS;
-    function poll() {
-      return fate(id).then(function (outcome) {
-        if (outcome.status !== "queued" || Date.now() > deadline) return outcome;
-        return new Promise(function (resolve) { setTimeout(resolve, 300); }).then(poll);
-      });
-    }
-    return queue.replay().catch(function () { return null; }).then(poll);
-  }
-
   function send(form) {
     var queue = window.giamsatQueue;
     var serialize = window.giamsatSerialize;
@@ -183,7 +164,7 @@
       return signing && signing.isSigned(envelope.type) ? signing.sign(envelope, officer) : envelope;
     }).then(function (envelope) {
       var files = Array.isArray(envelope.payload.photos) ? envelope.payload.photos : [];
-      return queue.enqueue(envelope, officer, files).then(function () { return answerFor(envelope.id); }).then(function (outcome) {
+      return queue.enqueue(envelope, officer, files).then(function () { return window.giamsat.answerFor(envelope.id); }).then(function (outcome) {
         form.dispatchEvent(new CustomEvent("giamsat:seals-outcome", { bubbles: true, detail: { outcome: outcome, envelope: envelope } }));
         if (outcome.status === "applied") {
           window.location.reload();
