@@ -6,11 +6,11 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
-GIAMSAT_TEST_POSTGRES_URL ?= postgresql://postgres@localhost:5432/test
-export GIAMSAT_TEST_POSTGRES_URL
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install system-deps postgres messages bench clean
+.PHONY: run test screenshot install system-deps postgres messages bench clean
+# pytest-xdist workers for `make test`: one per core; PYTEST_WORKERS=0 runs everything in one process.
+PYTEST_WORKERS ?= auto
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,16 +36,24 @@ system-deps:
 	  $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-# Start the local PostgreSQL cluster when it is installed but stopped (the tests use GIAMSAT_TEST_POSTGRES_URL).
+# Start the local PostgreSQL cluster when it is installed but stopped. The tests make their own databases on the
+# server GIAMSAT_TEST_POSTGRES_URL names (default postgresql://postgres@localhost:5432/postgres, tests/conftest.py).
 postgres:
 	@if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then \
 	  $(SUDO) pg_ctlcluster --skip-systemctl-redirect $$(ls /etc/postgresql | head -1) main start || true; \
 	  for i in $$(seq 1 20); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 0.5; done; \
 	fi
 
+# Browser modules stay on one worker per database (xdist_group in tests/browser/conftest.py); the rest is spread
+# test by test. The run ends with the slowest tests and the time per folder (tests/report.py).
 test: $(VENV)/.installed system-deps postgres
 	mkdir -p test-artifacts
-	$(PY) -m pytest --junitxml=test-artifacts/junit.xml $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(PYTEST_WORKERS) --dist loadgroup --junitxml=test-artifacts/junit.xml $(PYTEST_ARGS)
+
+# Refresh the README's picture (docs/screenshot-phone.png) on purpose; the test suite only writes test-artifacts/.
+screenshot: $(VENV)/.installed system-deps
+	GIAMSAT_REFRESH_SCREENSHOT=1 $(PY) -m pytest -n 0 tests/browser/test_screenshot.py
+	@git status --short docs/screenshot-phone.png
 
 # Re-extract translatable strings and merge them into the Vietnamese catalog (then translate what is new).
 messages: $(VENV)/.installed

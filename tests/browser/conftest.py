@@ -6,7 +6,7 @@
 - Every context records console errors and page errors; tests assert there are none (a CSP violation is a
   console error), and each test's final state is saved to test-artifacts/<test>.png.
 - A server runs on a SQLite file in its data directory, or with `database="postgres"` on a fresh PostgreSQL
-  database made beside GIAMSAT_TEST_POSTGRES_URL (dropped when the server is dropped); `Server.query()` reads
+  database on the GIAMSAT_TEST_POSTGRES_URL server (dropped when the server is dropped); `Server.query()` reads
   either, so the offline flows are proven on both databases.
 - Without Chromium or Playwright the browser tests skip, except with GIAMSAT_REQUIRE_ALL=1 (CI), where they fail.
 - GIAMSAT_CHROMIUM names another Chromium binary; GIAMSAT_TEST_SERVER_LOG=info keeps the servers' access logs
@@ -33,7 +33,7 @@ from typing import Any, Iterator
 
 import pytest
 
-from tests.conftest import REPO, REQUIRE_ALL, _pg_admin, _with_database, giamsat, run_async
+from tests.conftest import REPO, REQUIRE_ALL, _pg_admin, _tune_test_database, _with_database, giamsat, postgres_server_url, run_async
 
 CHROMIUM = os.environ.get("GIAMSAT_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -51,6 +51,22 @@ ARTIFACTS = REPO / "test-artifacts"
 OFFLINE_NOISE = r"ERR_INTERNET_DISCONNECTED|Failed to fetch|Failed to load resource"
 SERVER_DOWN_NOISE = r"ERR_CONNECTION_REFUSED|ERR_CONNECTION_RESET|ERR_EMPTY_RESPONSE|Failed to fetch|Failed to load resource"
 LINK = re.compile(r"^\s*(\w+)\s+(\S+)\s+.*?(http://\S+/enroll/\S+)\s*$")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the marks (--dist loadgroup)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Keep each browser module's tests on one pytest-xdist worker, per database.
+
+    A module's servers are module-scoped fixtures (one per database, started with the demo data in a few
+    seconds); spreading one module over the workers would start its servers on each. The SQLite and the
+    PostgreSQL half of a module use different servers, so they are separate groups that can run side by side.
+    """
+    for item in items:
+        if not item.nodeid.startswith("tests/browser/"):
+            continue
+        module = item.nodeid.split("::", 1)[0].removeprefix("tests/browser/").removesuffix(".py")
+        database = next((name for name in ("postgres", "sqlite") if f"[{name}" in item.nodeid or f"-{name}]" in item.nodeid), "")
+        item.add_marker(pytest.mark.xdist_group(f"{module}-{database}" if database else module))
 
 
 def unavailable(message: str) -> None:
@@ -182,14 +198,10 @@ def make_server(tmp_path_factory: pytest.TempPathFactory, name: str, database: s
     """A started server with the demo data; call `drop()` when done with it."""
     postgres = None
     if database == "postgres":
-        base = os.environ.get("GIAMSAT_TEST_POSTGRES_URL")
-        if not base:
-            message = "GIAMSAT_TEST_POSTGRES_URL is not set"
-            if REQUIRE_ALL:
-                pytest.fail(message + " (GIAMSAT_REQUIRE_ALL=1: PostgreSQL tests must run)", pytrace=False)
-            pytest.skip(message)
+        base = postgres_server_url()
         postgres = (base, f"giamsat_browser_{os.getpid()}_{uuid.uuid4().hex[:6]}")
         run_async(_pg_admin(base, f'CREATE DATABASE "{postgres[1]}"'))
+        run_async(_tune_test_database(base, postgres[1]))
         extra_env = {**extra_env, "DATABASE_URL": _with_database(base, postgres[1])}
     server = Server(data_dir=tmp_path_factory.mktemp(name), port=free_port(), extra_env=extra_env, postgres=postgres)
     try:
