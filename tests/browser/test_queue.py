@@ -453,19 +453,22 @@ def test_queue_server_killed_mid_replay_loses_and_duplicates_nothing(own_server:
 
     killed: list[int] = []
 
-    def kill_once(done: int) -> None:
-        if not killed:
-            killed.append(done)
+    # The 13th batch (60 entries sent before it) is let through to the server, which is killed at once: the batch
+    # is in flight, and the server may or may not have committed it. Waiting for the page's progress message
+    # instead was a race a loaded machine could lose (the replay had ended when the kill came).
+    batches: list[str] = []
+
+    def kill_during_the_13th_batch(route: Any) -> None:
+        batches.append(route.request.url)
+        route.continue_()
+        if len(batches) == 13:
+            killed.append(len(batches))
             os.killpg(server.process.pid, signal.SIGKILL)  # no shutdown: requests in flight die with it
             server.process.wait()
 
-    page.expose_function("serverShouldDie", kill_once)
-    page.evaluate("""() => {
-      new BroadcastChannel("giamsat-sync").onmessage = (event) => {
-        if (event.data.kind === "progress" && event.data.done >= 60) serverShouldDie(event.data.done);
-      };
-    }""")
+    page.route("**/api/v1/commands", kill_during_the_13th_batch)
     first = page.evaluate("() => giamsatQueue.replay({batchSize: 5})")
+    page.unroute("**/api/v1/commands")
 
     assert first["error"] == "network" and 60 <= first["done"] < 300, first
     left = page.evaluate(QUEUE)
@@ -533,6 +536,8 @@ def test_queue_new_version_waits_while_the_queue_holds_entries(update_server: tu
     (left_by_supervisor,) = page.evaluate(ENQUEUE, {"officer": "GS001", "texts": [f"supervisor {tag}"]})
     page.evaluate("() => giamsatQueue.replay()")
     assert [entry["officer"] for entry in page.evaluate(QUEUE)] == ["GS001"]  # not CB001's to send
+    # The page's refresh of the replicated data finishes first: a restart under its fetches would refuse them.
+    page.evaluate("() => window.giamsatReplica.refresh()")
 
     css = frontend / "static" / "css" / "app.css"
     css.write_text(css.read_text() + "\n" + MARKER + "\n")
