@@ -19,6 +19,7 @@ from backend.auth import services
 from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import gettext
 from backend.lib.structs import Struct
+from backend.lib.urls import local_path
 from backend.settings import Settings
 
 PUBLIC = {"public": True}
@@ -29,10 +30,8 @@ def _settings(state: State) -> Settings:
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths: an open redirect after sign-in would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return "/"
+    """Only same-site paths: an open redirect after sign-in would help phishing (lib/urls.py)."""
+    return local_path(target)
 
 
 def session_cookie(token: str, settings: Settings) -> Cookie:

@@ -17,6 +17,7 @@ from piccolo.querystring import QueryString
 
 from backend import __version__, db
 from backend.lib.i18n import LANGUAGE_COOKIE, LANGUAGES, gettext
+from backend.lib.urls import local_path
 from backend.officers.tables import Role, role_label
 from backend.settings import Settings
 
@@ -64,9 +65,7 @@ async def home(request: Request[Any, Any, Any]) -> Template:
 async def set_language(request: Request[Any, Any, Any]) -> Redirect:
     form = await request.form()
     language = str(form.get("lang") or "")
-    target = str(form.get("next") or "/")
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"
+    target = local_path(form.get("next"))
     response = Redirect(target, status_code=303)
     if language in LANGUAGES:
         response.set_cookie(Cookie(key=LANGUAGE_COOKIE, value=language, max_age=3600 * 24 * 365, samesite="lax", path="/"))

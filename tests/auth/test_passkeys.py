@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from litestar.testing import TestClient
 
 from tests.auth.soft_authenticator import SoftAuthenticator, another_browser, enroll, sign_in_with, with_csrf
@@ -244,8 +245,26 @@ def test_signin_next_is_kept_only_for_own_paths(client: TestClient, world: World
         return client.post("/auth/signin/verify", json={"credential": device.get(options), "next": target}).json()["redirect"]
 
     assert sign_in_to("/logbook") == "/logbook"
+    assert sign_in_to("/logbook?day=2026-12-05") == "/logbook?day=2026-12-05"
     assert sign_in_to("https://evil.example/") == "/"
     assert sign_in_to("//evil.example/") == "/"
+
+
+# Issue 11, finding 4: browsers read a backslash as a slash and drop tabs and newlines from a URL, so these
+# passed a "starts with one slash" check and the page then navigated to evil.example.
+@pytest.mark.parametrize("target", ["/\\evil.example", "/\tevil.example", "/\t/evil.example", "/\n/evil.example", "/ /evil.example", "\\/evil.example"])
+def test_open_redirect_after_sign_in_is_refused(client: TestClient, world: World, settings: Any, target: str) -> None:
+    device = enrolled(client, settings, world["officer"])
+    with_csrf(client)
+    options = client.post("/auth/signin/options").json()
+
+    answer = client.post("/auth/signin/verify", json={"credential": device.get(options), "next": target}).json()
+    page = client.get("/signin", params={"next": target}, follow_redirects=False)
+    language = client.post("/lang", data={"lang": "en", "next": target}, follow_redirects=False)
+
+    assert answer["redirect"] == "/"
+    assert page.status_code == 303 and page.headers["location"] == "/"  # signed in now: straight to the target
+    assert language.headers["location"] == "/"
 
 
 def test_signin_replayed_assertion_is_refused(client: TestClient, world: World, settings: Any) -> None:
