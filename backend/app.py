@@ -8,6 +8,8 @@ from __future__ import annotations
 import gc
 import importlib
 import importlib.util
+import logging
+from datetime import timedelta
 from typing import Any
 
 from litestar import Litestar, Request, Response
@@ -35,6 +37,7 @@ from backend.domains import DOMAINS
 from backend.barcodes import services as barcode_services
 from backend.seals import record_qr
 from backend.journal import signing
+from backend.journal.envelope import IssuedAtWindow, configure_issued_at
 from backend.journal.registry import configure_signed, load_commands
 from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import LanguageMiddleware, gettext
@@ -175,12 +178,33 @@ def on_http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     return response
 
 
+def on_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """JSON nested deeper than the decoder follows (msgspec stops at Python's recursion limit): bad input, so a
+    refusal a device does not retry, not a server error."""
+    return _error(400, "too_deeply_nested", gettext("What you sent is nested too deeply to be read."))
+
+
+logger = logging.getLogger("giamsat")
+
+
+def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A bug: logged with its traceback, answered in the same typed shape as every other error."""
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    return _error(500, "server_error", gettext("Something went wrong on the server. Try again."))
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     settings = settings or get_settings()
     engine = db.make_engine(settings.database)
     db.bind_engine(engine)
     load_commands()
     configure_signed(settings.sync.extra_signed_commands)
+    configure_issued_at(
+        IssuedAtWindow(
+            max_age=timedelta(days=settings.sync.issued_at_max_age_days),
+            max_ahead=timedelta(hours=settings.sync.issued_at_max_ahead_hours),
+        )
+    )
     signing.configure(settings.web.origin, settings.web.rp_id)
     barcode_services.configure(settings)
     record_qr.configure(settings)
@@ -239,6 +263,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
             ValidationException: on_validation,
             DomainError: on_domain_error,
             HTTPException: on_http_exception,
+            RecursionError: on_too_deep,
+            Exception: on_unexpected,
         },
         openapi_config=OpenAPIConfig(title="giamsat", version=__version__, path="/schema"),
         # Routes with opt={"no_compression": True} (JPEGs) skip gzip: it costs CPU and saves nothing on them.

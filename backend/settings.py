@@ -66,6 +66,9 @@ class SyncSettings:
 
     queue_warn_days: int  # warn on the device when its oldest queued command is older than this
     extra_signed_commands: frozenset[str]  # tests and trials only: more command types that must be signed
+    # A command whose device time is further from the server's than this is refused (journal/envelope.py).
+    issued_at_max_age_days: int = 366
+    issued_at_max_ahead_hours: int = 24
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,8 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         extra_signed_commands=frozenset(
             name.strip() for name in (env.get("GIAMSAT_EXTRA_SIGNED_COMMANDS") or "").split(",") if name.strip()
         ),
+        issued_at_max_age_days=int(env.get("GIAMSAT_ISSUED_AT_MAX_AGE_DAYS") or 366),
+        issued_at_max_ahead_hours=int(env.get("GIAMSAT_ISSUED_AT_MAX_AHEAD_HOURS") or 24),
     )
     return Settings(database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync)
 

@@ -15,6 +15,7 @@ from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
+from backend.lib.params import PathRowId
 from backend.auth import services
 from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import gettext
@@ -115,7 +116,7 @@ async def devices_page(request: Request[Any, Any, Any]) -> Template:
 
 
 @post("/account/devices/{passkey_id:int}/revoke", status_code=303)
-async def revoke_device(request: Request[Any, Any, Any], passkey_id: FromPath[int]) -> Redirect:
+async def revoke_device(request: Request[Any, Any, Any], passkey_id: PathRowId) -> Redirect:
     await services.revoke_passkey(request.user.id, passkey_id)
     return Redirect("/account/devices", status_code=303)
 

@@ -31,7 +31,7 @@ from backend.journal.registry import CommandContext, command
 from backend.lib import clock
 from backend.lib.errors import N_, DomainError, Forbidden, NotFound
 from backend.lib.i18n import gettext
-from backend.lib.structs import Struct
+from backend.lib.structs import RowId, Struct
 from backend.logbook.services import SUMMARIES, Summary
 from backend.officers.services import location_of_branch
 from backend.officers.tables import Role
@@ -48,7 +48,7 @@ class ConfirmPassage(Struct):
     """The officer confirms that goods pass (signs and stamps the list, 35.2.b.1): the containers on one truck, or
     the whole lot of bulk, liquid or loose cargo."""
 
-    location_id: int
+    location_id: RowId
     number: Annotated[str, msgspec.Meta(max_length=40)]
     barcode: Annotated[str, msgspec.Meta(max_length=200)] = ""  # the scanned code; "" when typed (35.2.c)
     containers: Annotated[list[ContainerNumber], msgspec.Meta(max_length=MAX_UNITS)] = []
@@ -62,7 +62,7 @@ class ConfirmPassage(Struct):
 class CancelPassage(Struct):
     """A confirmation is cancelled (35.2.b.2.2), with the reason."""
 
-    location_id: int
+    location_id: RowId
     number: Annotated[str, msgspec.Meta(max_length=40)]
     unit: Annotated[str, msgspec.Meta(max_length=20)]  # the container number, or LOT
     reason: Note
@@ -71,7 +71,7 @@ class CancelPassage(Struct):
 class ReportGoods(Struct):
     """A report to the supervisor: a mismatch (35.2.b.2.3), or goods refused exit at a land border (36.2.c.2.3)."""
 
-    location_id: int
+    location_id: RowId
     number: Annotated[str, msgspec.Meta(max_length=40)]
     reasons: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=40)] = []
     containers: Annotated[list[ContainerNumber], msgspec.Meta(max_length=500)] = []
@@ -81,7 +81,7 @@ class ReportGoods(Struct):
 
 
 class CloseReport(Struct):
-    report_id: int
+    report_id: RowId
     note: Note = ""
 
 

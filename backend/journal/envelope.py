@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
@@ -25,6 +26,31 @@ class CommandEnvelope(Struct):
     # True when the device queued the command because it could not reach the server. Not signed: the
     # device learns it only after signing, when the first send fails.
     offline: bool = False
+
+
+@dataclass(frozen=True)
+class IssuedAtWindow:
+    """How far a command's device time may be from the server's clock and still be believed.
+
+    Decision 1966 says nothing of device clocks; this is giamsat's rule, a setting (GIAMSAT_ISSUED_AT_MAX_AGE_DAYS,
+    GIAMSAT_ISSUED_AT_MAX_AHEAD_HOURS). A queue may wait days offline (the 2024 outage lasted 16 hours; devices warn
+    after GIAMSAT_QUEUE_WARN_DAYS), and a phone's clock may be hours off (the page warns of that), so the window
+    is wide: it only refuses what no device could have made (a clock reset to 1970, the year 2999).
+    """
+
+    max_age: timedelta = timedelta(days=366)
+    max_ahead: timedelta = timedelta(hours=24)
+
+    def admits(self, issued_at: datetime, now: datetime) -> bool:
+        return now - self.max_age <= issued_at <= now + self.max_ahead
+
+
+ISSUED_AT_WINDOW = IssuedAtWindow()
+
+
+def configure_issued_at(window: IssuedAtWindow) -> None:
+    global ISSUED_AT_WINDOW
+    ISSUED_AT_WINDOW = window
 
 
 class CommandOutcome(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -26,6 +26,7 @@ import msgspec
 from piccolo.engine.base import Engine
 
 from backend import db
+from backend.journal import envelope as envelope_module
 from backend.journal.envelope import CommandEnvelope, CommandOutcome
 from backend.journal import signing
 from backend.journal.registry import COMMANDS, CommandContext
@@ -33,6 +34,7 @@ from backend.journal.tables import JournalChainHead, JournalEntry
 from backend.lib import clock
 from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import gettext
+from backend.lib.structs import first_unsafe_integer
 from backend.officers.schemas import Actor
 from backend.officers.tables import role_label
 from backend.sync import contingency
@@ -93,6 +95,15 @@ def _check(envelope: CommandEnvelope, actor: Actor) -> Any:
         raise Rejected("signature_not_expected", N_("This action does not take a signature."))
     if spec.signed and envelope.signature is None:
         raise Rejected("signature_required", N_("This action must be signed with your passkey."))
+    if not envelope_module.ISSUED_AT_WINDOW.admits(envelope.issued_at, clock.now()):
+        raise Rejected(
+            "issued_at_implausible",
+            N_("The time this action was made (%(time)s) is not plausible. Set the right time on the device."),
+            time=envelope.issued_at.isoformat(),
+        )
+    unsafe = first_unsafe_integer(envelope.payload)
+    if unsafe is not None:
+        raise Rejected("number_out_of_range", N_("The number %(number)s is too large."), number=str(unsafe))
     try:
         return msgspec.convert(envelope.payload, spec.payload)
     except msgspec.ValidationError as exc:

@@ -9,7 +9,7 @@ import msgspec
 from backend.files import services as files
 from backend.journal.registry import CommandContext, command
 from backend.lib.errors import N_, DomainError
-from backend.lib.structs import Struct
+from backend.lib.structs import RowId, Struct
 from backend.logbook.tables import LogbookEntry
 from backend.officers.services import location_of_branch
 from backend.officers.tables import Role
@@ -22,7 +22,7 @@ PHOTO_RECORD = "logbook_entry"  # how the files domain names what a photo is att
 class AddLogbookEntry(Struct):
     """An officer's note in the logbook (sổ theo dõi), with the enterprise representative when there is one."""
 
-    location_id: int
+    location_id: RowId
     text: Annotated[str, msgspec.Meta(max_length=4000)]  # blank text is refused by the handler, in words
     representative_name: Annotated[str, msgspec.Meta(max_length=200)] = ""
     representative_id_number: Annotated[str, msgspec.Meta(max_length=32)] = ""

@@ -7,9 +7,9 @@ from typing import Any
 from litestar import Controller, Request, get, post
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from backend.lib.params import PathRowId
 from backend.auth.middleware import require_roles
 from backend.auth.services import create_enrollment
 from backend.lib.errors import N_, DomainError
@@ -58,14 +58,14 @@ class AdminOfficers(Controller):
         return await self._page(link=link)
 
     @post("/{officer_id:int}/enrollment", status_code=200)
-    async def new_link(self, officer_id: FromPath[int], state: State) -> Template:
+    async def new_link(self, officer_id: PathRowId, state: State) -> Template:
         if not await Officer.exists().where(Officer.id == officer_id):
             raise NotFoundException()
         link = await create_enrollment(officer_id, state.settings.web)
         return await self._page(link=link)
 
     @post("/{officer_id:int}/active", status_code=303)
-    async def set_active(self, request: Request[Any, Any, Any], officer_id: FromPath[int]) -> Redirect:
+    async def set_active(self, request: Request[Any, Any, Any], officer_id: PathRowId) -> Redirect:
         form = await request.form()
         active = form.get("active") == "1"
         if officer_id == request.user.id and not active:

@@ -16,7 +16,7 @@ import msgspec
 from backend.journal.registry import CommandContext, command
 from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import gettext
-from backend.lib.structs import Struct
+from backend.lib.structs import RowId, Struct
 from backend.logbook.services import SUMMARIES, Summary
 from backend.officers.tables import Role
 from backend.paper import services
@@ -36,7 +36,7 @@ class ConfirmPaperDeclaration(Struct, kw_only=True):
     """Art 35.3.a / 36.3.a: the paper declaration carries the confirmation that the goods may leave the zone.
     The officer signs box 36 and makes form 07 listing the goods."""
 
-    location_id: int
+    location_id: RowId
     declaration_number: Number
     declaration_date: date
     declaration_kind: DeclarationKind
@@ -52,7 +52,7 @@ class ReportPaperDeclaration(Struct, kw_only=True):
     """Art 35.3.b / 36.3.b: no eligibility confirmation (or the goods do not match): nothing is confirmed, the
     officer reports to the branch head."""
 
-    location_id: int
+    location_id: RowId
     declaration_number: Number
     declaration_date: date
     declaration_kind: DeclarationKind
@@ -64,7 +64,7 @@ class ReportPaperDeclaration(Struct, kw_only=True):
 class RecordSpecialCase(Struct, kw_only=True):
     """Art 37.1-2 → 38.1: goods allowed in or out by a competent authority's document; form 07 is made."""
 
-    location_id: int
+    location_id: RowId
     document_issuer: Name
     document_number: Number
     document_date: date
@@ -80,7 +80,7 @@ class RequestExportExit(Struct, kw_only=True):
     """Art 37.3 → 38.2: the declarant's written request, confirmed by the port or warehouse operator, to take
     export goods brought in without customs procedure out again. Waits for the branch head's approval."""
 
-    location_id: int
+    location_id: RowId
     declarant_name: Name
     declarant_tax_code: TaxCode = ""
     request_number: Number
@@ -96,8 +96,8 @@ class RequestExportExit(Struct, kw_only=True):
 class DecideRequest(Struct, kw_only=True):
     """The branch head approves the request (signing it, Art 38.2.a) or rejects it with a reason."""
 
-    location_id: int  # the request's location: the decision is in that location's logbook
-    request_id: int
+    location_id: RowId  # the request's location: the decision is in that location's logbook
+    request_id: RowId
     decision: Literal["approve", "reject"]
     reason: Note = ""
 
@@ -105,15 +105,15 @@ class DecideRequest(Struct, kw_only=True):
 class IssueForm07(Struct, kw_only=True):
     """Form 07 for an approved request (Art 38.2.b → 38.1.a)."""
 
-    location_id: int
-    request_id: int
+    location_id: RowId
+    request_id: RowId
 
 
 class WithdrawRequest(Struct, kw_only=True):
     """The declarant withdraws a request before the branch head decides it."""
 
-    location_id: int
-    request_id: int
+    location_id: RowId
+    request_id: RowId
     reason: Note
 
 

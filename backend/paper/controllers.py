@@ -7,9 +7,9 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from backend.lib.params import PathRowId
 from backend.auth.middleware import require_roles
 from backend.barcodes.qr import qr_img_tag
 from backend.barcodes.services import keyring_for
@@ -134,7 +134,7 @@ async def withdraw_request(request: Request[Any, Any, Any], state: State) -> Tem
 
 
 @get("/paper/forms/{form_id:int}/print", guards=[require_roles(*CAN_USE)])
-async def print_form07(request: Request[Any, Any, Any], state: State, form_id: FromPath[int]) -> Template:
+async def print_form07(request: Request[Any, Any, Any], state: State, form_id: PathRowId) -> Template:
     form = await services.form_view(request.user, form_id)
     qr_text = form07_qr_text(keyring_for(state.settings), form.serial)
     return Template(

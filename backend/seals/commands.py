@@ -31,7 +31,7 @@ from backend.files import services as files
 from backend.journal.registry import CommandContext, command
 from backend.lib.errors import N_, DomainError, NotFound
 from backend.lib.i18n import gettext
-from backend.lib.structs import Struct
+from backend.lib.structs import RowId, Struct
 from backend.logbook.services import SUMMARIES, Summary
 from backend.officers.tables import Branch, Role
 from backend.seals import services
@@ -64,7 +64,7 @@ MaybeSha = Annotated[str, msgspec.Meta(pattern="^([0-9a-f]{64})?$")]
 class SetRequirement(Struct, kw_only=True):
     """Propose or withdraw the seal requirement ("Đề xuất/Bỏ đề xuất niêm phong hàng hóa")."""
 
-    location_id: int
+    location_id: RowId
     number: Number
     decision: Literal["propose", "withdraw"]
     reason: Note = ""
@@ -73,7 +73,7 @@ class SetRequirement(Struct, kw_only=True):
 class RecordSeal(Struct, kw_only=True):
     """The customs seal number put on a container, wagon or package (scanned or typed)."""
 
-    location_id: int
+    location_id: RowId
     number: Number
     unit_kind: UnitKind = UnitKind.CONTAINER
     unit: Annotated[str, msgspec.Meta(max_length=64)]
@@ -86,7 +86,7 @@ class RemoveSeal(Struct, kw_only=True):
     """A customs seal taken off: cut after checking it (at the destination, or to inspect the goods), or recorded
     in error. Its number is free again; the seal stays in the evidence as removed, with who, when and why."""
 
-    location_id: int
+    location_id: RowId
     number: Number
     seal_number: Annotated[str, msgspec.Meta(max_length=40)]
     cause: Literal["cut", "mistake"]
@@ -97,7 +97,7 @@ class CorrectSeal(Struct, kw_only=True):
     """A mistaken container number or carrier seal number found while sealing, corrected with the reason
     (Art 41.1.c.1.1)."""
 
-    location_id: int
+    location_id: RowId
     number: Number
     field: Literal["container_number", "carrier_seal"]
     container: Annotated[str, msgspec.Meta(max_length=20)]  # the container concerned, as declared
@@ -109,15 +109,15 @@ class CorrectSeal(Struct, kw_only=True):
 class ConfirmSealed(Struct, kw_only=True):
     """"Xác nhận niêm phong hàng hóa": sealed, or, for goods that cannot be sealed, after their record (35.1.a.3)."""
 
-    location_id: int
+    location_id: RowId
     number: Number
-    record_id: int | None = None
+    record_id: RowId | None = None
 
 
 class CreateRecord(Struct, kw_only=True):
     """A handover record (form 10/BBBG/GSQL) or a record of findings, as a draft."""
 
-    location_id: int
+    location_id: RowId
     kind: RecordKind = RecordKind.HANDOVER
     number: Number
     to_branch: Annotated[str, msgspec.Meta(max_length=16)]  # the receiving branch's code
@@ -137,24 +137,24 @@ RecordCommand = Annotated[str, msgspec.Meta(pattern="^([0-9a-fA-F-]{36})?$")]
 class SignRecord(Struct, kw_only=True):
     """The officer signs the record (signed action); the representative's full name (and drawn signature)."""
 
-    location_id: int
-    record_id: int = 0
+    location_id: RowId
+    record_id: RowId = 0
     record_command: RecordCommand = ""  # instead of record_id
     representative_name: Name = ""
     representative_signature: MaybeSha = ""
 
 
 class HandOver(Struct, kw_only=True):
-    location_id: int
-    record_id: int = 0
+    location_id: RowId
+    record_id: RowId = 0
     record_command: RecordCommand = ""  # instead of record_id
 
 
 class ReceiveRecord(Struct, kw_only=True):
     """The receiving branch's officer found the containers, seal numbers, seals and goods as recorded."""
 
-    location_id: int
-    record_id: int
+    location_id: RowId
+    record_id: RowId
     containers: Annotated[list[ReceivedContainer], msgspec.Meta(max_length=MAX_CONTAINERS)] = []
     goods_match: bool = True
     note: Note = ""
@@ -163,8 +163,8 @@ class ReceiveRecord(Struct, kw_only=True):
 class RecordDiscrepancy(Struct, kw_only=True):
     """The receiving branch found a difference: a violation record for the departure branch."""
 
-    location_id: int
-    record_id: int
+    location_id: RowId
+    record_id: RowId
     text: Note
     containers: Annotated[list[ReceivedContainer], msgspec.Meta(max_length=MAX_CONTAINERS)] = []
 
@@ -172,7 +172,7 @@ class RecordDiscrepancy(Struct, kw_only=True):
 class CloseViolation(Struct, kw_only=True):
     """A supervisor of the departure branch closes a violation record, saying what was done about it."""
 
-    violation_id: int
+    violation_id: RowId
     note: Note
 
 
@@ -180,7 +180,7 @@ class EnterPaperRecord(Struct, kw_only=True):
     """A record that existed only on paper (the other branch could not use the system), entered afterwards by the
     receiving branch (Art 43.1.c.3); it is then checked like any record handed over."""
 
-    location_id: int
+    location_id: RowId
     kind: RecordKind = RecordKind.HANDOVER
     paper_number: Annotated[str, msgspec.Meta(max_length=64)]
     paper_date: date

@@ -11,6 +11,7 @@ from typing import Any
 from litestar import Request, get
 from litestar.params import FromPath
 
+from backend.lib.params import PathRowId
 from backend.auth.middleware import require_roles
 from backend.officers.tables import Role
 from backend.seals import services
@@ -28,7 +29,7 @@ async def get_evidence(request: Request[Any, Any, Any], number: FromPath[str]) -
 
 
 @get("/api/v1/seals/records/{record_id:int}", guards=[require_roles(Role.OFFICER, Role.SUPERVISOR)], summary="A handover record")
-async def get_record(request: Request[Any, Any, Any], record_id: FromPath[int]) -> RecordView:
+async def get_record(request: Request[Any, Any, Any], record_id: PathRowId) -> RecordView:
     """A record of the caller's branch, made there or addressed to it; 404 `unknown_record` otherwise."""
     return await services.record_view(request.user, record_id)
 

@@ -16,10 +16,11 @@ import msgspec
 
 from litestar import Request, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 from markupsafe import Markup
 
+from backend.lib.params import PathRowId
 from backend.auth.middleware import require_roles
 from backend.barcodes.qr import qr_img_tag
 from backend.declarations.services import parse_number
@@ -119,7 +120,7 @@ def record_fields(record: RecordView) -> record_qr.RecordFields:
 
 
 @get("/seals/records/{record_id:int}/print", guards=[require_roles(*SEAL_ROLES)])
-async def print_record(request: Request[Any, Any, Any], record_id: FromPath[int]) -> Template:
+async def print_record(request: Request[Any, Any, Any], record_id: PathRowId) -> Template:
     """Form 10/BBBG/GSQL (or the record of findings) on A4, in Vietnamese, 2 copies (3 while the branch is in
     contingency mode), each with the record's signed QR. 404 for a record of another branch."""
     record = await services.record_view(request.user, record_id)
