@@ -15,6 +15,8 @@ from backend.declarations.services import upsert_many
 from backend.declarations.tables import Declaration
 
 BRANCH_CODE = "HP-KV3"
+DEMO_PLACES = ("HP-KV3-GA", "HP-KV3-GB")
+BORDER_EXIT = ("LS-HN-CK",)
 COUNT = 300
 SEED = 1966  # Decision 1966/QĐ-TCHQ
 SOURCE = "demo"
@@ -83,6 +85,9 @@ def demo_items() -> list[list[dict[str, Any]]]:
             "package_count": None,
             "goods_description": rng.choice(GOODS[cargo]),
             "warnings": [],
+            # Where the goods are supervised: the port's gates, and for every other export the land border gate of
+            # exit (so the border branch is concerned with those goods: seals/policy.py).
+            "places": list(DEMO_PLACES) + (list(BORDER_EXIT) if kind == "export" and index % 2 == 0 else []),
         }
         if item["seal_required"]:
             item["sealed"] = rng.random() < 0.5

@@ -34,6 +34,7 @@ CSV_COLUMNS = (
     "goods_description",
     "warnings",
     "xray_warnings",
+    "places",
 )
 REQUIRED_CSV_COLUMNS = ("number", "kind", "status_code", "allows_passage", "lane", "branch_code", "cargo_type")
 _TRUE = {"1", "true", "yes", "y", "x", "có"}
@@ -114,6 +115,7 @@ def csv_item(row: dict[str, str]) -> dict[str, Any]:
         "goods_description": cell("goods_description"),
         "warnings": [{"text": text, "source": "upstream"} for text in _split(cell("warnings"))]
         + [{"text": text, "source": "xray"} for text in _split(cell("xray_warnings"))],
+        "places": _split(cell("places")),
     }
     return item
 

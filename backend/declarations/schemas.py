@@ -44,6 +44,9 @@ class DeclarationUpsert(Struct, kw_only=True):
     package_count: int | None = None
     goods_description: Annotated[str, msgspec.Meta(max_length=4000)] = ""
     warnings: list[WarningItem] = []
+    # Location codes of the places where the goods are declared to be supervised (port or border gate of loading
+    # or exit, warehouse of storage); the giamsat locations among them make their branches concerned.
+    places: Annotated[list[Annotated[str, msgspec.Meta(max_length=32)]], msgspec.Meta(max_length=20)] = []
 
 
 class ItemResult(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -96,6 +99,7 @@ class DeclarationView(msgspec.Struct, kw_only=True):
     weight_kg: float | None
     package_count: int | None
     goods_description: str
+    places: list[str] = []  # location codes where upstream says the goods are supervised
     updated_at: datetime
     containers: list[ContainerView]
     warnings: list[WarningView]

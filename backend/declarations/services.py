@@ -199,6 +199,13 @@ def validate_item(raw: Any, branches: Mapping[str, int]) -> DeclarationUpsert | 
             return _refuse("empty_warning", N_("A warning has no text."), "warnings")
         warnings.append(type(warning)(text=warning.text.strip(), source=warning.source.strip() or "upstream"))
     weight_kg = round(item.weight_kg * 1000) / 1000 if item.weight_kg is not None else None
+    places: list[str] = []
+    for place in item.places:
+        code = place.strip().upper()
+        if not code:
+            return _refuse("empty_place", N_("A place has no code."), "places")
+        if code not in places:
+            places.append(code)
     return msgspec.structs.replace(
         item,
         number=number,
@@ -208,6 +215,7 @@ def validate_item(raw: Any, branches: Mapping[str, int]) -> DeclarationUpsert | 
         warnings=warnings,
         weight_kg=weight_kg,
         goods_description=item.goods_description.strip(),
+        places=places,
     )
 
 
@@ -231,6 +239,7 @@ def snapshot(item: DeclarationUpsert) -> dict[str, Any]:
         "package_count": item.package_count,
         "goods_description": item.goods_description,
         "warnings": [[w.text, w.source] for w in item.warnings],
+        "places": list(item.places),
     }
 
 
@@ -281,6 +290,7 @@ async def _stored(numbers: list[str]) -> dict[str, tuple[int, dict[str, Any]]]:
                     "package_count": row["package_count"],
                     "goods_description": row["goods_description"],
                     "warnings": warnings[row["id"]],
+                    "places": msgspec.json.decode(row["places"] or "[]"),
                 },
             )
     return found
@@ -311,6 +321,7 @@ def _columns(item: DeclarationUpsert, branch_id: int, source: str) -> dict[str, 
         "weight_g": _grams(item.weight_kg),
         "package_count": item.package_count,
         "goods_description": item.goods_description,
+        "places": msgspec.json.encode(list(item.places)).decode(),
         "source": source,
         "updated_at": clock.now(),
     }
@@ -487,6 +498,7 @@ async def declaration_by_number(number: str) -> DeclarationView:
         weight_kg=None if row["weight_g"] is None else row["weight_g"] / 1000,
         package_count=row["package_count"],
         goods_description=row["goods_description"],
+        places=msgspec.json.decode(row["places"] or "[]"),
         updated_at=row["updated_at"],
         containers=[ContainerView(number=c["number"], seal_number=c["seal_number"]) for c in containers],
         warnings=[WarningView(text=w["text"], source=w["source"]) for w in warnings],

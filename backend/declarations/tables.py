@@ -60,6 +60,10 @@ class Declaration(Table, tablename="declaration"):
     weight_g = BigInt(null=True, default=None)  # bulk / liquid: grams, so that kg with 3 decimals stay exact
     package_count = Integer(null=True, default=None)  # loose cargo
     goods_description = Text(default="")
+    # Codes of the places upstream names for the goods (port or border gate of loading or exit, warehouse of
+    # storage), as a JSON list. The branches of those places are concerned with the goods (seals/policy.py): a
+    # fact the upstream system states, which a branch cannot make up by itself.
+    places = Text(default="[]")
     source = Varchar(length=64, default="")  # who sent the last change: api:<officer code>, import, demo
     updated_at = Timestamptz(default=TimestamptzNow())
 

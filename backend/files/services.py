@@ -8,7 +8,7 @@ Command handlers call `require_uploaded` and `attach` inside their transaction (
 from __future__ import annotations
 
 import hashlib
-from typing import Literal
+from typing import Iterable, Literal
 
 from backend.files import images
 from backend.files.schemas import FileInfo
@@ -84,6 +84,17 @@ async def save_upload(
     return info, bool(inserted)
 
 
+# Who may read the records of each kind that hold files: the roles, within the branches the record is attached for
+# (FileAttachment.branch). Domains register their kinds (`register_record_type`); a kind nobody registered is
+# readable by nobody. A file is readable exactly where a record holding it is readable, and by its uploader.
+RECORD_READERS: dict[str, frozenset[Role]] = {}
+
+
+def register_record_type(record_type: str, roles: Iterable[Role]) -> None:
+    """Declare a kind of record that holds files (e.g. "logbook_entry") and the roles that read it in its branch."""
+    RECORD_READERS[record_type] = frozenset(roles)
+
+
 async def require_uploaded(sha256s: list[str]) -> None:
     """Refuse (`photo_missing`) unless every one of these files is on the server; for command handlers.
 
@@ -132,17 +143,38 @@ async def files_of(record_type: str, record_id: int) -> list[str]:
 
 
 async def may_see(actor: Actor, sha256: str) -> bool:
-    """Whether `actor` may see a stored file: an admin, its uploader, or anyone of a branch holding it in a record."""
+    """Whether `actor` may see a stored file: its uploader, or a reader of a record that holds it.
+
+    A reader of a record is someone of a role registered for the record's kind, in a branch the record is
+    attached for (a logbook entry: its branch; a handover record: its departure and its receiving branch). No
+    role sees every file: an administrator manages people, not evidence.
+    """
     row = await StoredFile.select(StoredFile.uploaded_by).where(StoredFile.sha256 == sha256).first()
     if row is None:
         return False
-    if actor.role == Role.ADMIN or row["uploaded_by"] == actor.id:
+    if row["uploaded_by"] == actor.id:
         return True
     if actor.branch_id is None:
         return False
+    kinds = [kind for kind, roles in RECORD_READERS.items() if actor.role in roles]
+    if not kinds:
+        return False
     return await FileAttachment.exists().where(
-        (FileAttachment.sha256 == sha256) & (FileAttachment.branch == actor.branch_id)
+        (FileAttachment.sha256 == sha256)
+        & (FileAttachment.branch == actor.branch_id)
+        & FileAttachment.record_type.is_in(kinds)
     )
+
+
+async def require_attachable(actor: Actor, sha256s: list[str]) -> None:
+    """Refuse unless every file is on the server (`photo_missing`) and the actor may attach it: they uploaded it,
+    or may already see it. Knowing a file's hash is not enough: a leaked hash must not let another branch pull a
+    photo into a record of its own and then read it (issue 11, finding 1)."""
+    wanted = list(dict.fromkeys(sha256s))
+    await require_uploaded(wanted)
+    for sha256 in wanted:
+        if not await may_see(actor, sha256):
+            raise DomainError("photo_not_yours", N_("This photo was not taken on your devices: %(sha)s"), sha=sha256)
 
 
 async def viewable_copy(store: FileStore, actor: Actor, sha256: str, which: Literal["display", "thumb"]) -> bytes | None:

@@ -17,6 +17,8 @@ from backend.officers.tables import Role
 
 MAX_PHOTOS = 10
 PHOTO_RECORD = "logbook_entry"  # how the files domain names what a photo is attached to
+# A logbook entry's photos are read by those who read the branch's logbook (logbook/controllers.py).
+files.register_record_type(PHOTO_RECORD, {Role.OFFICER, Role.SUPERVISOR})
 
 
 class AddLogbookEntry(Struct):
@@ -39,7 +41,7 @@ async def add_entry(context: CommandContext, payload: AddLogbookEntry) -> dict[s
         raise DomainError("empty_text", N_("Write what happened."))
     await location_of_branch(context.actor, payload.location_id)
     photos = list(dict.fromkeys(payload.photos))
-    await files.require_uploaded(photos)
+    await files.require_attachable(context.actor, photos)
     entry_id = (
         await LogbookEntry.insert(
             LogbookEntry(

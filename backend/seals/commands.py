@@ -26,7 +26,6 @@ import msgspec
 
 from backend.barcodes import iso6346
 from backend.declarations.services import mark_changed, parse_number
-from backend.declarations.tables import Declaration
 from backend.files import services as files
 from backend.journal.registry import CommandContext, command
 from backend.lib.errors import N_, DomainError, NotFound
@@ -34,7 +33,7 @@ from backend.lib.i18n import gettext
 from backend.lib.structs import RowId, Struct
 from backend.logbook.services import SUMMARIES, Summary
 from backend.officers.tables import Branch, Role
-from backend.seals import services
+from backend.seals import policy, services
 from backend.seals.schemas import ContainerSeal, GoodsLine, ReceivedContainer, Sha256
 from backend.seals.tables import (
     HandoverRecord,
@@ -248,9 +247,9 @@ async def _branch_id(code: str) -> int:
     return row["id"]
 
 
-async def _photos(photos: list[str], signature: str = "") -> list[str]:
+async def _photos(context: CommandContext, photos: list[str], signature: str = "") -> list[str]:
     wanted = list(dict.fromkeys(photos))
-    await files.require_uploaded(wanted + ([signature] if signature else []))
+    await files.require_attachable(context.actor, wanted + ([signature] if signature else []))
     return wanted
 
 
@@ -282,8 +281,8 @@ def _result(declaration_number: str, declaration_id: int | None, **more: Any) ->
 async def _record(context: CommandContext, record_id: int, *, receiving: bool) -> dict[str, Any]:
     """The record, if it is the actor's branch's to act on: its departure branch, or (receiving) its receiving one."""
     row = await HandoverRecord.select().where(HandoverRecord.id == record_id).first()
-    side = "to_branch" if receiving else "from_branch"
-    if row is None or context.actor.branch_id is None or row[side] != context.actor.branch_id:
+    on_its_side = policy.receives_record if receiving else policy.made_record
+    if row is None or not on_its_side(context.actor, row):
         if receiving:
             raise NotFound("unknown_record", N_("There is no such record addressed to your branch."))
         raise NotFound("unknown_record", N_("There is no such record made by your branch."))
@@ -296,7 +295,7 @@ async def _record(context: CommandContext, record_id: int, *, receiving: bool) -
 @command("seals.set_requirement", payload=SetRequirement, roles=SEALERS, label=N_("Seal requirement proposed or withdrawn"))
 async def set_requirement(context: CommandContext, payload: SetRequirement) -> dict[str, Any]:
     await services.check_location(context.actor, payload.location_id)
-    declaration = await services.declaration_of(payload.number)
+    declaration = await policy.goods_of_concern(context.actor, payload.number)
     reason = payload.reason.strip()
     if payload.decision == "withdraw" and not reason:
         raise DomainError("reason_required", N_("Give the reason."))
@@ -320,7 +319,7 @@ async def set_requirement(context: CommandContext, payload: SetRequirement) -> d
 @command("seals.record_seal", payload=RecordSeal, roles=SEALERS, label=N_("Seal number recorded"))
 async def record_seal(context: CommandContext, payload: RecordSeal) -> dict[str, Any]:
     await services.check_location(context.actor, payload.location_id)
-    declaration = await services.declaration_of(payload.number)
+    declaration = await policy.goods_of_concern(context.actor, payload.number)
     unit = _unit(payload.unit_kind, payload.unit)
     seal_number = services.clean_seal_number(payload.seal_number)
     notes: list[dict[str, Any]] = []
@@ -390,15 +389,11 @@ async def record_seal(context: CommandContext, payload: RecordSeal) -> dict[str,
 @command("seals.remove_seal", payload=RemoveSeal, roles=SEALERS, label=N_("Customs seal removed"))
 async def remove_seal(context: CommandContext, payload: RemoveSeal) -> dict[str, Any]:
     await services.check_location(context.actor, payload.location_id)
-    declaration = await services.declaration_of(payload.number)
+    declaration = await policy.goods_of_concern(context.actor, payload.number)
     seal_number = services.clean_seal_number(payload.seal_number)
     reason = payload.reason.strip()
     if not reason:
         raise DomainError("reason_required", N_("Give the reason."))
-    if context.actor.branch_id not in await services.branches_concerned(declaration["id"], declaration["number"]):
-        # Only a branch that has to do with the goods: the one that sealed them, registered the declaration,
-        # or made or received one of its records.
-        raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=declaration["number"])
     seals = [row for row in await services.active_seals(declaration["id"]) if row["seal_number"] == seal_number]
     if not seals:
         ended = await Seal.select(Seal.id, Seal.state).where(
@@ -431,7 +426,7 @@ async def remove_seal(context: CommandContext, payload: RemoveSeal) -> dict[str,
 @command("seals.correct", payload=CorrectSeal, roles=SEALERS, label=N_("Container or carrier seal number corrected"))
 async def correct(context: CommandContext, payload: CorrectSeal) -> dict[str, Any]:
     await services.check_location(context.actor, payload.location_id)
-    declaration = await services.declaration_of(payload.number)
+    declaration = await policy.goods_of_concern(context.actor, payload.number)
     reason = payload.reason.strip()
     if not reason:
         raise DomainError("reason_required", N_("Give the reason."))
@@ -481,7 +476,7 @@ async def correct(context: CommandContext, payload: CorrectSeal) -> dict[str, An
 @command("seals.confirm_sealed", payload=ConfirmSealed, roles=SEALERS, label=N_("Goods confirmed sealed"))
 async def confirm_sealed(context: CommandContext, payload: ConfirmSealed) -> dict[str, Any]:
     await services.check_location(context.actor, payload.location_id)
-    declaration = await services.declaration_of(payload.number)
+    declaration = await policy.goods_of_concern(context.actor, payload.number)
     existing = await SealedConfirmation.select(
         SealedConfirmation.id, SealedConfirmation.officer.full_name.as_alias("officer")
     ).where(SealedConfirmation.declaration == declaration["id"]).first()
@@ -616,11 +611,11 @@ def _check_contents(containers: list[dict[str, str]], goods: list[dict[str, Any]
 @command("seals.create_record", payload=CreateRecord, roles=SEALERS, label=N_("Handover record made"))
 async def create_record(context: CommandContext, payload: CreateRecord) -> dict[str, Any]:
     await services.check_location(context.actor, payload.location_id)
-    declaration = await services.declaration_of(payload.number)
+    declaration = await policy.goods_of_concern(context.actor, payload.number)
     to_branch = await _branch_id(payload.to_branch)
     containers = _record_containers(payload.containers)
     goods = _goods(payload.goods)
-    photos = await _photos(payload.photos, payload.representative_signature)
+    photos = await _photos(context, payload.photos, payload.representative_signature)
     _check_contents(containers, goods, photos)
     return await _insert_record(
         context, kind=payload.kind, declaration=declaration, declaration_number=declaration["number"],
@@ -641,7 +636,7 @@ async def sign_record(context: CommandContext, payload: SignRecord) -> dict[str,
         raise DomainError("representative_required", N_("Write the enterprise representative's full name."))
     signature = payload.representative_signature or row["representative_signature"]
     if payload.representative_signature:
-        await _photos([], payload.representative_signature)
+        await _photos(context, [], payload.representative_signature)
         await _attach(row["id"], [payload.representative_signature], row["from_branch"], row["to_branch"])
     await HandoverRecord.update(
         {HandoverRecord.representative_name: name, HandoverRecord.representative_signature: signature}
@@ -760,10 +755,13 @@ async def enter_paper_record(context: CommandContext, payload: EnterPaperRecord)
     if from_branch == context.actor.branch_id:
         raise DomainError("paper_from_own_branch", N_("A paper record entered here comes from another branch."))
     number = parse_number(payload.number)
-    declaration = await Declaration.select(Declaration.id, Declaration.number).where(Declaration.number == number).first()
+    declaration = await policy.declaration_row(number)
+    if not await policy.may_enter_paper_record(context.actor, declaration, from_branch):
+        # The paper names a branch in giamsat: its discrepancy would become that branch's violation record.
+        raise policy.not_found(number)
     containers = _record_containers(payload.containers)
     goods = _goods(payload.goods)
-    photos = await _photos(payload.photos)  # a paper record's photos, when the paper had them
+    photos = await _photos(context, payload.photos)  # a paper record's photos, when the paper had them
     if not containers and not goods:
         raise DomainError("record_empty", N_("List the containers and their seals, or the goods that cannot be sealed."))
     return await _insert_record(

@@ -22,6 +22,7 @@ from backend.logbook.services import JOURNAL_COLUMNS, actions_from_rows
 from backend.officers.schemas import Actor
 from backend.officers.services import location_of_branch
 from backend.officers.tables import Role
+from backend.seals import policy
 from backend.seals.schemas import (
     ConfirmationView,
     ContainerSeal,
@@ -47,11 +48,14 @@ from backend.seals.tables import (
 from backend.seals.workflow import STATE_LABELS
 
 VIETNAM = timezone(timedelta(hours=7))
-SEAL_ROLES = (Role.OFFICER, Role.SUPERVISOR)
+SEAL_ROLES = policy.SEAL_ROLES
 # How the files domain names what a record's photos are attached to: one name per branch that may see them, since
 # an attachment row names one branch (files.services.may_see) and is made once per (file, record type, record).
 PHOTO_DEPARTURE = "seals_record"
 PHOTO_RECEIVING = "seals_record_to"
+# A record's files are read where the record is: officers and supervisors of its departure and receiving branch.
+files.register_record_type(PHOTO_DEPARTURE, SEAL_ROLES)
+files.register_record_type(PHOTO_RECEIVING, SEAL_ROLES)
 SERIAL_PREFIX = {RecordKind.HANDOVER: "10", RecordKind.FINDINGS: "GN"}
 SEAL_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9./-]{2,31}$")
 
@@ -61,17 +65,6 @@ SEAL_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9./-]{2,31}$")
 
 # The location a command names, if it is one of the actor's branch (backend/officers/services.py).
 check_location = location_of_branch
-
-
-async def declaration_of(number_text: str) -> dict[str, Any]:
-    """The mirrored declaration (id, number, branch, cargo type) for a typed or scanned number."""
-    number = parse_number(number_text)
-    row = await Declaration.select(Declaration.id, Declaration.number, Declaration.branch, Declaration.cargo_type).where(
-        Declaration.number == number
-    ).first()
-    if row is None:
-        raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=number)
-    return row
 
 
 def clean_seal_number(text: str) -> str:
@@ -193,15 +186,6 @@ async def _record_view(row: dict[str, Any]) -> RecordView:
     )
 
 
-def may_see_record(actor: Actor, row: dict[str, Any]) -> bool:
-    """Officers and supervisors of the departure and of the receiving branch."""
-    return (
-        actor.role in SEAL_ROLES
-        and actor.branch_id is not None
-        and actor.branch_id in (row["from_branch"], row["to_branch"])
-    )
-
-
 async def record_row(record_id: int) -> dict[str, Any] | None:
     return await HandoverRecord.select(*_RECORD_COLUMNS).where(HandoverRecord.id == record_id).first()
 
@@ -209,7 +193,7 @@ async def record_row(record_id: int) -> dict[str, Any] | None:
 async def record_view(actor: Actor, record_id: int) -> RecordView:
     """A record for the departure or the receiving branch; anyone else is told there is none (404)."""
     row = await record_row(record_id)
-    if row is None or not may_see_record(actor, row):
+    if row is None or not policy.may_see_record(actor, row):
         raise NotFound("unknown_record", N_("There is no such record for your branch."))
     return await _record_view(row)
 
@@ -259,61 +243,35 @@ async def violations_for(branch_id: int | None, *, open_only: bool = False, limi
     ]
 
 
-def _concerned(
-    declaration: dict[str, Any] | None, seal_rows: list[dict[str, Any]], decision_rows: list[dict[str, Any]],
-    record_rows: list[dict[str, Any]],
-) -> set[int]:
-    branches = {declaration["branch"]} if declaration else set()
-    branches |= {row["branch"] for row in seal_rows} | {row["branch"] for row in decision_rows}
-    branches |= {row["from_branch"] for row in record_rows} | {row["to_branch"] for row in record_rows}
-    return branches
-
-
-async def branches_concerned(declaration_id: int, number: str) -> set[int]:
-    """The branches that have to do with a declaration's sealing: the one that registered it, those that sealed it
-    or decided its seal requirement, and those that made or were sent one of its records."""
-    declaration = await Declaration.select(Declaration.id, Declaration.branch).where(Declaration.id == declaration_id).first()
-    seal_rows = await Seal.select(Seal.branch).where(Seal.declaration == declaration_id)
-    decision_rows = await SealRequirementDecision.select(SealRequirementDecision.branch).where(SealRequirementDecision.declaration == declaration_id)
-    record_rows = await HandoverRecord.select(HandoverRecord.from_branch, HandoverRecord.to_branch).where(
-        HandoverRecord.declaration_number == number
-    )
-    return _concerned(declaration, seal_rows, decision_rows, record_rows)
-
-
 async def evidence(actor: Actor, number_text: str) -> Evidence:
     """The sealing evidence of a declaration: the officers' decisions on the requirement, its seals, corrections,
     the "sealed" confirmation, its records with their photos, and who did what when (the journal rows of the
     seals.* commands about it, every branch's).
 
-    Who: officers and supervisors of the declaration's branch or of a branch that sealed it or made, or was sent,
-    one of its records. Anyone else is told there is no such declaration (404).
+    Who: officers and supervisors of a branch concerned with the goods (seals/policy.py). Anyone else is told there
+    is no such declaration (404).
     """
     number = parse_number(number_text)
-    declaration = await Declaration.select(Declaration.id, Declaration.branch).where(Declaration.number == number).first()
+    declaration = await policy.declaration_row(number)
+    if declaration is None or not await policy.is_concerned(actor, declaration):
+        raise policy.not_found(number)
+    declaration_id = declaration["id"]
     record_rows = await HandoverRecord.select(*_RECORD_COLUMNS).where(HandoverRecord.declaration_number == number).order_by(HandoverRecord.id)
-    declaration_id = declaration["id"] if declaration else None
-    seal_rows = decision_rows = correction_rows = []
-    confirmation = None
-    if declaration_id is not None:
-        seal_rows = await Seal.select(
-            Seal.all_columns(), Seal.branch.code.as_alias("branch_code"), Seal.location.name.as_alias("location_name"),
-            Seal.officer.full_name.as_alias("officer_name"), Seal.ended_by.full_name.as_alias("ended_by_name"),
-        ).where(Seal.declaration == declaration_id).order_by(Seal.id)
-        decision_rows = await SealRequirementDecision.select(
-            SealRequirementDecision.all_columns(), SealRequirementDecision.branch.code.as_alias("branch_code"),
-            SealRequirementDecision.officer.full_name.as_alias("officer_name"),
-        ).where(SealRequirementDecision.declaration == declaration_id).order_by(SealRequirementDecision.id)
-        correction_rows = await SealCorrection.select(
-            SealCorrection.all_columns(), SealCorrection.officer.full_name.as_alias("officer_name"),
-        ).where(SealCorrection.declaration == declaration_id).order_by(SealCorrection.id)
-        confirmation = await SealedConfirmation.select(
-            SealedConfirmation.all_columns(), SealedConfirmation.branch.code.as_alias("branch_code"),
-            SealedConfirmation.officer.full_name.as_alias("officer_name"),
-        ).where(SealedConfirmation.declaration == declaration_id).first()
-    branches = _concerned(declaration, seal_rows, decision_rows, record_rows)
-    if actor.role not in SEAL_ROLES or actor.branch_id is None or actor.branch_id not in branches:
-        raise NotFound("declaration_not_found", N_("No declaration %(number)s in giamsat."), number=number)
+    seal_rows = await Seal.select(
+        Seal.all_columns(), Seal.branch.code.as_alias("branch_code"), Seal.location.name.as_alias("location_name"),
+        Seal.officer.full_name.as_alias("officer_name"), Seal.ended_by.full_name.as_alias("ended_by_name"),
+    ).where(Seal.declaration == declaration_id).order_by(Seal.id)
+    decision_rows = await SealRequirementDecision.select(
+        SealRequirementDecision.all_columns(), SealRequirementDecision.branch.code.as_alias("branch_code"),
+        SealRequirementDecision.officer.full_name.as_alias("officer_name"),
+    ).where(SealRequirementDecision.declaration == declaration_id).order_by(SealRequirementDecision.id)
+    correction_rows = await SealCorrection.select(
+        SealCorrection.all_columns(), SealCorrection.officer.full_name.as_alias("officer_name"),
+    ).where(SealCorrection.declaration == declaration_id).order_by(SealCorrection.id)
+    confirmation = await SealedConfirmation.select(
+        SealedConfirmation.all_columns(), SealedConfirmation.branch.code.as_alias("branch_code"),
+        SealedConfirmation.officer.full_name.as_alias("officer_name"),
+    ).where(SealedConfirmation.declaration == declaration_id).first()
     journal = await (
         JournalEntry.select(*JOURNAL_COLUMNS)
         .where((JournalEntry.declaration_number == number) & JournalEntry.command_type.like("seals.%"))

@@ -297,15 +297,16 @@ def test_file_refusal_looks_like_an_unknown_file(client: TestClient, world: Worl
     assert hidden.json() == unknown.json() == malformed.json()
 
 
-def test_file_admin_sees_any_file(client: TestClient, world: World) -> None:
+def test_file_admin_does_not_see_the_officers_evidence(client: TestClient, world: World) -> None:
+    # Issue 11: an administrator manages people, not evidence; a malicious admin reads no branch's photos.
     sign_in_as(client, world["other_officer"])
     photo = webp()
     upload(client, photo, "image/webp")
     sign_in_as(client, world["admin"])
 
-    response = client.get(f"/files/{sha(photo)}/thumb")
+    response = client.get(f"/files/{sha(photo)}/thumb", headers={"accept": "application/json"})
 
-    assert response.status_code == 200 and opened(response.content).size == (320, 240)
+    assert response.status_code == 404 and response.json()["error"] == "not_found"
 
 
 def test_file_signed_out_is_sent_to_sign_in(client: TestClient, world: World) -> None:

@@ -63,7 +63,7 @@ def test_record_seal_number_already_active_is_refused_and_nothing_stored(client:
 
 
 def test_record_seal_number_active_in_another_branch_is_refused(client: TestClient, world: World, officer: Person) -> None:
-    declare(client, "104000000002")
+    declare(client, "104000000002", branch_code="B2")  # goods of the other branch, sealed there
     seal(officer, world, C1, SEAL_1)
     other = Person(client, world["other_officer"])
 

@@ -98,7 +98,11 @@ def test_a_branch_with_nothing_to_do_with_the_goods_may_not_cut_their_seal_until
     assert refused["status"] == "rejected" and refused["code"] == "declaration_not_found"
     assert in_app(client, rows, "seal")[0]["state"] == "active"
 
-    assert officer.do("seals.create_record", record_payload(world))["status"] == "applied"  # to branch B2
+    record_id = officer.do("seals.create_record", record_payload(world))["result"]["record_id"]  # to branch B2
+    officer.do("seals.sign_record", {"location_id": world["gate"], "record_id": record_id})
+    drafted = remove(receiving, world, SEAL_1, location_id=world["other_gate"])
+    assert drafted["code"] == "declaration_not_found"  # made and signed, not handed over yet: still A's own paper
+    officer.do("seals.hand_over", {"location_id": world["gate"], "record_id": record_id})
     cut = remove(receiving, world, SEAL_1, location_id=world["other_gate"])
 
     assert cut["status"] == "applied"
