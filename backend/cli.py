@@ -138,19 +138,66 @@ def cmd_token_revoke(args: argparse.Namespace) -> int:
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from backend.journal import anchors
     from backend.journal.registry import load_commands
     from backend.journal.services import verify_journal
 
     load_commands()  # signed commands are checked against their payload types
+    settings = get_settings()
+    checkpoints: list[anchors.Checkpoint] = []
+    if args.anchors:
+        # The checkpoints are checked before the database is opened: a forged file is refused, never half used.
+        try:
+            keys = anchors.read_keyring(Path(args.anchor_keys)) if args.anchor_keys else anchors.load_keyring(settings.data_dir, create=False)
+            checkpoints = anchors.read_checkpoints([Path(name) for name in args.anchors], keys.public)
+        except anchors.AnchorError as error:
+            print(f"Anchors REFUSED: {error}", file=sys.stderr)
+            return 2
 
     async def action() -> int:
-        web = get_settings().web
-        report = await verify_journal(web.origin, web.rp_id)
+        report = await verify_journal(settings.web.origin, settings.web.rp_id, anchors=checkpoints)
         if report.intact:
-            print(f"Journal intact: {report.rows} rows in {report.chains} chain(s).")
+            held = f"; {report.anchors} checkpoint(s) hold" if args.anchors else ""
+            print(f"Journal intact: {report.rows} rows in {report.chains} chain(s){held}.")
             return 0
         print(f"Journal BROKEN: {report.problem}", file=sys.stderr)
         return 1
+
+    return _run(action)
+
+
+def cmd_audit_anchor(args: argparse.Namespace) -> int:
+    from backend.journal import anchors
+    from backend.journal.registry import load_commands
+    from backend.journal.services import verify_journal
+
+    load_commands()
+    settings = get_settings()
+
+    async def action() -> int:
+        # Only an intact journal is anchored: a checkpoint of a tampered chain would vouch for the tampering.
+        report = await verify_journal(settings.web.origin, settings.web.rp_id)
+        if not report.intact:
+            print(f"Journal BROKEN, nothing anchored: {report.problem}", file=sys.stderr)
+            return 1
+        ring = anchors.load_keyring(settings.data_dir, create=True)
+        lines = [
+            anchors.sign_checkpoint(
+                ring, chain=end.chain, seq=end.seq, hash=end.hash, row_id=end.row_id,
+                command_id=end.command_id, command_type=end.command_type,
+            ).line()
+            for end in report.ends.values()
+        ]
+        if args.out is None:
+            for line in lines:
+                print(line)
+            return 0
+        with open(args.out, "a", encoding="utf-8") as fh:  # appended: earlier checkpoints stay evidence
+            fh.writelines(line + "\n" for line in lines)
+        print(f"{len(lines)} checkpoint(s) of {report.rows} rows appended to {args.out} (key {ring.current}).")
+        return 0
 
     return _run(action)
 
@@ -286,7 +333,13 @@ def build_parser() -> argparse.ArgumentParser:
     dimport.set_defaults(func=cmd_declarations_import)
 
     audit = sub.add_parser("audit", help="audit").add_subparsers(dest="audit_command", required=True)
-    audit.add_parser("verify", help="recompute every journal hash chain").set_defaults(func=cmd_audit_verify)
+    verify = audit.add_parser("verify", help="recompute every journal hash chain; with --anchors, check it against checkpoints")
+    verify.add_argument("--anchors", action="append", metavar="FILE", help="checkpoints from `audit anchor` (JSON lines); repeatable")
+    verify.add_argument("--anchor-keys", metavar="PEM", help="the anchor public keys (default: <data dir>/anchor-keys.pem)")
+    verify.set_defaults(func=cmd_audit_verify)
+    anchor = audit.add_parser("anchor", help="sign a checkpoint of every chain's last row (docs/audit.md)")
+    anchor.add_argument("--out", metavar="FILE", help="append the checkpoints to FILE instead of printing them")
+    anchor.set_defaults(func=cmd_audit_anchor)
     return parser
 
 

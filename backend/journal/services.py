@@ -18,7 +18,8 @@ import asyncio
 import contextvars
 import hashlib
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Iterable
 from uuid import UUID
 
@@ -72,6 +73,36 @@ def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
     fields["offline"], fields["contingency"] = bool(fields["offline"]), bool(fields["contingency"])
     fields["prev_hash"] = prev_hash
     return hashlib.sha256(msgspec.json.encode(fields, order="sorted")).hexdigest()
+
+
+def derived_columns(row: dict[str, Any]) -> dict[str, Any]:
+    """The stored columns that are not hashed, as they follow from the hashed ones.
+
+    `location_id`, `issued_at_utc` and `declaration_number` decide where a row appears (a location's logbook
+    day, a declaration's evidence), so they are verified rather than trusted: each must be what `_apply_one`
+    derives from the hashed payload, issued_at and result. Checking the derivation, rather than hashing the
+    columns too, leaves the hash of every row already written unchanged."""
+    payload = msgspec.json.decode(row["payload"])
+    result = msgspec.json.decode(row["result"])
+    location_id = payload.get("location_id") if isinstance(payload, dict) else None
+    number = result.get("number") if isinstance(result, dict) else None
+    return {
+        "location_id": location_id if isinstance(location_id, int) else None,
+        "issued_at_utc": clock.iso(datetime.fromisoformat(row["issued_at"])),
+        "declaration_number": number if isinstance(number, str) and len(number) <= 12 else None,
+    }
+
+
+def derived_problem(row: dict[str, Any]) -> str | None:
+    """None when the row's unhashed columns are derived exactly from its hashed fields, else which one is not."""
+    try:
+        expected = derived_columns(row)
+    except (msgspec.DecodeError, ValueError, TypeError):
+        return "payload, result or issued_at cannot be read"
+    for name, value in expected.items():
+        if row[name] != value:
+            return f"{name} is {row[name]!r}, but its hashed fields make it {value!r} (edited)"
+    return None
 
 
 class Rejected(DomainError):
@@ -397,25 +428,66 @@ async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> 
 
 
 @dataclass
+class ChainEnd:
+    """A chain's last row as the audit found it (what `giamsat audit anchor` signs)."""
+
+    chain: str
+    seq: int
+    hash: str
+    row_id: int
+    command_id: str
+    command_type: str
+
+
+@dataclass
 class AuditReport:
     chains: int
     rows: int
     problem: str | None  # the first broken row, or None when every chain is intact
+    ends: dict[str, ChainEnd] = field(default_factory=dict)  # each verified chain's last row, by chain
+    anchors: int = 0  # checkpoints checked against the chains
 
     @property
     def intact(self) -> bool:
         return self.problem is None
 
 
-async def verify_journal(origin: str, rp_id: str, page_size: int = 2000) -> AuditReport:
-    """Recompute every chain from its first row: seq without gaps, each prev_hash equal to the previous
-    row's hash, each hash equal to the hash of the row's fields, and the last row equal to the chain head;
-    and verify every signed command's passkey assertion again (`origin`, `rp_id`: the site's, as signed)."""
-    heads = {row["chain"]: row for row in await JournalChainHead.select()}
-    chains = {row["chain"] for row in await JournalEntry.select(JournalEntry.chain).distinct()} | set(heads)
-    total = 0
+def _where(row: dict[str, Any]) -> str:
+    return (
+        f"chain {row['chain']}, row seq {row['seq']} "
+        f"(id {row['row_id'] if 'row_id' in row else row['id']}, command {row['command_type']} {row['command_id']})"
+    )
+
+
+async def verify_journal(origin: str, rp_id: str, page_size: int = 2000, anchors: Iterable[Any] = ()) -> AuditReport:
+    """Recompute every chain from its first row and compare it with its head and its anchors; the first problem.
+
+    For each row: seq without gaps, prev_hash equal to the previous row's hash, hash equal to the hash of the
+    row's fields, the unhashed columns equal to what they are derived from (`derived_problem`), a signed
+    command's passkey assertion valid again (`origin`, `rp_id`: the site's, as signed). Then the last row must
+    be the chain head. Every anchor (a checkpoint, backend/journal/anchors.py, whose signature the caller has
+    verified) must name a row that is still there with the anchored hash: a chain cut below an anchored row, or
+    a row at or before it rewritten and the chain re-hashed, is found here and nowhere else.
+
+    The journal may be written to meanwhile: a command's rows and its chain head are committed together, so the
+    head is read after the rows and, when it has moved on, the rows up to it are read too.
+    """
+    anchored: dict[str, list[Any]] = {}
+    for anchor in anchors:
+        anchored.setdefault(anchor.chain, []).append(anchor)
+    chains = {row["chain"] for row in await JournalEntry.select(JournalEntry.chain).distinct()}
+    chains |= {row["chain"] for row in await JournalChainHead.select(JournalChainHead.chain)} | set(anchored)
+    report = AuditReport(len(chains), 0, None, anchors=sum(len(items) for items in anchored.values()))
+
+    def broken(problem: str) -> AuditReport:
+        report.problem = problem
+        return report
+
     for chain in sorted(chains):
-        expected_seq, prev_hash = 1, GENESIS_HASH
+        pending = deque(sorted(anchored.get(chain, []), key=lambda anchor: anchor.seq))
+        expected_seq, prev_hash, last = 1, GENESIS_HASH, None
+        held = 0  # the highest anchored seq found intact so far
+        head_seen: int | None = None
         while True:
             rows = (
                 await JournalEntry.select()
@@ -424,28 +496,54 @@ async def verify_journal(origin: str, rp_id: str, page_size: int = 2000) -> Audi
                 .limit(page_size)
             )
             for row in rows:
-                where = f"chain {chain}, row seq {row['seq']} (id {row['id']}, command {row['command_id']})"
+                where = _where(row)
                 if row["seq"] != expected_seq:
-                    return AuditReport(len(chains), total, f"{where}: row seq {expected_seq} is missing before it")
+                    return broken(f"{where}: row seq {expected_seq} is missing before it")
                 if row["prev_hash"] != prev_hash:
-                    return AuditReport(len(chains), total, f"{where}: prev_hash does not match the previous row")
+                    return broken(f"{where}: prev_hash does not match the previous row")
                 if row_hash(prev_hash, row) != row["hash"]:
-                    return AuditReport(len(chains), total, f"{where}: contents were altered (hash mismatch)")
+                    return broken(f"{where}: contents were altered (hash mismatch)")
+                problem = derived_problem(row)
+                if problem is not None:
+                    return broken(f"{where}: {problem}")
                 if row["signature"] is not None:
                     problem = await signing.audit_signature(row, origin, rp_id)
                     if problem is not None:
-                        return AuditReport(len(chains), total, f"{where}: signature: {problem}")
-                prev_hash, expected_seq, total = row["hash"], expected_seq + 1, total + 1
-            if len(rows) < page_size:
-                break
-        head = heads.get(chain)
-        if head is None:
-            return AuditReport(len(chains), total, f"chain {chain}: head record is missing")
-        if head["seq"] != expected_seq - 1 or head["hash"] != prev_hash:
-            return AuditReport(
-                len(chains),
-                total,
-                f"chain {chain}, row seq {head['seq']}: the last row(s) after seq {expected_seq - 1} were removed "
-                "or the head was altered",
+                        return broken(f"{where}: signature: {problem}")
+                while pending and pending[0].seq == row["seq"]:
+                    anchor = pending.popleft()
+                    if anchor.hash != row["hash"]:
+                        return broken(
+                            f"{where}: its hash is not the one in the checkpoint signed at {anchor.anchored_at} "
+                            f"(key {anchor.key_id}): a row from seq {held + 1} to {row['seq']} was rewritten "
+                            "and the chain re-hashed from it"
+                        )
+                    held = row["seq"]
+                prev_hash, expected_seq, last = row["hash"], expected_seq + 1, row
+                report.rows += 1
+            if len(rows) == page_size:
+                continue
+            head = await JournalChainHead.select().where(JournalChainHead.chain == chain).first()
+            if head is not None and head["seq"] > expected_seq - 1 and head["seq"] != head_seen:
+                head_seen = head["seq"]  # rows committed since they were read: read on to the head once more
+                continue
+            break
+        if pending:  # anchored rows past the chain's end: the first of them names the cut
+            anchor = pending[0]
+            return broken(
+                f"{_where(msgspec.structs.asdict(anchor))}: removed: the chain ends at seq {expected_seq - 1}, below "
+                f"the checkpoint signed at {anchor.anchored_at} (key {anchor.key_id}); the rows from seq "
+                f"{expected_seq} on were deleted"
             )
-    return AuditReport(len(chains), total, None)
+        if head is None:
+            return broken(f"chain {chain}: head record is missing")
+        if head["seq"] != expected_seq - 1 or head["hash"] != prev_hash:
+            return broken(
+                f"chain {chain}, row seq {head['seq']}: the last row(s) after seq {expected_seq - 1} were removed "
+                "or the head was altered"
+            )
+        if last is not None:
+            report.ends[chain] = ChainEnd(
+                chain, last["seq"], last["hash"], last["id"], str(last["command_id"]), last["command_type"]
+            )
+    return report
