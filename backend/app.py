@@ -203,7 +203,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         IssuedAtWindow(
             max_age=timedelta(days=settings.sync.issued_at_max_age_days),
             max_ahead=timedelta(hours=settings.sync.issued_at_max_ahead_hours),
-        )
+        ),
+        offline_grace=timedelta(seconds=settings.sync.offline_grace_seconds),
     )
     signing.configure(settings.web.origin, settings.web.rp_id)
     barcode_services.configure(settings)

@@ -16,10 +16,14 @@ from backend.settings import SettingsError, get_settings  # noqa: E402
 
 
 def _run(action: Callable[[], Awaitable[int]]) -> int:
-    """Run an async action against the configured database."""
+    """Run an async action against the configured database, with every domain's commands and hooks loaded (an
+    import's declarations log their gate card states: gate/card_states.py)."""
+    from backend.journal.registry import load_commands
+
     settings = get_settings()
     engine = db.make_engine(settings.database)
     db.bind_engine(engine)
+    load_commands()
 
     async def main() -> int:
         await db.start(engine)

@@ -69,6 +69,8 @@ class SyncSettings:
     # A command whose device time is further from the server's than this is refused (journal/envelope.py).
     issued_at_max_age_days: int = 366
     issued_at_max_ahead_hours: int = 24
+    # A command marked offline that arrives sooner than this after it was made gets the online rules.
+    offline_grace_seconds: int = 30
 
 
 @dataclass(frozen=True)
@@ -131,6 +133,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         ),
         issued_at_max_age_days=int(env.get("GIAMSAT_ISSUED_AT_MAX_AGE_DAYS") or 366),
         issued_at_max_ahead_hours=int(env.get("GIAMSAT_ISSUED_AT_MAX_AHEAD_HOURS") or 24),
+        offline_grace_seconds=int(env.get("GIAMSAT_OFFLINE_GRACE_SECONDS") or 30),
     )
     return Settings(database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync)
 

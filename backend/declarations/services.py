@@ -12,7 +12,7 @@ does not stop the others (the API), unless the caller asks for all or nothing (t
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from typing import Any
@@ -48,6 +48,21 @@ from backend.officers.tables import Branch
 NUMBER = re.compile(r"^[0-9]{12}$")  # ASCII digits only: \d would take any Unicode digit
 _CHUNK = 500  # numbers per IN (...) query
 _UPSERT_LOCK = 4_1966_0001  # PostgreSQL advisory lock key of declaration upserts
+
+# What other domains do when a declaration changes (in the changing transaction): the gate logs its card's new state
+# (gate/card_states.py). A registry, so that this domain does not import the ones built on it.
+DECLARATION_CHANGED: list[Callable[[int], Awaitable[None]]] = []
+
+
+def on_declaration_changed(hook: Callable[[int], Awaitable[None]]) -> Callable[[int], Awaitable[None]]:
+    """Register `hook(declaration_id)`, called after every upsert that changes a declaration and every `mark_changed`."""
+    DECLARATION_CHANGED.append(hook)
+    return hook
+
+
+async def _changed(declaration_id: int) -> None:
+    for hook in DECLARATION_CHANGED:
+        await hook(declaration_id)
 MAX_VERSION = 9999
 
 
@@ -370,6 +385,7 @@ async def _write(write: _Write, branches: Mapping[str, int], source: str) -> Non
             changed_at=clock.now(),
         )
     )
+    await _changed(declaration_id)
 
 
 async def upsert_many(items: Sequence[Any], source: str, *, all_or_nothing: bool = False) -> list[ItemResult]:
@@ -454,6 +470,7 @@ async def mark_changed(declaration_id: int) -> None:
     if isinstance(engine, PostgresEngine):
         await Declaration.raw("SELECT pg_advisory_xact_lock({})", _UPSERT_LOCK)
     await Declaration.raw("UPDATE declaration SET updated_at = {} WHERE id = {}", clock.now(), declaration_id)
+    await _changed(declaration_id)
 
 
 async def declaration_by_number(number: str) -> DeclarationView:

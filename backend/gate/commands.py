@@ -24,6 +24,7 @@ from backend.barcodes.services import configured_keyring
 from backend.declarations.services import parse_number
 from backend.declarations.tables import Declaration
 from backend.gate import services
+from backend.gate.card_states import seen_card_could_pass
 from backend.gate.cards import card_with_id
 from backend.gate.check import GateCard, OutsideState, Presented, Reason, Severity, check_passage
 from backend.gate.tables import LOT, GateReport, Passage, ReportKind
@@ -57,6 +58,9 @@ class ConfirmPassage(Struct):
     package_count: Annotated[int, msgspec.Meta(ge=0)] | None = None
     outside_state: OutsideState | None = None  # border gates (Art 36)
     seals_intact: bool | None = None  # border gates (Art 36)
+    # The stamp (`updated_at`) of the card the device checked: signed with the rest, so that a confirmation made
+    # offline can prove the goods could pass on what the device saw (card_states.py, docs/offline.md).
+    card_seen: Annotated[str, msgspec.Meta(max_length=40)] = ""
 
 
 class CancelPassage(Struct):
@@ -182,7 +186,9 @@ async def confirm_passage(context: CommandContext, payload: ConfirmPassage) -> d
     )
     verdict = check_passage(card, presented, scanned_version=scanned_version, border_gate=bool(location["border_gate"]))
     blocking = barcode_reasons + [r for r in verdict.reasons if r.severity == Severity.BLOCKING]
-    if blocking and not context.contingency:
+    # Offline (or in contingency mode) the goods went through on the officer's word: applied against a refusing check
+    # only when the device provably checked a card they could pass on. "Offline" alone widens nothing.
+    if blocking and not (context.contingency and await seen_card_could_pass(declaration_id, payload.card_seen)):
         raise DomainError("not_eligible", N_("The server's check refuses this: %(reasons)s"), reasons=_Reasons(blocking))
 
     standing = {p.unit: p for p in await services.standing_passages(declaration_id)}

@@ -69,3 +69,15 @@ class GateReport(Table, tablename="gate_report"):
     closed_by = ForeignKey(references=Officer, null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
     closing_note = Text(default="")
+
+
+class CardState(Table, tablename="gate_card_state"):
+    """Every state a gate card was served in (stamp = the card's `updated_at`) and whether the goods could pass on
+    it: the server's record of what a device may have checked. A confirmation made offline names the card it
+    checked (signed); only a card that could pass lets it be applied against the server's current check
+    (docs/offline.md, "Offline is a marking, not a permission")."""
+
+    declaration = ForeignKey(references=Declaration, null=False, index=True)
+    stamp = Varchar(length=40)  # the card's updated_at, as devices hold it (clock.iso)
+    eligible = Boolean(default=False)  # the card itself let goods pass (every declared unit presented as declared)
+    recorded_at = Timestamptz(default=TimestamptzNow())

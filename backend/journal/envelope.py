@@ -47,10 +47,16 @@ class IssuedAtWindow:
 
 ISSUED_AT_WINDOW = IssuedAtWindow()
 
+# A command marked offline that reaches the server sooner than this after it was made was not really made offline
+# (the device lost the network for a moment, or claims it falsely): it gets the online rules. giamsat's rule, a
+# setting (GIAMSAT_OFFLINE_GRACE_SECONDS); docs/offline.md "Offline is a marking, not a permission".
+OFFLINE_GRACE = timedelta(seconds=30)
 
-def configure_issued_at(window: IssuedAtWindow) -> None:
-    global ISSUED_AT_WINDOW
+
+def configure_issued_at(window: IssuedAtWindow, offline_grace: timedelta = timedelta(seconds=30)) -> None:
+    global ISSUED_AT_WINDOW, OFFLINE_GRACE
     ISSUED_AT_WINDOW = window
+    OFFLINE_GRACE = offline_grace
 
 
 class CommandOutcome(msgspec.Struct, kw_only=True, omit_defaults=True):

@@ -373,7 +373,11 @@ async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> 
 
     spec = COMMANDS[envelope.type]
     received_at = clock.now()
-    contingent = envelope.offline or group.contingency.covers(envelope.issued_at)
+    # Offline is a marking, not a permission: a handler may act on what the device knew (context.contingency) only
+    # when the branch's contingency period covers the command, or when it really waited on the device. The row
+    # keeps the device's claim (`offline`) either way.
+    waited = envelope.offline and received_at - envelope.issued_at >= envelope_module.OFFLINE_GRACE
+    contingent = waited or group.contingency.covers(envelope.issued_at)
     context = CommandContext(
         command_id=envelope.id,
         actor=actor,

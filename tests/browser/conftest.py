@@ -102,7 +102,12 @@ class Server:
 
     @property
     def env(self) -> dict[str, str]:
-        return {"GIAMSAT_DATA_DIR": str(self.data_dir), "GIAMSAT_ORIGIN": self.origin, **self.extra_env}
+        # A browser flow compresses an outage of hours into seconds: no offline grace (docs/offline.md), unless a
+        # test sets one.
+        return {
+            "GIAMSAT_DATA_DIR": str(self.data_dir), "GIAMSAT_ORIGIN": self.origin, "GIAMSAT_OFFLINE_GRACE_SECONDS": "0",
+            **self.extra_env,
+        }
 
     def url(self, path: str) -> str:
         return self.origin + path

@@ -160,9 +160,10 @@ def test_confirm_when_status_does_not_allow_passage_is_refused_online(client: Te
 
 def test_confirm_made_offline_on_stale_card_is_applied_and_noted_for_reconciliation(client: TestClient, world: World, officer: Person) -> None:
     # The device confirmed from its gate card while offline; meanwhile upstream withdrew the status.
+    seen = officer.client.get(f"/api/v1/gate/cards/{NUMBER}").json()["updated_at"]
     upsert(client, item(NUMBER, status_code="CHO_KIEM_TRA", allows_passage=False, containers=[{"number": C1, "seal": ""}]))
 
-    outcome = confirm(officer, world["gate"], C1, offline=True)
+    outcome = confirm(officer, world["gate"], C1, offline=True, card_seen=seen)
 
     assert outcome["status"] == "applied" and outcome["result"]["server_reasons"] == ["status_not_eligible"]
     (row,) = in_app(client, passages)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.testing import TestClient
@@ -15,6 +15,7 @@ from tests.auth.soft_authenticator import SoftAuthenticator, another_browser, b6
 from tests.conftest import ORIGIN, in_app
 
 SIGNED_FIELDS = ("device_id", "id", "issued_at", "payload", "type")
+OFFLINE_WAIT = timedelta(minutes=10)  # how long an offline command waited on the device, by default
 
 
 class Person:
@@ -42,7 +43,8 @@ class Person:
         datetime) or add envelope fields."""
         from backend.journal.registry import is_signed
 
-        issued = fields.pop("issued_at", None) or datetime.now(UTC)
+        # Made offline: made earlier, sent when the network came back (within the offline grace it would be online).
+        issued = fields.pop("issued_at", None) or (datetime.now(UTC) - (OFFLINE_WAIT if offline else timedelta(0)))
         envelope: dict[str, Any] = {
             "id": str(fields.pop("id", None) or uuid.uuid4()),
             "type": type_,

@@ -11,13 +11,19 @@ from litestar.testing import TestClient
 
 from backend.lib.i18n import translate_in
 from tests.conftest import World, in_app, sign_in_as
+from tests.journal.device import OFFLINE_WAIT
+
+
+def made_at(fields: dict[str, Any]) -> datetime:
+    """When the device made it: an offline command waited there (a claim within the offline grace is not offline)."""
+    return datetime.now(UTC) - (OFFLINE_WAIT if fields.get("offline") else timedelta(0))
 
 
 def command(type_: str, payload: dict[str, Any], issued_at: datetime | None = None, **fields: Any) -> dict[str, Any]:
     return {
         "id": str(uuid.uuid4()),
         "type": type_,
-        "issued_at": (issued_at or datetime.now(UTC)).isoformat(),
+        "issued_at": (issued_at or made_at(fields)).isoformat(),
         "device_id": "device-1",
         "payload": payload,
         **fields,

@@ -14,6 +14,12 @@ from markupsafe import escape
 
 from backend.lib.i18n import translate_in
 from tests.conftest import World, in_app, sign_in_as
+from tests.journal.device import OFFLINE_WAIT
+
+
+def made_at(fields: dict[str, Any]) -> datetime:
+    """When the device made it: an offline command waited there (a claim within the offline grace is not offline)."""
+    return datetime.now(UTC) - (OFFLINE_WAIT if fields.get("offline") else timedelta(0))
 
 
 def vi(message: str, **params: Any) -> str:
@@ -24,7 +30,7 @@ def entry(location_id: int, text: str, issued_at: datetime | None = None, **fiel
     return {
         "id": str(uuid.uuid4()),
         "type": "logbook.add_entry",
-        "issued_at": (issued_at or datetime.now(UTC)).isoformat(),
+        "issued_at": (issued_at or made_at(fields)).isoformat(),
         "device_id": "phone-1",
         "payload": {"location_id": location_id, "text": text},
         **fields,

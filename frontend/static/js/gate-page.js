@@ -178,7 +178,9 @@
 
   function confirmForm(card, units, label) {
     var id = "confirm-" + (units[0] === LOT ? "lot" : units[0]) + "-form";
-    var fields = commonFields(card).concat([["barcode", current.parsed.typed ? "" : current.code]]);
+    // The card this device checked (its stamp), signed with the rest: offline, it is what lets the server apply the
+    // confirmation even if the card has changed since (docs/offline.md, "Offline is a marking, not a permission").
+    var fields = commonFields(card).concat([["barcode", current.parsed.typed ? "" : current.code], ["card_seen", card.updated_at || ""]]);
     if (units[0] === LOT) fields.push(["lot", "true", "bool"]);
     else units.forEach(function (unit) { fields.push(["containers", unit, "list"]); });
     return commandForm(CONFIRM, id, fields.concat(outsideFields()), lotControls(card, units), [label, "button-primary"], "confirm-form");
