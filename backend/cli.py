@@ -223,7 +223,7 @@ def cmd_sync_import(args: argparse.Namespace) -> int:
         data = fh.read()
 
     async def action() -> int:
-        report = await import_queue(JournalEntry._meta.db, file_store(settings), data)
+        report = await import_queue(JournalEntry._meta.db, file_store(settings), data, frozenset(args.vouch_for or ()))
         for officer_code, outcome in report.outcomes:
             if outcome.status == "rejected":
                 print(f"rejected  {outcome.id}  {officer_code}  {outcome.code}: {outcome.reason}")
@@ -327,6 +327,10 @@ def build_parser() -> argparse.ArgumentParser:
     sync = sub.add_parser("sync", help="device queues").add_subparsers(dest="sync_command", required=True)
     simport = sync.add_parser("import", help="apply a queue exported from a device (idempotent: twice applies once)")
     simport.add_argument("file")
+    simport.add_argument(
+        "--vouch-for", action="append", metavar="CODE",
+        help="apply this officer's unsigned entries too (you checked with them that the file is theirs); repeatable",
+    )
     simport.set_defaults(func=cmd_sync_import)
 
     declarations = sub.add_parser("declarations", help="the declarations mirror").add_subparsers(

@@ -5,6 +5,11 @@ from the /sync page: a JSON file with the queued commands, in order, and the pho
 (docs/offline.md §5). Importing it goes through the same path as a device's sync: files first (by their
 SHA-256, so a file already there is a no-op), then the commands through `apply_commands`, each as the
 officer who made it. Command ids make it idempotent: importing the same file twice applies it once.
+
+A file is not a session: anyone can write one naming any officer. A signed entry proves itself (the officer's passkey
+signed the command, journal/signing.py); an unsigned one is applied only for an officer the operator vouches for
+(`--vouch-for CODE`: they checked with that officer that the phone and the file are theirs). Other unsigned entries
+are refused (`unsigned_not_vouched`) and stay in the file for a later import (issue 11, finding 9).
 """
 
 from __future__ import annotations
@@ -103,8 +108,9 @@ def _refused(envelope: CommandEnvelope, code: str, message: str, **params: Any) 
     return CommandOutcome(id=envelope.id, status="rejected", code=code, reason=gettext(message, **params))
 
 
-async def import_queue(engine: Engine, store: FileStore, data: bytes) -> ImportReport:
-    """Apply an exported queue: files, then commands in their order, each as its officer; idempotent."""
+async def import_queue(engine: Engine, store: FileStore, data: bytes, vouched_for: frozenset[str] = frozenset()) -> ImportReport:
+    """Apply an exported queue: files, then commands in their order, each as its officer; idempotent. Unsigned
+    commands only of the officers in `vouched_for` (the module's docstring says why)."""
     export, envelopes, files = parse_export(data)
     report = ImportReport()
     actors: dict[str, Actor | None] = {}
@@ -128,6 +134,14 @@ async def import_queue(engine: Engine, store: FileStore, data: bytes) -> ImportR
         run = []
 
     for entry, envelope in zip(export.entries, envelopes):
+        if envelope.signature is None and entry.officer_code not in vouched_for:
+            await flush()
+            report.outcomes.append((entry.officer_code, _refused(
+                envelope, "unsigned_not_vouched",
+                N_("Not signed, and nobody vouched for %(officer)s: import again with --vouch-for %(officer)s once the officer confirms the file is theirs."),
+                officer=entry.officer_code,
+            )))
+            continue
         actor = await _actor(entry.officer_code, actors)
         for sha256 in entry.files:
             if sha256 in file_errors or actor is None:

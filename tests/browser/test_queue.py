@@ -309,7 +309,7 @@ def test_queue_export_is_a_file_that_sync_import_applies_once(
     ]
     assert document["files"] == {sha: {"type": "image/jpeg", "base64": base64.b64encode(photo).decode()}}
 
-    imported = giamsat(server.env, "sync", "import", str(exported)).stdout
+    imported = giamsat(server.env, "sync", "import", str(exported), "--vouch-for", "CB001").stdout
     assert "2 applied" in imported, imported
     page.context.set_offline(False)  # the device's own replay: already applied, so "duplicate", and done
     wait_for_empty_queue(page)

@@ -80,8 +80,8 @@ def test_sync_import_twice_applies_once(client: TestClient, world: World, app_en
     ]
     path = export_file(tmp_path, entries, {sha: photo})
 
-    first = giamsat(app_env, "sync", "import", str(path))
-    second = giamsat(app_env, "sync", "import", str(path))
+    first = giamsat(app_env, "sync", "import", str(path), "--vouch-for", "CB1", "--vouch-for", "GS1")
+    second = giamsat(app_env, "sync", "import", str(path), "--vouch-for", "CB1", "--vouch-for", "GS1")
 
     assert "4 command(s): 3 applied, 0 already applied (duplicate), 1 rejected; files: 1 stored" in first.stdout
     assert "4 command(s): 0 applied, 3 already applied (duplicate), 1 rejected; files: 0 stored, 1 already there" in second.stdout
@@ -103,7 +103,7 @@ def test_sync_import_of_a_broken_file_changes_nothing(client: TestClient, world:
     not_json = tmp_path / "junk.json"
     not_json.write_text("{ not json")
 
-    missing = giamsat(app_env, "sync", "import", str(path), check=False)
+    missing = giamsat(app_env, "sync", "import", str(path), "--vouch-for", "CB1", check=False)
     unreadable = giamsat(app_env, "sync", "import", str(not_json), check=False)
 
     assert missing.returncode == 2 and "Entry 2 needs file" in missing.stderr
@@ -118,7 +118,19 @@ def test_sync_import_refuses_an_entry_whose_photo_is_not_an_image(client: TestCl
     fine = entry("CB1", world["gate"], "bình thường")
     path = export_file(tmp_path, [bad, fine], {sha: fake})
 
-    result = giamsat(app_env, "sync", "import", str(path))
+    result = giamsat(app_env, "sync", "import", str(path), "--vouch-for", "CB1")
 
     assert "1 applied" in result.stdout and "1 rejected" in result.stdout and "file_refused" in result.stdout
     assert [str(row["command_id"]) for row in in_app(client, journal)] == [fine["envelope"]["id"]]
+
+
+def test_sync_import_applies_unsigned_entries_only_for_officers_vouched_for(client: TestClient, world: World, app_env: dict[str, str], tmp_path: Path) -> None:
+    # Issue 11, finding 9: a file is not a session; anyone can write one naming any officer.
+    mine = entry("CB1", world["gate"], "của CB1")
+    forged = entry("GS1", world["gate"], "giả danh giám sát viên")
+    path = export_file(tmp_path, [mine, forged], {})
+
+    result = giamsat(app_env, "sync", "import", str(path), "--vouch-for", "CB1")
+
+    assert "1 applied" in result.stdout and "unsigned_not_vouched" in result.stdout
+    assert [str(row["command_id"]) for row in in_app(client, journal)] == [mine["envelope"]["id"]]
