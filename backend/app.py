@@ -80,6 +80,11 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
         headers = list(message.get("headers", []))
         present = {name.lower() for name, _ in headers}
         headers.extend(item for item in SECURITY_HEADERS if item[0] not in present)
+        # HSTS only when the site is served over https: on http://localhost it would be ignored at best, and a
+        # browser that kept it would refuse a later plain-http development server on the same host.
+        settings = getattr(scope["litestar_app"].state, "settings", None)
+        if settings is not None and settings.web.secure_cookies and b"strict-transport-security" not in present:
+            headers.append((b"strict-transport-security", b"max-age=31536000; includeSubDomains"))  # a year
         message["headers"] = headers
 
 

@@ -60,14 +60,52 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _apply_as_console(command_type: str, payload: dict[str, object]) -> dict[str, object]:
+    """Apply an admin command as the command line's system actor (officers/services.py CONSOLE), so what an operator
+    does here is journaled like an admin's page; a refusal is raised in English."""
+    import uuid
+
+    from backend.journal.envelope import CommandEnvelope
+    from backend.journal.registry import load_commands
+    from backend.journal.services import apply_commands
+    from backend.journal.tables import JournalEntry
+    from backend.lib import clock
+    from backend.lib.i18n import current_language
+    from backend.officers.services import console_actor
+
+    load_commands()
+    current_language.set("en")
+    envelope = CommandEnvelope(id=uuid.uuid4(), type=command_type, issued_at=clock.now(), device_id="cli", payload=payload)
+    (outcome,) = await apply_commands(JournalEntry._meta.db, [envelope], await console_actor())
+    if outcome.status == "rejected":
+        raise DomainError(outcome.code or "rejected", "%(reason)s", reason=outcome.reason or "")
+    return outcome.result or {}
+
+
 def cmd_officer_add(args: argparse.Namespace) -> int:
-    from backend.auth.services import create_enrollment
+    from backend.auth.services import enrollment_link, new_enrollment_token
     from backend.officers.qr import qr_terminal
-    from backend.officers.services import create_officer
+
+    if args.role == "admin" and not args.branch and not args.national:
+        print("giamsat: an admin belongs to a branch (--branch); a national admin, for every branch, needs --national", file=sys.stderr)
+        return 2
+    if args.national and (args.role != "admin" or args.branch):
+        print("giamsat: --national is for an admin with no --branch", file=sys.stderr)
+        return 2
 
     async def action() -> int:
-        officer_id = await create_officer(args.code, args.name, args.role, args.branch, args.premises)
-        link = await create_enrollment(officer_id, get_settings().web)
+        token, hashed = new_enrollment_token()
+        payload = {
+            "code": args.code,
+            "full_name": args.name,
+            "role": args.role,
+            "branch_code": args.branch,
+            "premises_code": args.premises,
+            "enrollment_token_hash": hashed,
+            "national": bool(args.national),
+        }
+        await _apply_as_console("officers.create_officer", payload)
+        link = enrollment_link(token, get_settings().web)
         print(f"Officer {args.code} created. Enrollment link (single use, expires in {get_settings().web.enrollment_hours} h):")
         print(qr_terminal(link))
         print(link)
@@ -77,12 +115,15 @@ def cmd_officer_add(args: argparse.Namespace) -> int:
 
 
 def cmd_officer_link(args: argparse.Namespace) -> int:
-    from backend.auth.services import create_enrollment
+    from backend.auth.services import enrollment_link, new_enrollment_token
     from backend.officers.qr import qr_terminal
     from backend.officers.services import officer_id_by_code
 
     async def action() -> int:
-        link = await create_enrollment(await officer_id_by_code(args.code), get_settings().web)
+        token, hashed = new_enrollment_token()
+        officer_id = await officer_id_by_code(args.code)
+        await _apply_as_console("officers.issue_enrollment", {"officer_id": officer_id, "token_hash": hashed})
+        link = enrollment_link(token, get_settings().web)
         print(qr_terminal(link))
         print(link)
         return 0
@@ -122,8 +163,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
     from backend.officers.services import officer_id_by_code
 
     async def action() -> int:
-        token = await create_api_token(await officer_id_by_code(args.officer), args.name or "")
-        print(f"API token for {args.officer} (shown once; only its hash is kept). Send it as 'Authorization: Bearer <token>':")
+        days = get_settings().web.token_days
+        token = await create_api_token(await officer_id_by_code(args.officer), args.name or "", days=days)
+        print(f"API token for {args.officer} (shown once; only its hash is kept; expires in {days} days). Send it as 'Authorization: Bearer <token>':")
         print(token)
         return 0
 
@@ -294,8 +336,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--code", required=True)
     add.add_argument("--name", required=True)
     add.add_argument("--role", required=True, choices=["officer", "supervisor", "warehouse", "admin"])
-    add.add_argument("--branch", help="branch code (required except for admins)")
+    add.add_argument("--branch", help="branch code (required except for a national admin)")
     add.add_argument("--premises", help="location code, for warehouse staff")
+    add.add_argument("--national", action="store_true", help="an admin with no branch, who manages every branch")
     add.set_defaults(func=cmd_officer_add)
     link = officer.add_parser("link", help="print a new enrollment link for an officer")
     link.add_argument("--code", required=True)

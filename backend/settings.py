@@ -45,6 +45,14 @@ class WebSettings:
     enrollment_hours: int
     frontend_dir: Path
     service_worker_dir: Path
+    # A session ends this long after its sign-in, however active (besides the idle limit above).
+    session_max_days: int = 7
+    # Adding a passkey without an enrollment link needs a passkey assertion in this session this recently.
+    stepup_minutes: int = 5
+    # An API token stops working this many days after it was made.
+    token_days: int = 90
+    # Addresses of reverse proxies whose X-Forwarded-For is believed (the sign-in rate limit's key); none: ignored.
+    trusted_proxies: frozenset[str] = frozenset()
 
     @property
     def rp_id(self) -> str:
@@ -119,6 +127,12 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         enrollment_hours=int(env.get("GIAMSAT_ENROLLMENT_HOURS") or 72),
         frontend_dir=Path(env.get("GIAMSAT_FRONTEND_DIR") or REPO_ROOT / "frontend"),
         service_worker_dir=REPO_ROOT / "service_worker",
+        session_max_days=int(env.get("GIAMSAT_SESSION_MAX_DAYS") or 7),
+        stepup_minutes=int(env.get("GIAMSAT_STEPUP_MINUTES") or 5),
+        token_days=int(env.get("GIAMSAT_TOKEN_DAYS") or 90),
+        trusted_proxies=frozenset(
+            address.strip() for address in (env.get("GIAMSAT_TRUSTED_PROXIES") or "").split(",") if address.strip()
+        ),
     )
     if web.demo and not web.is_local:
         raise SettingsError(

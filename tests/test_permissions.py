@@ -28,6 +28,8 @@ class Rule:
     roles: frozenset[Role] = ALL_ROLES
     form: dict[str, str] | None = None
     json: Any = None
+    # Also needs a recent passkey assertion in the session (a step-up): adding a passkey (issue 11, finding 5).
+    stepped_up: bool = False
 
 
 def roles(*allowed: Role, **kwargs: Any) -> Rule:
@@ -63,11 +65,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/auth/signin/verify"): Rule(PUBLIC, "/auth/signin/verify", json={"credential": {}}),
     ("POST", "/auth/register/options"): Rule(PUBLIC, "/auth/register/options", json={"enrollment_token": "x"}),
     ("POST", "/auth/register/verify"): Rule(PUBLIC, "/auth/register/verify", json={"credential": {}}),
+    ("POST", "/auth/stepup/options"): Rule(SIGNED_IN, "/auth/stepup/options"),
+    ("POST", "/auth/stepup/verify"): Rule(SIGNED_IN, "/auth/stepup/verify", json={"credential": {}}),
     ("POST", "/auth/demo"): Rule(PUBLIC, "/auth/demo", form={"officer_id": "{admin}"}),
     ("POST", "/signout"): Rule(SIGNED_IN, "/signout"),
     # the officer's own devices
     ("GET", "/account/devices"): Rule(SIGNED_IN, "/account/devices"),
-    ("POST", "/account/devices/link"): Rule(SIGNED_IN, "/account/devices/link"),
+    ("POST", "/account/devices/link"): Rule(SIGNED_IN, "/account/devices/link", stepped_up=True),
     ("POST", "/account/devices/{passkey_id:int}/revoke"): Rule(SIGNED_IN, "/account/devices/999999/revoke"),
     # the API
     ("GET", "/api/v1/me"): Rule(SIGNED_IN, "/api/v1/me"),
@@ -186,7 +190,7 @@ def call(client: TestClient, world: World, method: str, rule: Rule, **headers: s
 
 def refused_as_signed_out(method: str, path: str, response: Any) -> str | None:
     """None when the answer is the right refusal for someone not signed in, else what was wrong."""
-    if path.startswith("/api/"):
+    if path.startswith(("/api/", "/auth/")):  # the API, and the passkey ceremonies the page's script calls, speak JSON
         if response.status_code == 401 and response.json()["error"] == "not_signed_in":
             return None
     elif response.status_code == 303 and response.headers["location"].startswith("/signin?next="):
@@ -271,6 +275,15 @@ def test_wrong_role_is_forbidden_on_every_role_route(client: TestClient, world: 
     assert problems == []
 
 
+def step_up_every_session(client: TestClient) -> None:
+    """As if each session had just made a passkey assertion (what /auth/stepup/verify records)."""
+    from backend.auth.tables import Session
+    from backend.lib import clock
+    from tests.conftest import in_app
+
+    in_app(client, lambda: Session.update({Session.passkey_verified_at: clock.now()}).where(Session.id > 0))
+
+
 def test_allowed_roles_are_let_through_on_every_private_route(client: TestClient, world: World) -> None:
     problems = []
     for (method, path), rule in RULES.items():
@@ -278,9 +291,24 @@ def test_allowed_roles_are_let_through_on_every_private_route(client: TestClient
             continue
         for role in sorted(rule.roles):
             sign_in_as(client, world[PERSON_OF_ROLE[role]])
+            if rule.stepped_up:
+                step_up_every_session(client)
             response = call(client, world, method, rule)
             if not let_through(response):
                 problems.append(f"{role} {method} {path}: {response.status_code} {response.text[:120]}")
+
+    assert problems == []
+
+
+def test_step_up_routes_refuse_a_session_without_a_recent_passkey_assertion(client: TestClient, world: World) -> None:
+    problems = []
+    for (method, path), rule in RULES.items():
+        if not rule.stepped_up:
+            continue
+        for role in sorted(rule.roles):
+            sign_in_as(client, world[PERSON_OF_ROLE[role]])
+            if (response := call(client, world, method, rule)).status_code != 403:
+                problems.append(f"{role} {method} {path}: {response.status_code}")
 
     assert problems == []
 

@@ -1,7 +1,13 @@
 """Sign-in, enrollment, sign-out and the officer's own devices.
 
 The WebAuthn endpoints speak JSON (the page's script calls them); their POSTs are rate-limited per client
-address. The challenge of a ceremony is kept in the database, its key in a short-lived HttpOnly cookie.
+address, across processes (middleware.SignInRateLimit). The challenge of a ceremony is kept in the database,
+its key in a short-lived HttpOnly cookie.
+
+A passkey is added only with an enrollment link, or by a session of the same officer whose last passkey
+assertion is recent (a step-up, GIAMSAT_STEPUP_MINUTES); an API token never adds one, and a demo sign-in
+does not count as an assertion. The same holds for the enrollment link an officer makes for their own other
+device. Admins issue links through the officers domain's commands.
 """
 
 from __future__ import annotations
@@ -11,13 +17,14 @@ from typing import Any
 from litestar import Request, Response, Router, get, post
 from litestar.datastructures import Cookie, State
 from litestar.exceptions import NotFoundException
-from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.middleware import DefineMiddleware
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 
 from backend.lib.params import PathRowId
 from backend.auth import services
-from backend.lib.errors import N_, DomainError
+from backend.auth.middleware import SignInRateLimit
+from backend.lib.errors import N_, DomainError, Forbidden
 from backend.lib.i18n import gettext
 from backend.lib.structs import Struct
 from backend.lib.urls import local_path
@@ -77,6 +84,29 @@ class CeremonyDone(Struct):
     redirect: str
 
 
+class StepUpFinish(Struct):
+    credential: dict[str, Any]
+
+
+class SteppedUp(Struct):
+    ok: bool = True
+
+
+def _require_stepped_up(request: Request[Any, Any, Any], settings: Settings) -> None:
+    """Refuse (403) unless a browser session of the officer made a passkey assertion within GIAMSAT_STEPUP_MINUTES."""
+    auth = request.auth or {}
+    if auth.get("kind") != "session":
+        raise Forbidden("token_cannot_enroll", N_("An API token cannot add passkeys. Sign in with a passkey."))
+    if not services.stepped_up(auth.get("passkey_verified_at"), settings.web):
+        raise Forbidden("stepup_required", N_("Confirm with one of your passkeys first, or use an enrollment link."))
+
+
+def _devices_context(request: Request[Any, Any, Any], settings: Settings) -> dict[str, Any]:
+    auth = request.auth or {}
+    fresh = auth.get("kind") == "session" and services.stepped_up(auth.get("passkey_verified_at"), settings.web)
+    return {"session_kind": auth, "stepped_up": fresh}
+
+
 # --- pages ---------------------------------------------------------------------------------------------
 
 
@@ -89,9 +119,9 @@ async def signin_page(request: Request[Any, Any, Any], state: State, next: FromQ
 
 
 @get("/enroll/{token:str}", opt=PUBLIC)
-async def enroll_page(token: FromPath[str]) -> Template:
+async def enroll_page(token: FromPath[str], state: State) -> Template:
     try:
-        _, actor = await services.open_enrollment(token)
+        _, actor = await services.open_enrollment(token, _settings(state).web)
     except DomainError as error:
         return Template("auth/enroll.html", context={"error": gettext(error.message), "officer": None}, status_code=410)
     return Template("auth/enroll.html", context={"error": None, "officer": actor, "token": token})
@@ -108,10 +138,10 @@ async def signout(request: Request[Any, Any, Any]) -> Redirect:
 
 
 @get("/account/devices")
-async def devices_page(request: Request[Any, Any, Any]) -> Template:
+async def devices_page(request: Request[Any, Any, Any], state: State) -> Template:
     return Template(
         "auth/devices.html",
-        context={"passkeys": await services.passkeys_of(request.user.id), "session_kind": request.auth},
+        context={"passkeys": await services.passkeys_of(request.user.id), **_devices_context(request, _settings(state))},
     )
 
 
@@ -123,14 +153,18 @@ async def revoke_device(request: Request[Any, Any, Any], passkey_id: PathRowId) 
 
 @post("/account/devices/link", status_code=200)
 async def device_link(request: Request[Any, Any, Any], state: State) -> Template:
-    """A fresh enrollment link (and its QR code) to register another device of the signed-in officer."""
+    """A fresh enrollment link (and its QR code) to register another device of the signed-in officer, after a
+    step-up: a stolen session (or token) must not be able to mint itself a passkey through a link either."""
     from backend.officers.qr import qr_svg
 
-    link = await services.create_enrollment(request.user.id, _settings(state).web)
-    return Template(
-        "auth/devices.html",
-        context={"passkeys": await services.passkeys_of(request.user.id), "link": link, "qr": qr_svg(link)},
-    )
+    settings = _settings(state)
+    context = {"passkeys": await services.passkeys_of(request.user.id), **_devices_context(request, settings)}
+    try:
+        _require_stepped_up(request, settings)
+    except DomainError as error:
+        return Template("auth/devices.html", context={**context, "error": gettext(error.message)}, status_code=403)
+    link = await services.create_enrollment(request.user.id, settings.web)
+    return Template("auth/devices.html", context={**context, "link": link, "qr": qr_svg(link)})
 
 
 # --- WebAuthn ceremonies (JSON) -----------------------------------------------------------------------------
@@ -158,11 +192,13 @@ async def signin_verify(request: Request[Any, Any, Any], state: State, data: JSO
 
 @post("/auth/register/options", opt=PUBLIC, status_code=200)
 async def register_options(request: Request[Any, Any, Any], state: State, data: JSONBody[RegisterStart]) -> Response[dict[str, Any]]:
-    """With an enrollment token: the link's officer. Without: the signed-in officer adding this device."""
+    """With an enrollment token: the link's officer. Without: the signed-in officer adding this device, in a
+    browser session that made a passkey assertion within GIAMSAT_STEPUP_MINUTES (never with an API token)."""
     settings = _settings(state)
     if data.enrollment_token:
-        enrollment_id, actor = await services.open_enrollment(data.enrollment_token)
+        enrollment_id, actor = await services.open_enrollment(data.enrollment_token, settings.web)
     elif request.user is not None:
+        _require_stepped_up(request, settings)
         enrollment_id, actor = None, request.user
     else:
         raise DomainError("enrollment_unknown", N_("This enrollment link is not valid."))
@@ -173,8 +209,16 @@ async def register_options(request: Request[Any, Any, Any], state: State, data: 
 @post("/auth/register/verify", opt=PUBLIC, status_code=200)
 async def register_verify(request: Request[Any, Any, Any], state: State, data: JSONBody[RegisterFinish]) -> Response[CeremonyDone]:
     settings = _settings(state)
+    auth = request.auth or {}
     actor, credential_id = await services.finish_registration(
-        request.cookies.get(services.CHALLENGE_COOKIE), data.credential, data.label, settings.web
+        request.cookies.get(services.CHALLENGE_COOKIE),
+        data.credential,
+        data.label,
+        settings.web,
+        # Without an enrollment link the answer counts only in a session of the officer that is still stepped up.
+        session_officer_id=request.user.id
+        if request.user is not None and auth.get("kind") == "session" and services.stepped_up(auth.get("passkey_verified_at"), settings.web)
+        else None,
     )
     response = Response(CeremonyDone(redirect="/"))
     if request.user is None or request.user.id != actor.id:
@@ -182,6 +226,31 @@ async def register_verify(request: Request[Any, Any, Any], state: State, data: J
             actor.id, credential_id=credential_id, user_agent=request.headers.get("user-agent", "")
         )
         response.set_cookie(session_cookie(token, settings))
+    response.delete_cookie(services.CHALLENGE_COOKIE, path="/auth")
+    return response
+
+
+@post("/auth/stepup/options", status_code=200)
+async def stepup_options(request: Request[Any, Any, Any], state: State) -> Response[dict[str, Any]]:
+    """Options to confirm with one of the signed-in officer's passkeys (before adding another)."""
+    settings = _settings(state)
+    if (request.auth or {}).get("kind") != "session":
+        raise Forbidden("token_cannot_enroll", N_("An API token cannot add passkeys. Sign in with a passkey."))
+    options, key = await services.stepup_options(request.user.id, settings.web)
+    return Response(options, cookies=[challenge_cookie(key, settings)])
+
+
+@post("/auth/stepup/verify", status_code=200)
+async def stepup_verify(request: Request[Any, Any, Any], state: State, data: JSONBody[StepUpFinish]) -> Response[SteppedUp]:
+    """Note a passkey assertion of the session's officer on the session: adding a passkey is allowed for a while."""
+    settings = _settings(state)
+    auth = request.auth or {}
+    if auth.get("kind") != "session":
+        raise Forbidden("token_cannot_enroll", N_("An API token cannot add passkeys. Sign in with a passkey."))
+    await services.finish_stepup(
+        request.cookies.get(services.CHALLENGE_COOKIE), data.credential, auth["session_id"], request.user.id, settings.web
+    )
+    response = Response(SteppedUp())
     response.delete_cookie(services.CHALLENGE_COOKIE, path="/auth")
     return response
 
@@ -209,22 +278,20 @@ async def demo_signin(request: Request[Any, Any, Any], state: State) -> Redirect
     return response
 
 
-def _only_posts(request: Request[Any, Any, Any]) -> bool:
-    return request.method == "POST"
-
-
-# Per client address and process. Enough for an officer who fumbles a few times; a guesser is slowed down.
-AUTH_ATTEMPTS_PER_MINUTE = 30
-
-
 def auth_router() -> Router:
-    limit = RateLimitConfig(
-        rate_limit=("minute", AUTH_ATTEMPTS_PER_MINUTE), store="auth_rate_limit", check_throttle_handler=_only_posts
-    )
     return Router(
         path="/",
-        route_handlers=[signin_options, signin_verify, register_options, register_verify, demo_signin, enroll_page],
-        middleware=[limit.middleware],
+        route_handlers=[
+            signin_options,
+            signin_verify,
+            register_options,
+            register_verify,
+            stepup_options,
+            stepup_verify,
+            demo_signin,
+            enroll_page,
+        ],
+        middleware=[DefineMiddleware(SignInRateLimit)],
     )
 
 

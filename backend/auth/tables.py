@@ -33,7 +33,7 @@ class AuthChallenge(Table, tablename="auth_challenge"):
     """A WebAuthn challenge waiting for its answer; deleted when answered, useless after it expires."""
 
     key_hash = Varchar(length=64, unique=True, index=True)
-    purpose = Varchar(length=16)  # "register" | "signin"
+    purpose = Varchar(length=16)  # "register" | "signin" | "stepup"
     challenge = Varchar(length=128)  # base64url
     officer = ForeignKey(references=Officer, null=True)
     enrollment = ForeignKey(references=Enrollment, null=True)
@@ -50,6 +50,9 @@ class Session(Table, tablename="web_session"):
     last_seen_at = Timestamptz(default=TimestamptzNow())
     user_agent = Varchar(length=300, default="")
     demo = Integer(default=0)  # 1 when made by the GIAMSAT_DEMO sign-in
+    # The last passkey assertion made in this session (sign-in, enrollment or step-up); None for a demo sign-in.
+    # Adding a passkey without an enrollment link needs it to be recent (GIAMSAT_STEPUP_MINUTES).
+    passkey_verified_at = Timestamptz(null=True, default=None)
 
 
 class ApiToken(Table, tablename="api_token"):
@@ -62,3 +65,12 @@ class ApiToken(Table, tablename="api_token"):
     created_at = Timestamptz(default=TimestamptzNow())
     last_used_at = Timestamptz(null=True, default=None)
     revoked_at = Timestamptz(null=True, default=None)
+    expires_at = Timestamptz(null=True, default=None)  # GIAMSAT_TOKEN_DAYS after creation; set for old rows by migration
+
+
+class SignInAttempt(Table, tablename="signin_attempt"):
+    """Sign-in and enrollment attempts per client address and minute, shared by every app process."""
+
+    bucket = Varchar(length=120, unique=True, index=True)  # "<address>|<minute since the epoch>"
+    minute = Integer(index=True)  # for clearing old windows
+    attempts = Integer(default=0)

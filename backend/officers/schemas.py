@@ -16,6 +16,14 @@ class Actor(msgspec.Struct, frozen=True, kw_only=True):
     branch_code: str | None
     branch_name: str | None
     premises_id: int | None = None
+    # Established by an API token, not by a signed-in browser: such an actor may not register passkeys nor act as
+    # an admin over officers (docs/security.md, "A stolen token").
+    via_token: bool = False
+
+    @property
+    def is_national_admin(self) -> bool:
+        """An admin with no branch acts on every branch. Only `giamsat officer add --national` makes one."""
+        return self.role == Role.ADMIN and self.branch_id is None
 
     def has_role(self, *roles: Role) -> bool:
         return self.role in roles

@@ -1,4 +1,9 @@
-"""Branches, locations and officers: creating them and turning rows into `Actor`s."""
+"""Branches, locations and officers: creating them, turning rows into `Actor`s, and what an admin may act on.
+
+Admins are scoped to their branch: a branch admin acts on the officers of their own branch only; a national
+admin (role admin and no branch, made only by `giamsat officer add --national`) acts on every branch. What admins
+do goes through the journal (officers/commands.py).
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from backend.lib.errors import N_, DomainError, NotFound
+from backend.lib.errors import N_, DomainError, Forbidden, NotFound
 from backend.officers.schemas import Actor, OfficerView
 from backend.officers.tables import Branch, Location, LocationKind, Officer, Role
 
@@ -95,6 +100,48 @@ async def create_officer(code: str, full_name: str, role: str, branch_code: str 
     return (await Officer.insert(row).returning(Officer.id))[0]["id"]
 
 
+# The system actor of the `giamsat` command line: an inactive national admin (it never signs in), so that what an
+# operator does there (officers, enrollment links) is in the journal under a name, like the UPSTREAM probe's acts.
+CONSOLE_CODE = "CONSOLE"
+CONSOLE_NAME = "Dòng lệnh giamsat (quản trị hệ thống)"
+RESERVED_CODES = frozenset({CONSOLE_CODE, "UPSTREAM"})
+
+
+async def console_actor() -> Actor:
+    """The CLI's actor, created on first use; refused if a row with its code is anything else."""
+    row = await Officer.select(*actor_columns(Officer)).where(Officer.code == CONSOLE_CODE).first()
+    if row is None:
+        await Officer.insert(Officer(code=CONSOLE_CODE, full_name=CONSOLE_NAME, role=Role.ADMIN, branch=None, active=False))
+        row = await Officer.select(*actor_columns(Officer)).where(Officer.code == CONSOLE_CODE).first()
+    if row["role"] != Role.ADMIN or row["branch_id"] is not None or row["active"]:
+        raise RuntimeError(f"officer {CONSOLE_CODE} exists and is not the command line's system actor")
+    fields = {k: v for k, v in row.items() if k != "active"}
+    return msgspec.convert(fields, Actor)
+
+
+def require_admin_session(actor: Actor) -> None:
+    """Admin actions are made in a signed-in browser (or the CLI), never with an API token: a stolen token of an
+    admin must not be able to mint enrollment links, i.e. passkeys (docs/security.md)."""
+    if actor.via_token:
+        raise Forbidden("admin_needs_session", N_("Administration is done in a signed-in browser, not with an API token."))
+
+
+def may_manage_branch(actor: Actor, branch_id: int | None) -> bool:
+    """A national admin manages every branch; a branch admin only their own (never the national level)."""
+    return actor.is_national_admin or (actor.branch_id is not None and branch_id == actor.branch_id)
+
+
+async def officer_in_scope(actor: Actor, officer_id: int) -> dict[str, Any]:
+    """The officer row (id, code, branch, role, active) an admin may act on; an officer of another branch looks
+    the same as no officer at all (404), so a branch admin learns nothing about other branches."""
+    row = await Officer.select(Officer.id, Officer.code, Officer.branch, Officer.role, Officer.active).where(
+        Officer.id == officer_id
+    ).first()
+    if row is None or row["code"] in RESERVED_CODES or not may_manage_branch(actor, row["branch"]):
+        raise NotFound("unknown_officer", N_("There is no such officer in your branch."))
+    return row
+
+
 async def officer_id_by_code(code: str) -> int:
     row = await Officer.select(Officer.id).where(Officer.code == code).first()
     if row is None:
@@ -105,17 +152,26 @@ async def officer_id_by_code(code: str) -> int:
 async def set_active(officer_id: int, active: bool) -> bool:
     """Activate or deactivate an officer (False when there is no such officer).
 
-    Deactivating ends their sessions at once, so activating them again later does not revive old sessions.
+    Deactivating ends their sessions and revokes their API tokens at once, so activating them again later revives
+    neither: they sign in again with a passkey, and a machine client needs a new token.
     """
-    from backend.auth.tables import Session  # auth builds on officers, not the other way round
+    from backend.auth.tables import ApiToken, Session  # auth builds on officers, not the other way round
+    from backend.lib import clock
 
     rows = await Officer.update({Officer.active: active}).where(Officer.id == officer_id).returning(Officer.id)
     if rows and not active:
         await Session.delete().where(Session.officer == officer_id)
+        await ApiToken.update({ApiToken.revoked_at: clock.now()}).where(
+            (ApiToken.officer == officer_id) & ApiToken.revoked_at.is_null()
+        )
     return bool(rows)
 
 
-async def list_officers() -> list[OfficerView]:
+async def list_officers(branch_id: int | None = None) -> list[OfficerView]:
+    """Every officer, or those of one branch (what a branch admin sees). System actors are not listed."""
+    where = Officer.code.not_in(list(RESERVED_CODES))
+    if branch_id is not None:
+        where &= Officer.branch == branch_id
     rows = await Officer.select(
         Officer.id,
         Officer.code,
@@ -123,12 +179,13 @@ async def list_officers() -> list[OfficerView]:
         Officer.role,
         Officer.branch.code.as_alias("branch_code"),
         Officer.active,
-    ).order_by(Officer.code)
+    ).where(where).order_by(Officer.code)
     return [msgspec.convert(row, OfficerView) for row in rows]
 
 
-async def list_branches() -> list[dict[str, Any]]:
-    return await Branch.select(Branch.id, Branch.code, Branch.name).order_by(Branch.code)
+async def list_branches(branch_id: int | None = None) -> list[dict[str, Any]]:
+    query = Branch.select(Branch.id, Branch.code, Branch.name).order_by(Branch.code)
+    return await (query.where(Branch.id == branch_id) if branch_id is not None else query)
 
 
 async def location_of_branch(actor: Actor, location_id: int) -> dict[str, Any]:

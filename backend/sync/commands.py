@@ -35,8 +35,15 @@ class ReviewCommands(Struct):
 
 
 def _scope(context: CommandContext) -> int | None:
-    """A supervisor speaks for their branch; an admin (no branch) for every branch."""
-    return context.actor.branch_id if context.actor.role == Role.SUPERVISOR else None
+    """A supervisor or a branch admin speaks for their branch; only a national admin (an admin with no branch, see
+    officers/services.py) for every branch (None). Contingency widens what offline commands may do, so a branch
+    admin declaring it nationwide would act on every other branch."""
+    actor = context.actor
+    if actor.is_national_admin:
+        return None
+    if actor.branch_id is None:  # not reachable with today's roles; never read as "every branch"
+        raise DomainError("no_branch", N_("You have no branch to declare contingency mode for."))
+    return actor.branch_id
 
 
 async def _open_in_scope(branch_id: int | None) -> dict[str, Any] | None:

@@ -95,9 +95,9 @@ class SoftAuthenticator:
 
 
 def with_csrf(client: Any) -> None:
-    """What a page gives its script: the CSRF cookie, echoed in the X-CSRF-Token header."""
-    if not client.cookies.get("gs_csrf"):
-        client.get("/offline")
+    """What a page gives its script: the CSRF cookie, echoed in the X-CSRF-Token header. Asked for on every call: the
+    token is bound to the session, so a sign-in in between makes the one held before useless (as a page reload would)."""
+    client.get("/offline")
     client.headers["x-csrf-token"] = client.cookies.get("gs_csrf")
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from litestar.testing import TestClient
+
+from backend.lib import clock
 
 from tests.conftest import World, giamsat, in_app, sign_in_as
 
@@ -103,7 +105,8 @@ def test_token_revoke_by_whole_token_leaves_others_with_the_same_prefix(client: 
 
     first = in_app(client, services.create_api_token, world["officer"])
     twin = first[:10] + "another-secret-with-the-same-first-ten"
-    in_app(client, lambda: ApiToken.insert(ApiToken(officer=world["officer"], prefix=twin[:10], token_hash=services.token_hash(twin))))
+    expires = clock.now() + timedelta(days=1)
+    in_app(client, lambda: ApiToken.insert(ApiToken(officer=world["officer"], prefix=twin[:10], token_hash=services.token_hash(twin), expires_at=expires)))
 
     revoked = in_app(client, services.revoke_api_token, first)
 

@@ -72,13 +72,15 @@ def test_admin_creates_officer_with_enrollment_link_and_qr(client: TestClient, w
     assert phone.get("/api/v1/me").json()["code"] == "CB8"
 
 
-def test_admin_creates_admin_without_branch(client: TestClient, world: World) -> None:
+def test_admin_page_cannot_create_a_national_admin(client: TestClient, world: World) -> None:
+    # Issue 11, finding 6: a national admin (no branch) is made only by `giamsat officer add --national`.
     sign_in_as(client, world["admin"])
 
     page = client.post("/admin/officers", data={"code": "AD2", "full_name": "Quản trị Hai", "role": "admin", "branch": ""})
 
-    assert page.status_code == 200
-    assert in_app(client, officers)["AD2"]["branch"] is None
+    assert page.status_code == 403
+    assert str(escape(translate_in("vi", "A national administrator is created only with the giamsat command."))) in page.text
+    assert "AD2" not in in_app(client, officers)
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,6 @@
 // Passkey ceremonies: sign in (with conditional UI where the browser has it), enroll from a link, add this device.
+// Adding a device without a link needs a recent check with one of the officer's passkeys (a step-up): the server
+// answers "stepup_required", the page asks for a passkey and tries again.
 (function () {
   "use strict";
 
@@ -19,6 +21,7 @@
         if (!response.ok) {
           var error = new Error(data.message || response.statusText);
           error.server = true;
+          error.code = data.error;
           throw error;
         }
         return data;
@@ -138,8 +141,24 @@
     startConditional(form);
   }
 
+  // Confirm with one of the signed-in officer's passkeys (any device: the browser may offer a phone nearby).
+  function stepUp() {
+    return postJSON("/auth/stepup/options", {}).then(function (options) {
+      return navigator.credentials.get({ publicKey: requestOptions(options) });
+    }).then(function (credential) {
+      return postJSON("/auth/stepup/verify", { credential: credentialJSON(credential) });
+    });
+  }
+
+  function registrationOptions(body) {
+    return postJSON("/auth/register/options", body).catch(function (error) {
+      if (error.code !== "stepup_required" || body.enrollment_token) throw error;
+      return stepUp().then(function () { return postJSON("/auth/register/options", body); });
+    });
+  }
+
   function register(form, message, body) {
-    return postJSON("/auth/register/options", body).then(function (options) {
+    return registrationOptions(body).then(function (options) {
       return navigator.credentials.create({ publicKey: creationOptions(options) });
     }).then(function (credential) {
       var label = form.elements.namedItem("label").value || navigator.platform || "passkey";
@@ -162,10 +181,30 @@
     });
   }
 
+  // The link for another device: the server renders the form with data-stepup when the session's last passkey check
+  // is not recent; the check comes first, then the form is sent as usual (htmx or not).
+  function setUpDeviceLink() {
+    var form = document.getElementById("device-link-form");
+    if (!once(form)) return;
+    var message = document.getElementById("enroll-message");
+    form.addEventListener("submit", function (event) {
+      if (form.dataset.stepup !== "1" || !window.PublicKeyCredential) return;
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      stepUp().then(function () {
+        delete form.dataset.stepup;
+        form.requestSubmit();
+      }).catch(function (error) {
+        say(message, error.server ? error.message : message.dataset.failed);
+      });
+    }, true);
+  }
+
   function init() {
     setUpSignIn();
     setUpRegistration("enroll-form", true);
     setUpRegistration("add-device-form", false);
+    setUpDeviceLink();
   }
   document.addEventListener("DOMContentLoaded", init);
   document.addEventListener("htmx:load", init);
