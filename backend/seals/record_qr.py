@@ -62,6 +62,10 @@ FORMAT = "GSR1"
 KEYS_FILE = "record-keys.pem"
 KEY_ID_CHARS = 4
 SIGNATURE_BYTES = 64  # r ‖ s, 32 bytes each
+# P-256's group order. An ECDSA signature (r, s) also verifies as (r, n − s): signatures are written with the lower
+# of the two and a higher s is refused, so that one record has one genuine text (issue 11, finding 9).
+CURVE_ORDER = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
+HALF_ORDER = CURVE_ORDER // 2
 SIGNATURE_CHARS = 103  # base32 of 64 bytes, no padding
 # Above this many characters the containers (then the goods summary) go in as a digest: 529 alphanumeric
 # characters are the most a version 15 code holds at error correction M (77 x 77 modules: 46 mm at 0.6 mm a
@@ -350,6 +354,8 @@ def keys_from_items(items: list[Mapping[str, Any]]) -> dict[str, ec.EllipticCurv
 def _signed_text(ring: RecordKeyring, payload: dict[str, Any]) -> str:
     head = f"{FORMAT}.{ring.current}.{_b32(canonical_bytes(payload))}"
     r, s = decode_dss_signature(ring.signing.sign(head.encode("ascii"), ec.ECDSA(hashes.SHA256())))
+    if s > HALF_ORDER:
+        s = CURVE_ORDER - s
     return f"{head}.{_b32(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
 
 
@@ -386,7 +392,8 @@ def verify(text: str, public_keys: Mapping[str, ec.EllipticCurvePublicKey]) -> V
     if key is None:
         return Verdict(status=Status.UNKNOWN_SIGNER, fields=fields, key_id=key_id)
     raw = _unb32(signature)
-    if len(raw) != SIGNATURE_BYTES:
+    # One text per signature: no spare bits set in the last base32 character, no high s (both would still verify).
+    if len(raw) != SIGNATURE_BYTES or _b32(raw) != signature or int.from_bytes(raw[32:], "big") > HALF_ORDER:
         return Verdict(status=Status.ALTERED, fields=fields, key_id=key_id)
     der = encode_dss_signature(int.from_bytes(raw[:32], "big"), int.from_bytes(raw[32:], "big"))
     try:

@@ -438,3 +438,15 @@ def test_qr_of_a_record_reads_back_from_a_blurred_photo_at_3_px_a_module(count: 
     photo.save(out, "JPEG", quality=70)
 
     assert decode_photo(out.getvalue(), "image/jpeg") == [text]
+
+
+def test_record_qr_signature_has_one_spelling() -> None:
+    # Issue 11, finding 9: (r, n − s) and a last base32 character with its spare bits set verify with plain ECDSA
+    # too; giamsat writes the lower s and refuses the other spellings, so one record has one genuine text.
+    from tests.seals.test_record_verify_js import RING, high_s, record, spare_bits_set
+
+    texts = [record_qr.sign_record(record(n), RING) for n in range(1, 9)]
+
+    assert all(record_qr.verify(text, RING.public).status == record_qr.Status.GENUINE for text in texts)
+    assert {record_qr.verify(high_s(text), RING.public).status for text in texts} == {record_qr.Status.ALTERED}
+    assert {record_qr.verify(spare_bits_set(text), RING.public).status for text in texts} == {record_qr.Status.ALTERED}

@@ -72,7 +72,22 @@ def with_payload(text: str, change: dict[str, Any]) -> str:
 def signed_raw(ring: RecordKeyring, payload: bytes) -> str:
     head = f"GSR1.{ring.current}.{b32(payload)}"
     r, s = decode_dss_signature(ring.signing.sign(head.encode(), ec.ECDSA(hashes.SHA256())))
+    s = min(s, record_qr.CURVE_ORDER - s)  # as giamsat writes them: the lower s
     return f"{head}.{b32(r.to_bytes(32, 'big') + s.to_bytes(32, 'big'))}"
+
+
+def high_s(text: str) -> str:
+    """The same signature spelled (r, n − s): it still verifies with plain ECDSA (issue 11, finding 9)."""
+    head, _, signature = text.rpartition(".")
+    raw = base64.b32decode(signature + "=" * (-len(signature) % 8))
+    s = record_qr.CURVE_ORDER - int.from_bytes(raw[32:], "big")
+    return f"{head}.{b32(raw[:32] + s.to_bytes(32, 'big'))}"
+
+
+def spare_bits_set(text: str) -> str:
+    """The same signature bytes with the unused low bits of the last base32 character set."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+    return text[:-1] + alphabet[alphabet.index(text[-1]) | 0b111]
 
 
 def texts() -> dict[str, str]:
@@ -94,6 +109,8 @@ def texts() -> dict[str, str]:
         "altered time": with_payload(genuine, {"a": "2026-11-27T08:30:00Z"}),
         "altered digest": with_payload(many, {"cn": 39}),
         "altered signature": f"{head}.{signature[:20]}{'A' if signature[20] != 'A' else 'B'}{signature[21:]}",
+        "altered signature, s respelled as n - s": high_s(genuine),
+        "altered signature, spare base32 bits set": spare_bits_set(genuine),
         "altered payload, no longer base32 data": f"{head[:-1]}.{signature}" if len(head.split('.')[2]) % 8 in (2, 4, 5, 7) else f"{head}AAA.{signature}",
         "altered payload, not UTF-8": signed_raw(RING, b"\xff\xfe{}")[: -104] + "." + signature,
         "relabelled to our key id": record_qr.sign_record(record(1), OTHER_DEPLOYMENT).replace(OTHER_DEPLOYMENT.current, RING.current, 1),

@@ -40,6 +40,16 @@
     return bytes;
   }
 
+  // One text per signature (the twin of record_qr.py): the last base32 character has no spare bits set, and s is
+  // the lower of s and n − s (P-256's order n), as giamsat writes them; the other spellings would still verify.
+  var HALF_ORDER = "7FFFFFFF800000007FFFFFFFFFFFFFFFDE737D56D38BCF4279DCE5617E3192A8";
+  function canonicalSignature(text, bytes) {
+    var spare = (text.length * 5) % 8;
+    if (spare && (ALPHABET.indexOf(text[text.length - 1]) & ((1 << spare) - 1))) return false;
+    var s = Array.prototype.map.call(bytes.slice(32), function (b) { return (b < 16 ? "0" : "") + b.toString(16); }).join("").toUpperCase();
+    return s <= HALF_ORDER;
+  }
+
   function isString(value) { return typeof value === "string"; }
   function isInt(value) { return typeof value === "number" && Number.isInteger(value); }
 
@@ -116,7 +126,7 @@
       var item = findKey(keys, keyId);
       if (!item) return { status: "unknown_signer", fields: fields, keyId: keyId };
       var signature = base32Decode(match[3]);
-      if (!signature || signature.length !== 64) return { status: "altered", fields: fields, keyId: keyId };
+      if (!signature || signature.length !== 64 || !canonicalSignature(match[3], signature)) return { status: "altered", fields: fields, keyId: keyId };
       var signed = new TextEncoder().encode(cleaned.slice(0, cleaned.length - 104));
       return importKey(item).then(function (key) {
         return subtle().verify({ name: "ECDSA", hash: "SHA-256" }, key, signature, signed);
