@@ -114,9 +114,12 @@ def test_finding6_admin_cannot_issue_a_link_for_themselves(client: TestClient, w
     sign_in_as(client, admins["b1"])
 
     response = client.post(f"/admin/officers/{admins['b1']}/enrollment")
+    page = client.get("/admin/officers").text
 
     assert response.status_code == 403
     assert in_app(client, enrollments) == []
+    assert f'/admin/officers/{admins["b1"]}/enrollment' not in page  # the page sends them to My devices instead
+    assert f'/admin/officers/{world["officer"]}/enrollment' in page
 
 
 def test_finding6_admin_api_token_cannot_administer(client: TestClient, world: World, admins: dict[str, int]) -> None:
