@@ -160,9 +160,14 @@ def on_validation(request: Request[Any, Any, Any], exc: ValidationException) -> 
 
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     message = gettext(exc.message, **exc.params)
+    headers = getattr(exc, "headers", None)  # e.g. Retry-After on a quota's 429 (lib/quotas.py)
     if wants_json(request):
-        return _error(exc.status_code, exc.code, message)
-    return Template("errors/error.html", context={"status": exc.status_code, "message": message}, status_code=exc.status_code)
+        response = _error(exc.status_code, exc.code, message, getattr(exc, "detail", None))
+        response.headers.update(headers or {})
+        return response
+    return Template(
+        "errors/error.html", context={"status": exc.status_code, "message": message}, status_code=exc.status_code, headers=headers
+    )
 
 
 HTTP_ERRORS = {

@@ -82,12 +82,27 @@ class SyncSettings:
 
 
 @dataclass(frozen=True)
+class QuotaSettings:
+    """Per-officer limits (backend/lib/quotas.py; docs/security.md, "Quotas"): each a rate per minute and a burst,
+    the most that may be spent at once (a device replaying a shift's queue after an outage)."""
+
+    upload_max_megapixels: int = 12  # a photo's pixels, read from its header before any decoding
+    upload_mb_per_minute: int = 20
+    upload_mb_burst: int = 200
+    upload_megapixels_per_minute: int = 60
+    upload_megapixels_burst: int = 600
+    commands_per_minute: int = 120  # commands, not requests: a batch of 100 counts 100
+    commands_burst: int = 3000
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     web: WebSettings
     data_dir: Path
     secret_key: str = field(repr=False)
     sync: SyncSettings = field(default_factory=lambda: SyncSettings(3, frozenset()))
+    quotas: QuotaSettings = field(default_factory=QuotaSettings)
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -108,6 +123,13 @@ def _load_or_create_secret(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as fh:
         fh.write(key)
     return key
+
+
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    value = int(env.get(name) or default)
+    if value < 1:
+        raise SettingsError(f"{name} must be a whole number of at least 1 (it is {value})")
+    return value
 
 
 def _flag(value: str | None) -> bool:
@@ -149,7 +171,16 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         issued_at_max_ahead_hours=int(env.get("GIAMSAT_ISSUED_AT_MAX_AHEAD_HOURS") or 24),
         offline_grace_seconds=int(env.get("GIAMSAT_OFFLINE_GRACE_SECONDS") or 30),
     )
-    return Settings(database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync)
+    defaults = QuotaSettings()
+    quotas = QuotaSettings(
+        **{
+            name: _positive(env, "GIAMSAT_" + name.upper(), getattr(defaults, name))
+            for name in QuotaSettings.__dataclass_fields__
+        }
+    )
+    return Settings(
+        database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync, quotas=quotas
+    )
 
 
 @lru_cache(maxsize=1)

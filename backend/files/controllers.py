@@ -17,6 +17,7 @@ from backend.auth.middleware import require_roles
 from backend.files import images, services
 from backend.files.schemas import FileUploaded
 from backend.files.store import file_store
+from backend.lib import quotas
 from backend.officers.tables import Role
 
 CAN_UPLOAD = (Role.OFFICER, Role.SUPERVISOR, Role.WAREHOUSE)
@@ -31,7 +32,16 @@ IMMUTABLE = {"Cache-Control": "private, max-age=31536000, immutable"}
 async def upload_file(request: Request[Any, Any, Any], state: State, sha256: FromPath[str]) -> Response[FileUploaded]:
     services.check_sha256(sha256)
     images.check_size(request.content_length)  # before reading the body, when the client said its size
+    # Per-officer quotas (docs/security.md, "Quotas"): the bytes before they are read when the client said how many,
+    # the pixels from the header before anything is decoded. A refusal stores nothing.
+    limits, officer = quotas.of(state), request.user.id
+    if request.content_length is not None:
+        limits.upload_bytes.take(officer, request.content_length)
     body = await request.body()
+    if request.content_length is None:
+        limits.upload_bytes.take(officer, len(body))
+    max_pixels = state.settings.quotas.upload_max_megapixels * 1_000_000
+    limits.upload_pixels.take(officer, images.header_pixels(body, request.headers.get("content-type"), max_pixels))
     info, created = await services.save_upload(
         file_store(state.settings), request.user, sha256, request.headers.get("content-type"), body
     )

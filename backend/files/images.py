@@ -22,6 +22,8 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from backend.lib.errors import N_, DomainError
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+# The ceiling for any photo (the barcode reader's, which gets a phone's full-size photo). Uploads have a lower
+# limit, a setting (GIAMSAT_UPLOAD_MAX_MEGAPIXELS): the phone sends them at most 1600 px a side.
 MAX_PIXELS = 40_000_000
 DISPLAY_SIDE = 1600
 THUMB_SIDE = 320
@@ -66,11 +68,11 @@ def accepted_type(declared: str | None) -> str:
     return content_type
 
 
-def _too_many_pixels() -> DomainError:
+def _too_many_pixels(max_pixels: int = MAX_PIXELS) -> DomainError:
     return DomainError(
         "too_many_pixels",
         N_("The photo has too many pixels (at most %(limit)s megapixels)."),
-        limit=MAX_PIXELS // 1_000_000,
+        limit=max_pixels // 1_000_000,
     )
 
 
@@ -79,7 +81,7 @@ def damaged() -> DomainError:
     return DomainError("image_damaged", N_("The photo is damaged or incomplete. Take it again."))
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes, max_pixels: int = MAX_PIXELS) -> Image.Image:
     """Read the header only: the format and the size, before any pixel is decoded."""
     # The explicit MAX_PIXELS check below is the guard; Pillow's own bomb warning (beyond ~89 megapixels)
     # is also made an error, so it can never be merely printed and ignored.
@@ -88,7 +90,7 @@ def _open(data: bytes) -> Image.Image:
         try:
             return Image.open(io.BytesIO(data), formats=list(CONTENT_TYPES))
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise _too_many_pixels() from None
+            raise _too_many_pixels(max_pixels) from None
         except UnidentifiedImageError:
             raise UnsupportedMediaType("not_an_image", N_("This file is not a JPEG, PNG or WebP photo.")) from None
         except (OSError, SyntaxError, ValueError, EOFError):
@@ -123,13 +125,13 @@ def _jpeg(image: Image.Image, quality: int) -> bytes:
     return out.getvalue()
 
 
-def open_checked(data: bytes, declared_type: str | None) -> tuple[Image.Image, str]:
+def open_checked(data: bytes, declared_type: str | None, max_pixels: int = MAX_PIXELS) -> tuple[Image.Image, str]:
     """A photo opened (header only, no pixel decoded yet) once every check that needs no decoding passed:
-    size, an accepted declared type, a real JPEG/PNG/WebP of that type, at most MAX_PIXELS. Also used by the
+    size, an accepted declared type, a real JPEG/PNG/WebP of that type, at most `max_pixels`. Also used by the
     barcode reader (barcodes/decode.py), so both refuse the same files in the same words."""
     check_size(len(data))
     content_type = accepted_type(declared_type)
-    image = _open(data)
+    image = _open(data, max_pixels)
     actual_type = CONTENT_TYPES[image.format or ""]
     if actual_type != content_type:
         raise DomainError(
@@ -138,9 +140,16 @@ def open_checked(data: bytes, declared_type: str | None) -> tuple[Image.Image, s
             actual=actual_type,
             declared=content_type,
         )
-    if image.width * image.height > MAX_PIXELS:
-        raise _too_many_pixels()
+    if image.width * image.height > max_pixels:
+        raise _too_many_pixels(max_pixels)
     return image, content_type
+
+
+def header_pixels(data: bytes, declared_type: str | None, max_pixels: int) -> int:
+    """The pixel count of a photo, read from its header (microseconds: nothing is decoded); refused with
+    `too_many_pixels` above `max_pixels`, and with the same words as `process` when it is no photo we accept."""
+    image, _ = open_checked(data, declared_type, max_pixels)
+    return image.width * image.height
 
 
 def process(data: bytes, declared_type: str | None) -> ProcessedImage:

@@ -14,7 +14,7 @@ from litestar.params import JSONBody
 from backend.journal import signing
 from backend.journal.envelope import MAX_BATCH, CommandBatchResult, CommandEnvelope
 from backend.journal.services import apply_commands
-from backend.lib import clock
+from backend.lib import clock, quotas
 from backend.lib.structs import Struct
 
 
@@ -49,6 +49,9 @@ async def post_commands(
     `rejected` (with a reason code and a reason in the caller's language; nothing changed).
     `server_time` lets the device measure its clock's offset."""
     envelopes = decode_envelopes(await request.body())  # `data` is there for validation and the API schema
+    # Counted in commands, not requests; a refused batch is refused whole, and the device's queue waits and keeps
+    # its order (429 is "not now" to it). docs/security.md, "Quotas".
+    quotas.of(state).commands.take(request.user.id, len(envelopes))
     results = await apply_commands(state.engine, envelopes, request.user)
     return CommandBatchResult(results=results, server_time=clock.iso(clock.now()))
 

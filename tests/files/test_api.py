@@ -136,7 +136,7 @@ REFUSALS = {
     "gif": (gif, "image/gif", None, 415, "unsupported_type", "Only JPEG, PNG and WebP photos are accepted.", {}),
     "no-content-type": (plain_jpeg, None, None, 415, "unsupported_type", "Only JPEG, PNG and WebP photos are accepted.", {}),
     "decompression-bomb": (bomb_png, "image/png", None, 400, "too_many_pixels",
-                           "The photo has too many pixels (at most %(limit)s megapixels).", {"limit": 40}),
+                           "The photo has too many pixels (at most %(limit)s megapixels).", {"limit": 12}),
     "hash-mismatch": (plain_jpeg, "image/jpeg", "ab" * 32, 400, "file_hash_mismatch",
                       "The file does not match its SHA-256: it was changed or cut short on the way. Send it again.", {}),
     "hash-uppercase": (plain_jpeg, "image/jpeg", sha(plain_jpeg()).upper(), 400, "invalid_hash",
