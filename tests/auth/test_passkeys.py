@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from litestar.testing import TestClient
 
-from tests.auth.soft_authenticator import SoftAuthenticator, another_browser, enroll, sign_in_with, with_csrf
+from tests.auth.soft_authenticator import SoftAuthenticator, another_browser, enroll, in_one_rate_limit_window, sign_in_with, with_csrf
 from tests.conftest import World, giamsat, in_app, sign_in_as
 
 
@@ -81,6 +81,7 @@ def test_enrollment_link_second_use_is_refused(client: TestClient, world: World,
     token = new_link(client, settings, world["officer"])
     enroll(client, token, SoftAuthenticator())
     client.cookies.delete("gs_session")
+    with_csrf(client)  # a page of no session
 
     again = client.post("/auth/register/options", json={"enrollment_token": token})
     page = client.get(f"/enroll/{token}")
@@ -422,6 +423,7 @@ def test_revoke_another_officers_passkey_is_refused(client: TestClient, world: W
 
 
 def test_ceremony_posts_beyond_30_a_minute_are_refused(client: TestClient, world: World) -> None:
+    in_one_rate_limit_window()
     with_csrf(client)
 
     answers = [client.post("/auth/signin/options").status_code for _ in range(31)]

@@ -13,7 +13,7 @@ import pytest
 from litestar.testing import TestClient
 
 from backend.lib import clock
-from tests.auth.soft_authenticator import SoftAuthenticator, another_browser, enroll, sign_in_with, with_csrf
+from tests.auth.soft_authenticator import SoftAuthenticator, another_browser, enroll, in_one_rate_limit_window, sign_in_with, with_csrf
 from tests.conftest import ORIGIN, World, giamsat, in_app, sign_in_as
 
 
@@ -278,6 +278,7 @@ def test_finding9_signin_rate_limit_is_shared_by_two_app_instances(client: TestC
     from backend.app import create_app
     from backend.settings import load_settings
 
+    in_one_rate_limit_window()
     with_csrf(client)
     first = [client.post("/auth/signin/options").status_code for _ in range(20)]
     # Another app process on the same database: its own memory, engine and pool. (Used after the first, not
@@ -291,6 +292,7 @@ def test_finding9_signin_rate_limit_is_shared_by_two_app_instances(client: TestC
 
 
 def test_finding9_x_forwarded_for_is_ignored_without_a_trusted_proxy(client: TestClient) -> None:
+    in_one_rate_limit_window()
     with_csrf(client)
 
     answers = [
@@ -306,6 +308,7 @@ def test_finding9_x_forwarded_for_from_a_trusted_proxy_names_the_client(app_env:
 
     # Litestar's TestClient connects from the address "testclient": here it is the trusted proxy.
     behind_proxy = load_settings({**app_env, "GIAMSAT_TRUSTED_PROXIES": "testclient, 10.0.0.2"})
+    in_one_rate_limit_window()
     with TestClient(create_app(behind_proxy), base_url=ORIGIN) as proxy:
         with_csrf(proxy)
         one = [proxy.post("/auth/signin/options", headers={"x-forwarded-for": "203.0.113.7"}).status_code for _ in range(31)]
