@@ -477,6 +477,11 @@ def bench_database(database: Database, workdir: Path, args: argparse.Namespace, 
         GIAMSAT_DATA_DIR=str(workdir / f"data-{database.kind}"),
         GIAMSAT_ORIGIN=f"http://localhost:{port}",
         PYTHONUNBUFFERED="1",
+        # One officer's token plays every client here: without this the per-officer quotas (docs/security.md, Quotas)
+        # would refuse and serialize it as the flood it is.
+        GIAMSAT_COMMANDS_PER_MINUTE=str(10**9),
+        GIAMSAT_COMMANDS_BURST=str(10**9),
+        GIAMSAT_COMMANDS_AT_ONCE=str(10**6),
     )
     step = time.monotonic()
     cli(env, "db", "upgrade")

@@ -51,8 +51,10 @@ async def post_commands(
     envelopes = decode_envelopes(await request.body())  # `data` is there for validation and the API schema
     # Counted in commands, not requests; a refused batch is refused whole, and the device's queue waits and keeps
     # its order (429 is "not now" to it). docs/security.md, "Quotas".
-    quotas.of(state).commands.take(request.user.id, len(envelopes))
-    results = await apply_commands(state.engine, envelopes, request.user)
+    limits = quotas.of(state)
+    limits.commands.take(request.user.id, len(envelopes))
+    async with limits.turn(request.user.id):
+        results = await apply_commands(state.engine, envelopes, request.user)
     return CommandBatchResult(results=results, server_time=clock.iso(clock.now()))
 
 

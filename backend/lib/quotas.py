@@ -12,6 +12,7 @@ commands of a batch nor the bytes or pixels of an upload, and it has no burst be
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
 from dataclasses import dataclass
@@ -74,10 +75,25 @@ class Buckets:
 class Quotas:
     """The app's quotas (one set per app, kept in its State)."""
 
-    def __init__(self, commands: Limit, upload_bytes: Limit, upload_pixels: Limit) -> None:
+    def __init__(self, commands: Limit, upload_bytes: Limit, upload_pixels: Limit, commands_at_once: int = 1) -> None:
         self.commands = Buckets("commands", commands)
         self.upload_bytes = Buckets("upload_bytes", upload_bytes)
         self.upload_pixels = Buckets("upload_pixels", upload_pixels)
+        self.commands_at_once = commands_at_once
+        self._turns: dict[Any, asyncio.Semaphore] = {}
+
+    def turn(self, key: Any) -> asyncio.Semaphore:
+        """The officer's turn at the journal: their command requests are applied `commands_at_once` at a time (one by
+        default), in this process; the others wait (they are not refused).
+
+        A device sends its queue one request after another, so this costs it nothing; a flood of parallel batches
+        from one account queues behind itself instead of filling the branch's group commit, so a colleague's command
+        waits for at most one of its batches. Taken after the bucket, so what waits is bounded by the burst.
+        """
+        turn = self._turns.get(key)
+        if turn is None:
+            turn = self._turns[key] = asyncio.Semaphore(self.commands_at_once)
+        return turn
 
 
 def of(state: Any) -> Quotas:
@@ -89,6 +105,7 @@ def of(state: Any) -> Quotas:
             commands=Limit(limits.commands_per_minute, limits.commands_burst),
             upload_bytes=Limit(limits.upload_mb_per_minute * 1024 * 1024, limits.upload_mb_burst * 1024 * 1024),
             upload_pixels=Limit(limits.upload_megapixels_per_minute * 1_000_000, limits.upload_megapixels_burst * 1_000_000),
+            commands_at_once=limits.commands_at_once,
         )
         state["quotas"] = quotas
     return quotas

@@ -8,7 +8,7 @@ them; the defaults are tested for what they must allow: a device replaying a who
 
 from __future__ import annotations
 
-import io
+import asyncio
 import uuid
 from datetime import UTC, datetime
 from typing import Any, Iterator
@@ -267,3 +267,28 @@ def test_quota_setting_below_one_is_refused(name: str) -> None:
 
     with pytest.raises(SettingsError, match=name):
         load_settings({"GIAMSAT_SECRET_KEY": "x", name: "0"})
+
+
+def test_an_officers_command_requests_take_turns() -> None:
+    """GIAMSAT_COMMANDS_AT_ONCE (1): an officer's second request waits for the first; a colleague's does not."""
+    from backend.lib.quotas import Limit, Quotas
+    from tests.conftest import run_async
+
+    async def scenario() -> list[str]:
+        quotas = Quotas(Limit(60, 10), Limit(60, 10), Limit(60, 10), commands_at_once=1)
+        order: list[str] = []
+        release = asyncio.Event()
+
+        async def request(officer: str, name: str) -> None:
+            async with quotas.turn(officer):
+                order.append(name)
+                await release.wait()
+
+        tasks = [asyncio.create_task(request("a", "a1")), asyncio.create_task(request("a", "a2")), asyncio.create_task(request("b", "b1"))]
+        await asyncio.sleep(0.05)
+        seen = list(order)
+        release.set()
+        await asyncio.gather(*tasks)
+        return seen
+
+    assert run_async(scenario()) == ["a1", "b1"]
