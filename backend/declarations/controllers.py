@@ -1,11 +1,14 @@
 """Declarations: the upstream gateway's batch upsert, and the lookup by number (page and JSON).
 
 Who may do what:
-- `POST /api/v1/declarations`: an admin. The upstream gateway is a machine client with an API token owned by an
-  admin officer (`giamsat token create --officer ADMIN --name gateway`); there is no dedicated gateway role.
+- `POST /api/v1/declarations`: a national admin. The upstream gateway is a machine client with an API token owned
+  by a national admin (`giamsat token create --officer HQADMIN --name gateway`); there is no dedicated gateway role.
+  Not a branch admin: what upstream says (the branch of registration, the places) decides which branches are
+  concerned with the goods (seals/policy.py), so a branch must not be able to write it (issue 11).
 - lookups: officers and supervisors of any branch. Goods registered at one branch pass the gates of another
   (transit, a port served by several branches), so the gate must see every declaration, as IID/IEX/ITF do.
-- printed container / goods lists (`printing.py`): staff of the declaration's branch of registration, and admins.
+- printed container / goods lists (`printing.py`): staff of the declaration's branch of registration, and national
+  admins.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from backend.auth.middleware import require_roles
 from backend.declarations import printing, services
 from backend.declarations.schemas import MAX_BATCH, DeclarationView, UpsertBatchResult
 from backend.declarations.tables import KIND_LABELS
-from backend.lib.errors import DomainError
+from backend.lib.errors import N_, DomainError, Forbidden
 from backend.lib.i18n import gettext
 from backend.officers.tables import Role
 
@@ -38,6 +41,8 @@ async def post_declarations(request: Request[Any, Any, Any], data: JSONBody[list
     The journal records what officers did; `DeclarationHistory` records what upstream changed, and when.
     """
     del data  # typed for the API schema; the raw items are validated one by one, so one bad item refuses only itself
+    if not request.user.is_national_admin:
+        raise Forbidden("national_admin_only", N_("Only the national upstream gateway (a national administrator's token) may send declarations."))
     try:
         items = msgspec.json.decode(await request.body())
     except msgspec.DecodeError as exc:

@@ -6,7 +6,8 @@
   a supplementary declaration raises the version, the gate then refuses the old paper as expired, and the declarant
   reprints (Art 35.2.b.2.1.2: "in lại ... tại Chi cục hải quan nơi đăng ký tờ khai").
 - Who: officers and supervisors of the declaration's **branch of registration** only (the reprint happens there),
-  and admins (they run the demo and have no branch). Other branches are told where to reprint (403).
+  and national admins (issue 11: a branch admin is scoped to their branch). Other branches are told where to
+  reprint (403).
 - A declaration whose status does not allow passing the supervision zone gets no list (409): the paper is titled
   "eligible to pass", and a printout must never say so of goods that may not pass.
 
@@ -62,10 +63,11 @@ def list_for(cargo_type: str) -> ListSpec:
 
 
 def may_print(user: Actor | None, declaration: DeclarationView) -> bool:
-    """Whether `user` may print this declaration's lists: staff of its branch of registration, or an admin."""
+    """Whether `user` may print this declaration's lists: staff (or the admin) of its branch of registration, or a
+    national admin."""
     if user is None or user.role not in CAN_PRINT:
         return False
-    return user.role == Role.ADMIN or (user.branch_code is not None and user.branch_code == declaration.branch_code)
+    return user.is_national_admin or (user.branch_code is not None and user.branch_code == declaration.branch_code)
 
 
 def format_number(value: float | int, decimals: int = 3) -> str:

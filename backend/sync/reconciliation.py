@@ -88,18 +88,22 @@ def _period(row: dict[str, Any]) -> PeriodView:
 
 
 def _visible(actor: Actor) -> Any:
-    """The periods an actor sees: an admin every one; anyone else their branch's and the national ones."""
-    if actor.role == Role.ADMIN:
+    """The periods an actor sees: a national admin every one; anyone else their branch's and the national ones."""
+    if actor.is_national_admin:
         return None
     return ContingencyPeriod.branch.is_null() | (ContingencyPeriod.branch == actor.branch_id)
 
 
 def in_scope(actor: Actor, period: PeriodView) -> bool:
-    """Whether the actor may end this period: a supervisor their branch's, an admin a national one
-    (the same scope as sync.declare_contingency / sync.end_contingency)."""
-    if actor.role == Role.ADMIN:
+    """Whether the actor may end this period: a supervisor or a branch admin their branch's, a national admin a
+    national one (the same scope as sync.declare_contingency / sync.end_contingency)."""
+    if actor.is_national_admin:
         return period.branch_id is None
-    return actor.role == Role.SUPERVISOR and period.branch_id is not None and period.branch_id == actor.branch_id
+    return (
+        actor.role in (Role.SUPERVISOR, Role.ADMIN)
+        and period.branch_id is not None
+        and period.branch_id == actor.branch_id
+    )
 
 
 async def recent_periods(actor: Actor, limit: int = RECENT_PERIODS) -> list[PeriodView]:

@@ -154,7 +154,7 @@ def test_warehouse_role_is_refused(client: TestClient, world: World) -> None:
     assert api.status_code == 403 and api.json()["error"] == "forbidden"
 
 
-def test_admin_prints_any_branch(client: TestClient, world: World, settings: Any) -> None:
+def test_national_admin_prints_any_branch(client: TestClient, world: World, settings: Any) -> None:
     upstream(client, world, item())
     sign_in_as(client, world["admin"])
 

@@ -139,7 +139,7 @@ def test_contingency_page_and_forms_are_forbidden_to_an_officer(client: TestClie
     assert in_app(client, periods) == []
 
 
-def test_contingency_declared_by_admin_is_national_and_only_an_admin_ends_it(client: TestClient, world: World) -> None:
+def test_contingency_declared_by_a_national_admin_is_national_and_only_a_national_admin_ends_it(client: TestClient, world: World) -> None:
     sign_in_as(client, world["admin"])
     assert vi("Declare contingency mode for every branch") in client.get("/contingency").text
     client.post("/contingency/declare", data={"reason": "Hệ thống toàn quốc ngừng"})
@@ -150,7 +150,7 @@ def test_contingency_declared_by_admin_is_national_and_only_an_admin_ends_it(cli
     page = client.get("/contingency").text
 
     state = page.split('id="open-periods"')[1].split("</ul>")[0]
-    assert vi("Declared for every branch") in state and vi("Only an administrator can end it.") in state
+    assert vi("Declared for every branch") in state and vi("Only a national administrator can end it.") in state
     # The supervisor's own scope is their branch: nothing of theirs to end, they could still declare for it.
     assert "/contingency/end" not in page and "/contingency/declare" in page
     refused = client.post("/contingency/end", data={"note": ""})
