@@ -38,14 +38,19 @@ def _run(action: Callable[[], Awaitable[int]]) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    get_settings()  # refuse to start on unsafe settings (e.g. GIAMSAT_DEMO off localhost) before binding a port
+    settings = get_settings()  # refuse to start on unsafe settings (e.g. GIAMSAT_DEMO off localhost) before binding a port
+    # X-Forwarded-For / -Proto are believed only from the proxies GIAMSAT_TRUSTED_PROXIES names; with none, not at
+    # all (uvicorn would otherwise believe 127.0.0.1, and any client behind a local proxy could name its address and
+    # dodge the sign-in limit: docs/security.md).
+    trusted = sorted(settings.web.trusted_proxies)
     uvicorn.run(
         "backend.app:create_app",
         factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
-        proxy_headers=True,
+        proxy_headers=bool(trusted),
+        forwarded_allow_ips=",".join(trusted) or None,
         log_level=args.log_level,
     )
     return 0
