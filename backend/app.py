@@ -24,7 +24,7 @@ from litestar.exceptions import (
 )
 from litestar.middleware import DefineMiddleware
 from litestar.config.csrf import CSRFConfig
-from litestar.openapi import OpenAPIConfig
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.response import Redirect, Template
 from litestar.static_files import create_static_files_router
@@ -194,6 +194,30 @@ def on_too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Respons
     return _error(400, "too_deeply_nested", gettext("What you sent is nested too deeply to be read."))
 
 
+# The error answers every operation may give, in the shape every error has (ErrorBody: {error, message, detail}); they
+# replace Litestar's default error schema in the OpenAPI description, which is not what the handlers above send.
+ERROR_RESPONSES = {
+    400: "The request is not valid, or was refused (`error` says why)",
+    401: "Not signed in",
+    403: "The caller's role or branch may not do this, or the CSRF token is missing",
+    404: "Not found, or not visible to the caller",
+    429: "Too many requests: sign-in attempts or the officer's quota (Retry-After says when to try again)",
+}
+BODY_ERROR_RESPONSES = {413: "What was sent is too large", 415: "The body is not of a type this operation accepts"}
+
+
+def document_errors(app: Litestar) -> None:
+    """Declare the typed error answers on every operation of the API description (before it is first built)."""
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", []):
+            errors = ERROR_RESPONSES | (BODY_ERROR_RESPONSES if handler.http_methods & {"POST", "PUT", "PATCH"} else {})
+            declared = {
+                status: ResponseSpec(data_container=ErrorBody, description=text, generate_examples=False)
+                for status, text in errors.items()
+            }
+            handler.responses = declared | dict(handler.responses or {})
+
+
 logger = logging.getLogger("giamsat")
 
 
@@ -248,7 +272,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # is seen at once by pages and by the worker's precache.
         cache_control=CacheControlHeader(no_cache=True),
     )
-    return Litestar(
+    app = Litestar(
         route_handlers=[static_router, *domain_routes()],
         state=State({"settings": settings, "engine": engine}),
         on_startup=[start_database, freeze_heap],
@@ -282,3 +306,5 @@ def create_app(settings: Settings | None = None) -> Litestar:
         compression_config=CompressionConfig(backend="gzip", minimum_size=1024, exclude_opt_key="no_compression"),
         debug=False,
     )
+    document_errors(app)
+    return app
