@@ -94,6 +94,7 @@ class QuotaSettings:
     commands_per_minute: int = 120  # commands, not requests: a batch of 100 counts 100
     commands_burst: int = 3000
     commands_at_once: int = 1  # an officer's command requests applied at the same time (the others wait their turn)
+    uploads_at_once: int = 1  # an officer's photo uploads checked and copied at the same time (the others wait)
 
 
 @dataclass(frozen=True)

@@ -42,9 +42,10 @@ async def upload_file(request: Request[Any, Any, Any], state: State, sha256: Fro
         limits.upload_bytes.take(officer, len(body))
     max_pixels = state.settings.quotas.upload_max_megapixels * 1_000_000
     limits.upload_pixels.take(officer, images.header_pixels(body, request.headers.get("content-type"), max_pixels))
-    info, created = await services.save_upload(
-        file_store(state.settings), request.user, sha256, request.headers.get("content-type"), body
-    )
+    async with limits.turn(officer, "uploads"):  # one photo of an officer decoded at a time
+        info, created = await services.save_upload(
+            file_store(state.settings), request.user, sha256, request.headers.get("content-type"), body
+        )
     return Response(
         FileUploaded(
             sha256=info.sha256,

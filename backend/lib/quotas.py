@@ -75,24 +75,27 @@ class Buckets:
 class Quotas:
     """The app's quotas (one set per app, kept in its State)."""
 
-    def __init__(self, commands: Limit, upload_bytes: Limit, upload_pixels: Limit, commands_at_once: int = 1) -> None:
+    def __init__(
+        self, commands: Limit, upload_bytes: Limit, upload_pixels: Limit, commands_at_once: int = 1, uploads_at_once: int = 1
+    ) -> None:
         self.commands = Buckets("commands", commands)
         self.upload_bytes = Buckets("upload_bytes", upload_bytes)
         self.upload_pixels = Buckets("upload_pixels", upload_pixels)
-        self.commands_at_once = commands_at_once
-        self._turns: dict[Any, asyncio.Semaphore] = {}
+        self.at_once = {"commands": commands_at_once, "uploads": uploads_at_once}
+        self._turns: dict[tuple[str, Any], asyncio.Semaphore] = {}
 
-    def turn(self, key: Any) -> asyncio.Semaphore:
-        """The officer's turn at the journal: their command requests are applied `commands_at_once` at a time (one by
-        default), in this process; the others wait (they are not refused).
+    def turn(self, key: Any, kind: str = "commands") -> asyncio.Semaphore:
+        """The officer's turn at the journal (or, kind "uploads", at the photo pool): their requests of that kind are
+        handled `at_once[kind]` at a time (one by default), in this process; the others wait (they are not refused).
 
         A device sends its queue one request after another, so this costs it nothing; a flood of parallel batches
         from one account queues behind itself instead of filling the branch's group commit, so a colleague's command
-        waits for at most one of its batches. Taken after the bucket, so what waits is bounded by the burst.
+        waits for at most one of its batches; the same for photos, whose decoding shares a pool as wide as the
+        machine's cores with everyone's. Taken after the buckets, so what waits is bounded by the bursts.
         """
-        turn = self._turns.get(key)
+        turn = self._turns.get((kind, key))
         if turn is None:
-            turn = self._turns[key] = asyncio.Semaphore(self.commands_at_once)
+            turn = self._turns[(kind, key)] = asyncio.Semaphore(self.at_once[kind])
         return turn
 
 
@@ -106,6 +109,7 @@ def of(state: Any) -> Quotas:
             upload_bytes=Limit(limits.upload_mb_per_minute * 1024 * 1024, limits.upload_mb_burst * 1024 * 1024),
             upload_pixels=Limit(limits.upload_megapixels_per_minute * 1_000_000, limits.upload_megapixels_burst * 1_000_000),
             commands_at_once=limits.commands_at_once,
+            uploads_at_once=limits.uploads_at_once,
         )
         state["quotas"] = quotas
     return quotas

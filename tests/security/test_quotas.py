@@ -292,3 +292,17 @@ def test_an_officers_command_requests_take_turns() -> None:
         return seen
 
     assert run_async(scenario()) == ["a1", "b1"]
+
+
+def test_command_and_upload_turns_are_apart() -> None:
+    """An officer's upload does not wait for their command request, nor the reverse (GIAMSAT_UPLOADS_AT_ONCE)."""
+    from backend.lib.quotas import Limit, Quotas
+    from tests.conftest import run_async
+
+    async def scenario() -> bool:
+        quotas = Quotas(Limit(60, 10), Limit(60, 10), Limit(60, 10))
+        async with quotas.turn("a"):
+            upload_turn = quotas.turn("a", "uploads")
+            return not upload_turn.locked() and quotas.turn("a").locked()
+
+    assert run_async(scenario())
