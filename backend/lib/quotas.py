@@ -1,4 +1,5 @@
-"""Per-officer quotas: commands, upload bytes and upload megapixels, each a token bucket per officer.
+"""Per-officer quotas: commands, upload bytes and upload megapixels, each a token bucket per officer; and turns, so
+that an officer's own requests of one kind are handled one at a time (`Quotas.turn`).
 
 A bucket holds at most `burst` units and refills at `per_minute`. A request takes what it costs (a batch of 100
 commands takes 100) or is refused whole with a `QuotaExceeded` (429, Retry-After: when the bucket will hold
