@@ -75,6 +75,17 @@ def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(msgspec.json.encode(fields, order="sorted")).hexdigest()
 
 
+def placement(location_id: Any, result: Any, issued_at: datetime) -> dict[str, Any]:
+    """The unhashed columns that place a row (a location's logbook day, a declaration's evidence), from the command's
+    location, its result and its device time: written by `_apply_one`, checked by the audit (`derived_columns`)."""
+    number = result.get("number") if isinstance(result, dict) else None
+    return {
+        "location_id": location_id if isinstance(location_id, int) else None,
+        "issued_at_utc": clock.iso(issued_at),
+        "declaration_number": number if isinstance(number, str) and len(number) <= 12 else None,
+    }
+
+
 def derived_columns(row: dict[str, Any]) -> dict[str, Any]:
     """The stored columns that are not hashed, as they follow from the hashed ones.
 
@@ -83,14 +94,8 @@ def derived_columns(row: dict[str, Any]) -> dict[str, Any]:
     derives from the hashed payload, issued_at and result. Checking the derivation, rather than hashing the
     columns too, leaves the hash of every row already written unchanged."""
     payload = msgspec.json.decode(row["payload"])
-    result = msgspec.json.decode(row["result"])
     location_id = payload.get("location_id") if isinstance(payload, dict) else None
-    number = result.get("number") if isinstance(result, dict) else None
-    return {
-        "location_id": location_id if isinstance(location_id, int) else None,
-        "issued_at_utc": clock.iso(datetime.fromisoformat(row["issued_at"])),
-        "declaration_number": number if isinstance(number, str) and len(number) <= 12 else None,
-    }
+    return placement(location_id, msgspec.json.decode(row["result"]), datetime.fromisoformat(row["issued_at"]))
 
 
 def derived_problem(row: dict[str, Any]) -> str | None:
@@ -421,10 +426,7 @@ async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> 
     }
     row["prev_hash"] = head.hash
     row["hash"] = row_hash(head.hash, row)
-    row["location_id"] = location_id if isinstance(location_id, int) else None
-    row["issued_at_utc"] = clock.iso(envelope.issued_at)
-    number = result.get("number") if isinstance(result, dict) else None
-    row["declaration_number"] = number if isinstance(number, str) and len(number) <= 12 else None
+    row.update(placement(location_id, result, envelope.issued_at))
     group.rows.append(row)  # written with the others at the end of the transaction
     head.seq, head.hash = row["seq"], row["hash"]
     group.seen[envelope.id] = (actor.code, msgspec.json.decode(row["result"]))  # as a later duplicate will see it
