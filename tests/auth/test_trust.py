@@ -14,6 +14,7 @@ from litestar.testing import TestClient
 
 from backend.lib import clock
 from tests.auth.soft_authenticator import SoftAuthenticator, another_browser, enroll, in_one_rate_limit_window, sign_in_with, with_csrf
+from tests.auth.test_passkeys import passkeys, sessions
 from tests.conftest import ORIGIN, World, giamsat, in_app, sign_in_as
 
 
@@ -27,22 +28,10 @@ def bearer(token: str) -> dict[str, str]:
     return {"authorization": f"Bearer {token}"}
 
 
-async def passkeys() -> list[dict[str, Any]]:
-    from backend.auth.tables import PasskeyCredential
-
-    return await PasskeyCredential.select().order_by(PasskeyCredential.id)
-
-
 async def tokens() -> list[dict[str, Any]]:
     from backend.auth.tables import ApiToken
 
     return await ApiToken.select().order_by(ApiToken.id)
-
-
-async def sessions() -> list[dict[str, Any]]:
-    from backend.auth.tables import Session
-
-    return await Session.select().order_by(Session.id)
 
 
 def age_sessions(client: TestClient, **columns: timedelta) -> None:
