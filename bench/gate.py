@@ -190,8 +190,8 @@ class Phone:
         with httpx.Client(base_url=self.origin, timeout=30) as client:
             client.get("/offline")
             self.csrf = client.cookies.get("gs_csrf") or ""
-            # Each phone its own address: the auth ceremonies are rate-limited per client address (uvicorn takes
-            # X-Forwarded-For from 127.0.0.1, as from the reverse proxy in front of it).
+            # Each phone its own address: the auth ceremonies are rate-limited per client address (the bench plays
+            # the reverse proxy at 127.0.0.1: GIAMSAT_TRUSTED_PROXIES below).
             headers = {"x-csrf-token": self.csrf, "x-forwarded-for": f"10.77.{self.number // 250}.{self.number % 250 + 1}"}
             options = client.post("/auth/register/options", json={"enrollment_token": token}, headers=headers)
             options.raise_for_status()
@@ -200,6 +200,8 @@ class Phone:
             )
             done.raise_for_status()
             self.session = client.cookies.get("gs_session") or ""
+            client.get("/offline")  # the CSRF token is bound to the session just opened: the next page's
+            self.csrf = client.cookies.get("gs_csrf") or ""
         if not self.session or not self.csrf:
             raise RuntimeError("enrollment gave no session or CSRF cookie")
 
@@ -438,6 +440,7 @@ def bench_database(database: Database, workdir: Path, args: argparse.Namespace, 
         GIAMSAT_DATA_DIR=str(workdir / f"data-{kind}"),
         GIAMSAT_ORIGIN=origin,
         GIAMSAT_SECRET_KEY=SECRET_KEY,
+        GIAMSAT_TRUSTED_PROXIES="127.0.0.1",  # the bench plays the reverse proxy: X-Forwarded-For names each phone
         PICCOLO_CONF="backend.piccolo_conf",
         PYTHONUNBUFFERED="1",
     )
