@@ -536,6 +536,12 @@ def test_queue_new_version_waits_while_the_queue_holds_entries(update_server: tu
     (left_by_supervisor,) = page.evaluate(ENQUEUE, {"officer": "GS001", "texts": [f"supervisor {tag}"]})
     page.evaluate("() => giamsatQueue.replay()")
     assert [entry["officer"] for entry in page.evaluate(QUEUE)] == ["GS001"]  # not CB001's to send
+    # A shared phone (issue 12, item 8): CB001's /sync counts GS001's entry but does not show what GS001 wrote.
+    page.goto(server.url("/sync"))
+    other = page.wait_for_selector("#sync-queued .sync-entry-other")
+    assert other.get_attribute("data-officer") == "GS001" and other.text_content().startswith("1 ")
+    assert tag not in page.text_content("#sync-queued")
+    page.goto(server.url("/logbook"))
     # The page's refresh of the replicated data finishes first: a restart under its fetches would refuse them.
     page.evaluate("() => window.giamsatReplica.refresh()")
 

@@ -34,10 +34,16 @@
     return item;
   }
 
+  // This officer's entries one by one; another officer's (a shared phone) only as a count: what they wrote is theirs.
   function renderQueued(page, entries, officer) {
     var list = byId("sync-queued");
     list.replaceChildren();
+    var others = {};
     entries.forEach(function (entry) {
+      if (entry.officer_code !== officer) {
+        others[entry.officer_code] = (others[entry.officer_code] || 0) + 1;
+        return;
+      }
       var item = row("sync-queued-item", entry);
       item.querySelector(".entry-meta").textContent = fill(page.dataset.queuedMeta, {
         time: when(entry.envelope.issued_at),
@@ -46,9 +52,13 @@
       var error = item.querySelector(".entry-error");
       error.textContent = entry.last_error ? fill(page.dataset.lastError, { error: entry.last_error }) : "";
       error.hidden = !entry.last_error;
-      var other = item.querySelector(".entry-officer");
-      other.textContent = entry.officer_code !== officer ? fill(page.dataset.otherOfficer, { code: entry.officer_code }) : "";
-      other.hidden = entry.officer_code === officer;
+      list.appendChild(item);
+    });
+    Object.keys(others).forEach(function (code) {
+      var item = document.createElement("li");
+      item.className = "list-item sync-entry sync-entry-other";
+      item.dataset.officer = code;
+      item.textContent = fill(page.dataset.otherOfficer, { count: others[code], code: code });
       list.appendChild(item);
     });
     byId("sync-queued-empty").hidden = entries.length > 0;
