@@ -18,7 +18,7 @@ from backend.auth.services import ENROLLMENT_MAX_HOURS, store_enrollment
 from backend.journal.registry import CommandContext, command
 from backend.lib.errors import N_, DomainError, Forbidden
 from backend.lib.structs import RowId, Struct
-from backend.officers import services
+from backend.officers import policy, services
 from backend.officers.tables import Branch, Role
 
 TokenHash = Annotated[str, msgspec.Meta(pattern="^[0-9a-f]{64}$")]
@@ -58,7 +58,7 @@ def _refuse_other_branch() -> DomainError:
 @command("officers.create_officer", payload=CreateOfficer, roles={Role.ADMIN}, label=N_("Officer created"))
 async def create_officer(context: CommandContext, payload: CreateOfficer) -> dict[str, Any]:
     actor = context.actor
-    services.require_admin_session(actor)
+    policy.require_admin_session(actor)
     if payload.code.strip().upper() in services.RESERVED_CODES:
         raise DomainError("code_taken", N_("An officer with code %(code)s already exists."), code=payload.code.strip())
     branch_code = (payload.branch_code or "").strip() or None
@@ -75,7 +75,7 @@ async def create_officer(context: CommandContext, payload: CreateOfficer) -> dic
         branch = await Branch.select(Branch.id).where(Branch.code == branch_code).first()
         if branch is None and actor.is_national_admin:
             raise DomainError("unknown_branch", N_("Unknown branch: %(code)s"), code=branch_code)
-        if branch is None or not services.may_manage_branch(actor, branch["id"]):
+        if branch is None or not policy.may_manage_branch(actor, branch["id"]):
             raise _refuse_other_branch()
     officer_id = await services.create_officer(
         payload.code, payload.full_name, payload.role, branch_code, (payload.premises_code or "").strip() or None
@@ -88,12 +88,12 @@ async def create_officer(context: CommandContext, payload: CreateOfficer) -> dic
 
 @command("officers.issue_enrollment", payload=IssueEnrollment, roles={Role.ADMIN}, label=N_("Enrollment link issued"))
 async def issue_enrollment(context: CommandContext, payload: IssueEnrollment) -> dict[str, Any]:
-    services.require_admin_session(context.actor)
+    policy.require_admin_session(context.actor)
     if payload.officer_id == context.actor.id:
         # An admin's own devices are added from "My devices", after a check with one of their passkeys: a stolen
         # admin session must not mint itself a passkey here.
         raise Forbidden("own_enrollment", N_("Add your own devices from My devices."))
-    officer = await services.officer_in_scope(context.actor, payload.officer_id)
+    officer = await policy.officer_in_scope(context.actor, payload.officer_id)
     if not officer["active"]:
         raise DomainError("officer_inactive", N_("This account is not active."))
     enrollment_id = await store_enrollment(officer["id"], payload.token_hash, ENROLLMENT_MAX_HOURS)
@@ -102,10 +102,10 @@ async def issue_enrollment(context: CommandContext, payload: IssueEnrollment) ->
 
 @command("officers.set_active", payload=SetActive, roles={Role.ADMIN}, label=N_("Officer activated or deactivated"))
 async def set_active(context: CommandContext, payload: SetActive) -> dict[str, Any]:
-    services.require_admin_session(context.actor)
+    policy.require_admin_session(context.actor)
     if payload.officer_id == context.actor.id and not payload.active:
         # The last admin locking themselves out would leave nobody to manage the branch's officers.
         raise DomainError("self_deactivation", N_("You cannot deactivate your own account."))
-    officer = await services.officer_in_scope(context.actor, payload.officer_id)
+    officer = await policy.officer_in_scope(context.actor, payload.officer_id)
     await services.set_active(officer["id"], payload.active)
     return {"officer_id": officer["id"], "code": officer["code"], "active": payload.active}

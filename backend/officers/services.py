@@ -1,8 +1,7 @@
-"""Branches, locations and officers: creating them, turning rows into `Actor`s, and what an admin may act on.
+"""Branches, locations and officers: creating them, turning rows into `Actor`s, the command line's system actor.
 
-Admins are scoped to their branch: a branch admin acts on the officers of their own branch only; a national
-admin (role admin and no branch, made only by `giamsat officer add --national`) acts on every branch. What admins
-do goes through the journal (officers/commands.py).
+What an admin may act on (their own branch; every branch for a national admin) is in officers/policy.py; what
+admins do goes through the journal (officers/commands.py).
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from typing import Any
 
 import msgspec
 
-from backend.lib.errors import N_, DomainError, Forbidden, NotFound
+from backend.lib.errors import N_, DomainError, NotFound
 from backend.officers.schemas import Actor, OfficerView
 from backend.officers.tables import Branch, Location, LocationKind, Officer, Role
 
@@ -117,29 +116,6 @@ async def console_actor() -> Actor:
         raise RuntimeError(f"officer {CONSOLE_CODE} exists and is not the command line's system actor")
     fields = {k: v for k, v in row.items() if k != "active"}
     return msgspec.convert(fields, Actor)
-
-
-def require_admin_session(actor: Actor) -> None:
-    """Admin actions are made in a signed-in browser (or the CLI), never with an API token: a stolen token of an
-    admin must not be able to mint enrollment links, i.e. passkeys (docs/security.md)."""
-    if actor.via_token:
-        raise Forbidden("admin_needs_session", N_("Administration is done in a signed-in browser, not with an API token."))
-
-
-def may_manage_branch(actor: Actor, branch_id: int | None) -> bool:
-    """A national admin manages every branch; a branch admin only their own (never the national level)."""
-    return actor.is_national_admin or (actor.branch_id is not None and branch_id == actor.branch_id)
-
-
-async def officer_in_scope(actor: Actor, officer_id: int) -> dict[str, Any]:
-    """The officer row (id, code, branch, role, active) an admin may act on; an officer of another branch looks
-    the same as no officer at all (404), so a branch admin learns nothing about other branches."""
-    row = await Officer.select(Officer.id, Officer.code, Officer.branch, Officer.role, Officer.active).where(
-        Officer.id == officer_id
-    ).first()
-    if row is None or row["code"] in RESERVED_CODES or not may_manage_branch(actor, row["branch"]):
-        raise NotFound("unknown_officer", N_("There is no such officer in your branch."))
-    return row
 
 
 async def officer_id_by_code(code: str) -> int:

@@ -13,7 +13,7 @@ from typing import Any, Iterable
 import msgspec
 
 from backend.declarations.services import parse_number
-from backend.declarations.tables import Declaration, DeclarationContainer
+from backend.declarations.tables import DeclarationContainer
 from backend.files import services as files
 from backend.journal.tables import JournalEntry
 from backend.lib.errors import N_, DomainError, NotFound
@@ -21,7 +21,6 @@ from backend.lib.i18n import gettext
 from backend.logbook.services import JOURNAL_COLUMNS, actions_from_rows
 from backend.officers.schemas import Actor
 from backend.officers.services import location_of_branch
-from backend.officers.tables import Role
 from backend.seals import policy
 from backend.seals.schemas import (
     ConfirmationView,

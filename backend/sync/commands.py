@@ -11,6 +11,7 @@ from backend.journal.registry import CommandContext, command
 from backend.lib.errors import N_, DomainError
 from backend.lib.structs import Struct
 from backend.officers.tables import Role
+from backend.sync import policy
 from backend.sync.tables import ContingencyPeriod, ReconciliationReview
 from backend.journal.tables import JournalEntry
 
@@ -34,18 +35,6 @@ class ReviewCommands(Struct):
     note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
 
 
-def _scope(context: CommandContext) -> int | None:
-    """A supervisor or a branch admin speaks for their branch; only a national admin (an admin with no branch, see
-    officers/services.py) for every branch (None). Contingency widens what offline commands may do, so a branch
-    admin declaring it nationwide would act on every other branch."""
-    actor = context.actor
-    if actor.is_national_admin:
-        return None
-    if actor.branch_id is None:  # not reachable with today's roles; never read as "every branch"
-        raise DomainError("no_branch", N_("You have no branch to declare contingency mode for."))
-    return actor.branch_id
-
-
 async def _open_in_scope(branch_id: int | None) -> dict[str, Any] | None:
     where = ContingencyPeriod.ended_at.is_null()
     where &= ContingencyPeriod.branch.is_null() if branch_id is None else ContingencyPeriod.branch == branch_id
@@ -62,7 +51,7 @@ async def declare_contingency(context: CommandContext, payload: DeclareContingen
     reason = payload.reason.strip()
     if not reason:
         raise DomainError("empty_reason", N_("Say why the system cannot be used."))
-    branch_id = _scope(context)
+    branch_id = policy.contingency_branch(context.actor)
     if await _open_in_scope(branch_id) is not None:
         raise DomainError("contingency_open", N_("Contingency mode is already declared."))
     period_id = (
@@ -83,7 +72,7 @@ async def declare_contingency(context: CommandContext, payload: DeclareContingen
     "sync.end_contingency", payload=EndContingency, roles={Role.SUPERVISOR, Role.ADMIN}, label=N_("Contingency mode ended")
 )
 async def end_contingency(context: CommandContext, payload: EndContingency) -> dict[str, Any]:
-    period = await _open_in_scope(_scope(context))
+    period = await _open_in_scope(policy.contingency_branch(context.actor))
     if period is None:
         raise DomainError("contingency_not_open", N_("Contingency mode is not declared."))
     await ContingencyPeriod.update(

@@ -24,7 +24,8 @@ from backend.lib import clock
 from backend.lib.errors import N_, DomainError, NotFound
 from backend.logbook.services import JOURNAL_COLUMNS, Action, action_label, actions_from_rows, waited_text
 from backend.officers.schemas import Actor
-from backend.officers.tables import Location, Role
+from backend.officers.tables import Location
+from backend.sync import policy
 from backend.sync.tables import ContingencyPeriod, ReconciliationReview
 
 Check = Callable[[dict[str, Any]], Awaitable[list[str]]]
@@ -87,29 +88,15 @@ def _period(row: dict[str, Any]) -> PeriodView:
     )
 
 
-def _visible(actor: Actor) -> Any:
-    """The periods an actor sees: a national admin every one; anyone else their branch's and the national ones."""
-    if actor.is_national_admin:
-        return None
-    return ContingencyPeriod.branch.is_null() | (ContingencyPeriod.branch == actor.branch_id)
-
-
 def in_scope(actor: Actor, period: PeriodView) -> bool:
-    """Whether the actor may end this period: a supervisor or a branch admin their branch's, a national admin a
-    national one (the same scope as sync.declare_contingency / sync.end_contingency)."""
-    if actor.is_national_admin:
-        return period.branch_id is None
-    return (
-        actor.role in (Role.SUPERVISOR, Role.ADMIN)
-        and period.branch_id is not None
-        and period.branch_id == actor.branch_id
-    )
+    """Whether the actor may end this period (sync/policy.py)."""
+    return policy.may_end_period(actor, period.branch_id)
 
 
 async def recent_periods(actor: Actor, limit: int = RECENT_PERIODS) -> list[PeriodView]:
     """The periods the actor sees, newest first (open ones included)."""
     query = ContingencyPeriod.select(*_period_columns()).order_by(ContingencyPeriod.id, ascending=False).limit(limit)
-    where = _visible(actor)
+    where = policy.visible_periods(actor)
     if where is not None:
         query = query.where(where)
     return [_period(row) for row in await query]
@@ -118,7 +105,7 @@ async def recent_periods(actor: Actor, limit: int = RECENT_PERIODS) -> list[Peri
 async def open_periods(actor: Actor) -> list[PeriodView]:
     """Every open period the actor sees, the one they may end first."""
     query = ContingencyPeriod.select(*_period_columns()).where(ContingencyPeriod.ended_at.is_null())
-    where = _visible(actor)
+    where = policy.visible_periods(actor)
     if where is not None:
         query = query.where(where)
     periods = [_period(row) for row in await query.order_by(ContingencyPeriod.id)]
@@ -134,7 +121,7 @@ async def period_for(actor: Actor, period: str | int | None) -> PeriodView | Non
     except ValueError:
         raise DomainError("invalid_period", N_("This is not a valid period: %(period)s"), period=str(period)[:40]) from None
     query = ContingencyPeriod.select(*_period_columns()).where(ContingencyPeriod.id == period_id)
-    where = _visible(actor)
+    where = policy.visible_periods(actor)
     if where is not None:
         query = query.where(where)
     row = await query.first()

@@ -18,6 +18,12 @@ SIGNED_FIELDS = ("device_id", "id", "issued_at", "payload", "type")
 OFFLINE_WAIT = timedelta(minutes=10)  # how long an offline command waited on the device, by default
 
 
+def made_at(fields: dict[str, Any]) -> datetime:
+    """When the device made a command with these envelope fields: an offline one waited there, by default
+    OFFLINE_WAIT (sent sooner than the offline grace, it would not count as made offline: docs/offline.md 4a)."""
+    return datetime.now(UTC) - (OFFLINE_WAIT if fields.get("offline") else timedelta(0))
+
+
 class Person:
     """One officer's browser (its own session, unless `own_browser=False`: then the test's client signs in as them)
     and phone (its passkey)."""
@@ -44,7 +50,7 @@ class Person:
         from backend.journal.registry import is_signed
 
         # Made offline: made earlier, sent when the network came back (within the offline grace it would be online).
-        issued = fields.pop("issued_at", None) or (datetime.now(UTC) - (OFFLINE_WAIT if offline else timedelta(0)))
+        issued = fields.pop("issued_at", None) or made_at({"offline": offline})
         envelope: dict[str, Any] = {
             "id": str(fields.pop("id", None) or uuid.uuid4()),
             "type": type_,

@@ -14,12 +14,7 @@ from markupsafe import escape
 
 from backend.lib.i18n import translate_in
 from tests.conftest import World, in_app, sign_in_as
-from tests.journal.device import OFFLINE_WAIT
-
-
-def made_at(fields: dict[str, Any]) -> datetime:
-    """When the device made it: an offline command waited there (a claim within the offline grace is not offline)."""
-    return datetime.now(UTC) - (OFFLINE_WAIT if fields.get("offline") else timedelta(0))
+from tests.journal.device import made_at
 
 
 def vi(message: str, **params: Any) -> str:
