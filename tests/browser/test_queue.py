@@ -470,7 +470,8 @@ def test_queue_server_killed_mid_replay_loses_and_duplicates_nothing(own_server:
     first = page.evaluate("() => giamsatQueue.replay({batchSize: 5})")
     page.unroute("**/api/v1/commands")
 
-    assert first["error"] == "network" and 60 <= first["done"] < 300, first
+    # Killed before it answered ("network") or while it answered (a cut body: "no_answer"); either way it stops.
+    assert first["error"] in {"network", "no_answer"} and 60 <= first["done"] < 300, first
     left = page.evaluate(QUEUE)
     assert killed, "the server was never killed: the replay ended before it"
     assert 0 < len(left) < 300 and all(entry["offline"] for entry in left)
