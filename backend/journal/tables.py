@@ -45,15 +45,19 @@ class JournalChainHead(Table, tablename="journal_chain_head"):
 
 
 class SigningNonce(Table, tablename="signing_nonce"):
-    """A single-use value issued to one officer, bound into the challenge of one signed command.
+    """A server-issued value bound into the challenge of signed commands (journal/signing.py).
 
-    Devices keep a few while online so that an officer can sign an action offline; the server accepts
-    each nonce once, from the officer it was issued to, before it expires.
+    Two kinds. A *ticket* (`reusable`, issued to one device of one officer, renewed daily while online) may
+    sign any number of commands, each bound to it by its own single-use command id: it proves the signature
+    was made after the ticket was issued. A *single-use nonce* (the first version's stock) signs one command;
+    devices may still hold some, so they are still accepted, once each.
     """
 
     nonce = Varchar(length=64, unique=True, index=True)  # base64url of 32 random bytes
     officer = ForeignKey(references=Officer, null=False)
     issued_at = Timestamptz()
     expires_at = Timestamptz()
-    used_at = Timestamptz(null=True, default=None)
-    command_id = UUID(null=True, default=None)
+    used_at = Timestamptz(null=True, default=None)  # a single-use nonce: when it was used
+    command_id = UUID(null=True, default=None)  # a single-use nonce: the command it signed
+    reusable = Boolean(default=False)  # a ticket
+    device_id = Varchar(length=64, null=True, default=None)  # a ticket: the device it was issued to
