@@ -13,7 +13,8 @@ so what the server finds different is recorded for reconciliation rather than re
   confirmed twice (two devices offline): the second is applied without a second row, and says so.
 What is refused even offline: what the device itself checks or holds (an invalid container or seal number, an
 unknown declaration, a location of another branch, a record of another branch, a transition not in the table, a
-receipt that differs from the record it was compared with: that is a discrepancy to record instead).
+receipt that differs from the record it was compared with: that is a discrepancy to record instead), and a record
+listing a seal that is not the container's current one when it is applied (Art 35.1.a.2-a.3, 41.1.c.1.1).
 """
 
 from __future__ import annotations
@@ -608,6 +609,25 @@ def _check_contents(containers: list[dict[str, str]], goods: list[dict[str, Any]
         raise DomainError("photos_required", N_("Take at least one photo of the goods that cannot be sealed."))
 
 
+def _not_current(containers: list[dict[str, str]], current: dict[str, str]) -> list[str]:
+    """The record's containers whose listed seal is not the one on them now, one line each, in the reader's
+    language. A container with no seal is listed without one (it travels unsealed, Art 35.1.a.2)."""
+    lines = []
+    for container in containers:
+        number, listed, now = container["number"], container["seal_number"], current.get(container["number"], "")
+        if listed == now:
+            continue
+        if not listed:
+            lines.append(gettext("%(container)s: no seal listed, its seal is %(current)s", container=number, current=now))
+        elif not now:
+            lines.append(gettext("%(container)s: seal %(listed)s listed, it has no customs seal", container=number, listed=listed))
+        else:
+            lines.append(
+                gettext("%(container)s: seal %(listed)s listed, its seal is now %(current)s", container=number, listed=listed, current=now)
+            )
+    return lines
+
+
 @command("seals.create_record", payload=CreateRecord, roles=SEALERS, label=N_("Handover record made"))
 async def create_record(context: CommandContext, payload: CreateRecord) -> dict[str, Any]:
     await services.check_location(context.actor, payload.location_id)
@@ -617,6 +637,19 @@ async def create_record(context: CommandContext, payload: CreateRecord) -> dict[
     goods = _goods(payload.goods)
     photos = await _photos(context, payload.photos, payload.representative_signature)
     _check_contents(containers, goods, photos)
+    # Art 35.1.a.2-a.3, 41.1.c.1.1: the record is made after sealing and lists the customs seal number of each
+    # container; the receiving branch compares the seals with it (43.1.c.2), so a seal replaced since (seal A, then
+    # B) would read as a discrepancy there. The seals as they are when this command is applied: in a batch, or in a
+    # device's queue, a replacement sent before the record counts. Refused offline too: the device that made the
+    # record knew its own seals (it pre-fills them, queued ones included), and a seal changed by another device is
+    # exactly what the receiving branch must not find first.
+    stale = _not_current(containers, await services.current_container_seals(declaration["id"]))
+    if stale:
+        raise DomainError(
+            "seal_not_current",
+            N_("A handover record lists the customs seal now on each container (Decision 1966, Art 35.1.a.2–a.3 and 41.1.c.1.1): %(differences)s. Make the record with the current seals."),
+            differences="; ".join(stale),
+        )
     return await _insert_record(
         context, kind=payload.kind, declaration=declaration, declaration_number=declaration["number"],
         from_branch=context.actor.branch_id, from_branch_name="", to_branch=to_branch, containers=containers,

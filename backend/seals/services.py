@@ -42,6 +42,7 @@ from backend.seals.tables import (
     SealedConfirmation,
     SealRequirementDecision,
     SealState,
+    UnitKind,
     ViolationRecord,
 )
 from backend.seals.workflow import STATE_LABELS
@@ -97,6 +98,17 @@ async def declared_containers(declaration_id: int) -> list[dict[str, str]]:
 
 async def active_seals(declaration_id: int) -> list[dict[str, Any]]:
     return await Seal.select().where((Seal.declaration == declaration_id) & (Seal.state == SealState.ACTIVE.value)).order_by(Seal.id)
+
+
+async def current_container_seals(declaration_id: int) -> dict[str, str]:
+    """Each container's current customs seal number, by container number: its active seal (the latest, should two
+    branches have sealed it at the same moment). A container with no active seal is not in it: it travels without
+    one, or its seal was removed. What a handover record must list (commands.create_record)."""
+    return {
+        row["unit"]: row["seal_number"]
+        for row in await active_seals(declaration_id)  # by id: a later seal wins
+        if row["unit_kind"] == UnitKind.CONTAINER.value
+    }
 
 
 async def seal_holding(seal_number: str) -> dict[str, Any] | None:

@@ -51,6 +51,17 @@ def record_payload(world: World, **changes: Any) -> dict[str, Any]:
     }
 
 
+def sealed(person: Person, world: World, containers: list[dict[str, str]] | None = None, number: str = NUMBER) -> None:
+    """Each container a record lists sealed with the seal it lists (record_payload's, by default), unless it already
+    is: a record lists the seals on the containers (Decision 1966, Art 35.1.a.2-a.3, 41.1.c.1.1)."""
+    evidence = person.client.get(f"/api/v1/seals/declarations/{number}").json()
+    active = {s["unit"]: s["seal_number"] for s in evidence["seals"] if s["unit_kind"] == "container" and s["state"] == "active"}
+    for item in record_payload(world)["containers"] if containers is None else containers:
+        if item.get("seal_number") and active.get(item["number"]) != item["seal_number"]:
+            outcome = seal(person, world, item["number"], item["seal_number"], number=number, replace=item["number"] in active)
+            assert outcome["status"] == "applied", outcome
+
+
 GOODS = [{"name": "Máy xúc bánh xích", "quantity": 2, "unit": "chiếc", "type": "hàng rời", "marks": "KOMATSU PC200", "origin": "Nhật Bản"}]
 
 

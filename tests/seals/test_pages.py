@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 
 from tests.conftest import World
 from tests.declarations.helpers import C1, C2
-from tests.seals.helpers import GOODS, NUMBER, SEAL_1, SEAL_2, Person, declare, photos, record_payload, seal, signature_png
+from tests.seals.helpers import GOODS, NUMBER, SEAL_1, SEAL_2, Person, declare, photos, record_payload, seal, sealed, signature_png
 
 
 @pytest.fixture
@@ -28,7 +28,9 @@ def receiver(client: TestClient, world: World) -> Person:
 
 
 def handed_over(officer: Person, world: World, **changes: Any) -> int:
-    outcome = officer.do("seals.create_record", record_payload(world, **changes))
+    payload = record_payload(world, **changes)
+    sealed(officer, world, payload["containers"])
+    outcome = officer.do("seals.create_record", payload)
     assert outcome["status"] == "applied", outcome
     record_id = outcome["result"]["record_id"]
     for type_ in ("seals.sign_record", "seals.hand_over"):
@@ -76,6 +78,7 @@ def test_seals_page_of_an_unknown_declaration_says_so(client: TestClient, world:
 
 
 def test_seals_page_lists_records_with_their_next_step(client: TestClient, world: World, officer: Person) -> None:
+    sealed(officer, world)
     draft = officer.do("seals.create_record", record_payload(world))["result"]["record_id"]
     done = handed_over(officer, world)
 
@@ -190,6 +193,7 @@ def test_receive_page_shows_a_received_record_without_its_forms(client: TestClie
 
 
 def test_record_made_offline_is_signed_and_handed_over_by_the_id_of_its_command(client: TestClient, world: World, officer: Person) -> None:
+    sealed(officer, world)
     create = officer.envelope("seals.create_record", record_payload(world), offline=True)
     sign = officer.envelope("seals.sign_record", {"location_id": world["gate"], "record_command": create["id"]}, offline=True)
     hand = officer.envelope("seals.hand_over", {"location_id": world["gate"], "record_command": create["id"]}, offline=True)

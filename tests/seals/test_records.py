@@ -6,6 +6,7 @@ branch's supervisors."""
 from __future__ import annotations
 
 import hashlib
+import json
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from litestar.testing import TestClient
 from tests.conftest import World, in_app
 from tests.declarations.helpers import C1, C2
 from tests.seals.helpers import (
-    GOODS, NUMBER, SEAL_1, SEAL_2, Person, declare, journal_rows, photos, record_payload, rows, seal, signature_png,
+    GOODS, NUMBER, SEAL_1, SEAL_2, Person, declare, journal_rows, photos, record_payload, rows, seal, sealed, signature_png,
 )
 
 
@@ -30,7 +31,9 @@ def receiver(client: TestClient, world: World) -> Person:
 
 
 def make(officer: Person, world: World, **changes: Any) -> dict[str, Any]:
-    outcome = officer.do("seals.create_record", record_payload(world, **changes))
+    payload = record_payload(world, **changes)
+    sealed(officer, world, payload["containers"])  # the seals it lists are on the containers
+    outcome = officer.do("seals.create_record", payload)
     assert outcome["status"] == "applied", outcome
     return outcome["result"]
 
@@ -99,6 +102,95 @@ def test_create_record_bad_input_is_refused_in_words(client: TestClient, world: 
 
     assert outcome["status"] == "rejected" and outcome["code"] == code and outcome["reason"]
     assert in_app(client, rows, "record") == []
+
+
+# --- the record lists each container's current seal (Decision 1966, Art 35.1.a.2-a.3, 41.1.c.1.1) --------------------
+# The record is made after sealing and lists the customs seal number of each container; the receiving branch compares
+# the seals with it (43.1.c.2). A seal replaced since would read there as a discrepancy.
+
+CLAUSES = "35.1.a.2–a.3"  # named in the refusal, with 41.1.c.1.1
+
+
+def only_c1(seal_number: str) -> list[dict[str, str]]:
+    return [{"number": C1, "seal_number": seal_number}]
+
+
+@pytest.mark.parametrize("offline", [False, True], ids=["online", "offline"])
+def test_create_record_naming_a_replaced_seal_is_refused_and_changes_nothing(
+    client: TestClient, world: World, officer: Person, offline: bool
+) -> None:
+    # Art 35.1.a.2-a.3, 41.1.c.1.1: seal A, then seal B on the same container (both made offline, as in issue 12).
+    assert seal(officer, world, C1, SEAL_1, offline=offline)["status"] == "applied"
+    assert seal(officer, world, C1, SEAL_2, replace=True, offline=offline)["status"] == "applied"
+    records_before, journal_before = in_app(client, rows, "record"), in_app(client, journal_rows)
+    seals_before = in_app(client, rows, "seal")
+
+    stale = officer.do("seals.create_record", record_payload(world, containers=only_c1(SEAL_1)), offline=offline)
+
+    assert stale["status"] == "rejected" and stale["code"] == "seal_not_current", stale
+    assert CLAUSES in stale["reason"] and "41.1.c.1.1" in stale["reason"]
+    assert C1 in stale["reason"] and SEAL_1 in stale["reason"] and SEAL_2 in stale["reason"]
+    assert in_app(client, rows, "record") == records_before == []
+    assert in_app(client, journal_rows) == journal_before  # no row for a refused command
+    assert in_app(client, rows, "seal") == seals_before
+
+    current = officer.do("seals.create_record", record_payload(world, containers=only_c1(SEAL_2)), offline=offline)
+
+    assert current["status"] == "applied", current
+    (row,) = in_app(client, rows, "record")
+    assert json.loads(row["containers"]) == only_c1(SEAL_2)
+
+
+def test_create_record_in_one_batch_after_the_replacement_lists_the_new_seal(client: TestClient, world: World, officer: Person) -> None:
+    # The device sends its queue in order: the replacement comes before the record that follows it. Art 35.1.a.2-a.3,
+    # 41.1.c.1.1: what counts is the container's seal when the record is applied.
+    batch = [
+        officer.envelope("seals.record_seal", {"location_id": world["gate"], "number": NUMBER, "unit": C1, "seal_number": SEAL_1}, offline=True),
+        officer.envelope("seals.record_seal", {"location_id": world["gate"], "number": NUMBER, "unit": C1, "seal_number": SEAL_2, "replace": True}, offline=True),
+        officer.envelope("seals.create_record", record_payload(world, containers=only_c1(SEAL_1)), offline=True),
+        officer.envelope("seals.create_record", record_payload(world, containers=only_c1(SEAL_2)), offline=True),
+    ]
+
+    outcomes = officer.post(*batch)
+
+    assert [(o["status"], o.get("code")) for o in outcomes] == [
+        ("applied", None), ("applied", None), ("rejected", "seal_not_current"), ("applied", None),
+    ]
+    (row,) = in_app(client, rows, "record")
+    assert str(row["command_id"]) == batch[3]["id"] and json.loads(row["containers"]) == only_c1(SEAL_2)
+    assert [(s["seal_number"], s["state"]) for s in in_app(client, rows, "seal")] == [(SEAL_1, "replaced"), (SEAL_2, "active")]
+
+
+def removed(officer: Person, world: World) -> None:
+    seal(officer, world, C1, SEAL_1)
+    outcome = officer.do("seals.remove_seal", {"location_id": world["gate"], "number": NUMBER, "seal_number": SEAL_1, "cause": "cut", "reason": "kiểm tra"})
+    assert outcome["status"] == "applied", outcome
+
+
+@pytest.mark.parametrize(("before", "listed", "words"), [
+    (lambda officer, world: seal(officer, world, C1, SEAL_1), "", SEAL_1),  # sealed, listed without its seal
+    (lambda officer, world: None, SEAL_1, SEAL_1),  # listed with a seal never recorded
+    (removed, SEAL_1, SEAL_1),  # listed with a seal cut since
+], ids=["sealed-listed-blank", "unsealed-listed-sealed", "removed-listed"])
+def test_create_record_not_listing_the_current_seal_is_refused(
+    client: TestClient, world: World, officer: Person, before: Any, listed: str, words: str
+) -> None:
+    before(officer, world)
+
+    outcome = officer.do("seals.create_record", record_payload(world, containers=only_c1(listed)))
+
+    assert outcome["status"] == "rejected" and outcome["code"] == "seal_not_current", outcome
+    assert C1 in outcome["reason"] and words in outcome["reason"] and CLAUSES in outcome["reason"]
+    assert in_app(client, rows, "record") == []
+
+
+def test_create_record_of_a_container_without_a_seal_lists_none(client: TestClient, world: World, officer: Person) -> None:
+    # Goods that cannot be sealed (Art 35.1.a.2): the container travels without a customs seal, and the record says so.
+    outcome = officer.do("seals.create_record", record_payload(world, containers=only_c1(""), goods=GOODS, photos=photos(officer, 1)))
+
+    assert outcome["status"] == "applied", outcome
+    (row,) = in_app(client, rows, "record")
+    assert json.loads(row["containers"]) == only_c1("")
 
 
 def test_record_serials_count_per_branch_kind_and_year(client: TestClient, world: World, officer: Person) -> None:
@@ -283,7 +375,7 @@ def test_handover_records_replica_reaches_the_receiving_branch_only(client: Test
 def test_evidence_shows_seals_records_photos_and_who_did_what(client: TestClient, world: World, officer: Person) -> None:
     seal(officer, world, C1, SEAL_1)
     shas = photos(officer, 2)
-    record_id = make(officer, world, goods=GOODS, photos=shas)["record_id"]
+    record_id = make(officer, world, containers=[{"number": C1, "seal_number": SEAL_1}], goods=GOODS, photos=shas)["record_id"]
     officer.do("seals.sign_record", {"location_id": world["gate"], "record_id": record_id})
 
     evidence = officer.client.get(f"/api/v1/seals/declarations/{NUMBER}").json()
