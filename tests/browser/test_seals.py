@@ -12,7 +12,10 @@ frontend/static/js/seals-page.js, frontend/templates/seals/), on SQLite and Post
   verified on the device ("genuine"), the record found in the device's handover_records, the containers and seals
   compared, receipt confirmed (signed), synced when back online; a tampered QR reads "altered";
 - the evidence page, opened from the sealing page: the seals, the record, its two photo thumbnails loaded, and the
-  journal's actions in order.
+  journal's actions in order;
+- issue 12: seal A then seal B on one container, offline: the record form names B, also after a reload offline, and
+  the record reaches the server with B (a record lists each container's current seal, Decision 1966 Art
+  35.1.a.2-a.3, 41.1.c.1.1).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from tests.browser.conftest import (
     add_authenticator,
     enroll,
     make_server,
+    wait_for_cached_page,
     wait_for_worker,
     wait_until,
 )
@@ -294,4 +298,65 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     actions = page.eval_on_selector_all("#evidence-actions li.evidence-action", "items => items.map((item) => item.dataset.commandType)")
     assert actions == [*types, "seals.receive_record"]
     page.screenshot(path=str(ARTIFACTS / f"seals-evidence-{server.database}.png"), full_page=True)  # type: ignore[attr-defined]
+    browsing.assert_clean(OFFLINE_NOISE)
+
+
+def test_seal_replaced_offline_the_record_form_names_the_new_seal_after_a_reload_and_it_is_applied(
+    seals_server: Server, browsing: Browsing
+) -> None:
+    # Decision 1966 Art 35.1.a.2-a.3, 41.1.c.1.1: the record lists the seal on each container when it is made; the
+    # receiving branch compares the seals with it (43.1.c.2). Issue 12: the form stayed on the replaced seal.
+    server = seals_server
+    page = browsing.new_page()
+    sign_in(page, server, "CB001")
+    page.goto(server.url(f"/seals?number={NUMBER}"))
+    page.wait_for_selector(f'tr[data-container="{C1}"]')
+    ready_offline(page, "CB001", ("locations",))
+    wait_for_cached_page(page, f"/seals?number={NUMBER}")
+
+    # --- offline (and the server gone, so that nothing leaves before the reconnect): seal A, then seal B ------------
+    page.context.set_offline(True)
+    server.stop()
+    page.fill(f"#seal-{C1}", SEAL_1)
+    page.click(f'#seal-{C1}-form button[type="submit"]')
+    page.wait_for_selector(f'tr[data-container="{C1}"][data-queued="{SEAL_1}"]', timeout=30_000)
+    assert page.input_value(f'[data-container-seal="{C1}"]') == SEAL_1
+    page.fill(f"#seal-{C1}", SEAL_2)
+    page.check(f'#seal-{C1}-form input[name="replace"]')  # offered for the seal queued on this device
+    page.click(f'#seal-{C1}-form button[type="submit"]')
+    page.wait_for_selector(f'tr[data-container="{C1}"][data-queued="{SEAL_2}"]', timeout=30_000)
+    assert page.input_value(f'[data-container-seal="{C1}"]') == SEAL_2
+
+    page.reload()  # offline: the page as the server drew it (no seal), the queue from IndexedDB
+    page.wait_for_selector(f'tr[data-container="{C1}"][data-seal=""][data-queued="{SEAL_2}"]', timeout=30_000)
+    assert page.input_value(f'[data-container-seal="{C1}"]') == SEAL_2
+    assert page.input_value(f'[data-container-seal="{C2}"]') == ""
+
+    # --- the record, still offline: C1 with its seal; C2 stays (untick it) ---------------------------------------------
+    page.click("#seals-new-record summary")
+    page.select_option("#record-to-branch", "LS-HN")
+    page.uncheck(f'#record-form [data-item]:has([data-container-seal="{C2}"]) [data-include]')
+    page.fill("#record-representative", "Đỗ Văn Sáu")
+    page.click('#record-form button[type="submit"]')
+    page.wait_for_selector("#record-status:not([hidden])", timeout=30_000)
+    wait_until(page, "async () => (await giamsatStore.queueEntries()).length === 3", timeout=30)
+    queued = page.evaluate("async () => (await giamsatStore.queueEntries()).map((e) => e.envelope)")
+    assert [(q["type"], q["payload"].get("seal_number"), bool(q["payload"].get("replace"))) for q in queued[:2]] == [
+        ("seals.record_seal", SEAL_1, False), ("seals.record_seal", SEAL_2, True),
+    ]
+    assert queued[2]["type"] == "seals.create_record"
+    assert queued[2]["payload"]["containers"] == [{"number": C1, "seal_number": SEAL_2}]
+
+    # --- back online: the replacement, then the record naming B, each applied once ----------------------------------
+    server.start()
+    page.context.set_offline(False)
+    wait_until(page, "async () => (await giamsatStore.queueEntries()).length === 0", timeout=60)
+    assert page.evaluate("async () => (await giamsatStore.all('rejected')).length") == 0
+    rows = server.query("SELECT command_id, command_type FROM journal_entry WHERE command_type LIKE 'seals.%' ORDER BY id")
+    assert [(str(command_id), type_) for command_id, type_ in rows] == [(q["id"], q["type"]) for q in queued]
+    assert server.query("SELECT unit, seal_number, state FROM seals_seal ORDER BY id") == [
+        (C1, SEAL_1, "replaced"), (C1, SEAL_2, "active"),
+    ]
+    [(containers, state)] = server.query("SELECT containers, state FROM seals_record")
+    assert json.loads(containers) == [{"number": C1, "seal_number": SEAL_2}] and state == "draft"
     browsing.assert_clean(OFFLINE_NOISE)

@@ -311,24 +311,76 @@
 
   // --- the sealing page: what this device queued ---------------------------------------------------------------------
 
-  // Seals recorded on this device and not sent yet: shown on their container's row, so an officer offline sees
-  // what is done. The server's word replaces it once sent (the page is drawn by the server).
+  // A seal number as the server keeps it (services.clean_seal_number): no spaces, upper case.
+  function sealNumber(text) { return String(text || "").replace(/\s+/g, "").toUpperCase(); }
+
+  // What this officer's queued commands make of each container's customs seal, replayed in queue order (the order
+  // the server applies them in) over the seals the page was drawn with (each row's data-seal): a seal recorded or
+  // replaced is the container's seal, a removal leaves it none. {container: {seal, removed}}, only the containers
+  // a queued command touched.
+  function queuedSeals(page, entries, officer) {
+    var seals = {};
+    function current(container) {
+      if (seals[container]) return seals[container].seal;
+      var row = page.querySelector('tr[data-container="' + container + '"]');
+      return row ? row.dataset.seal || "" : "";
+    }
+    entries.slice().sort(function (a, b) { return a.seq - b.seq; }).forEach(function (entry) {
+      var envelope = entry.envelope || {};
+      var payload = envelope.payload;
+      if (entry.officer_code !== officer || !payload || payload.number !== page.dataset.number) return;
+      if (envelope.type === "seals.record_seal" && (payload.unit_kind || "container") === "container") {
+        seals[String(payload.unit).replace(/\s+/g, "").toUpperCase()] = { seal: sealNumber(payload.seal_number), removed: "" };
+      } else if (envelope.type === "seals.remove_seal") {
+        var gone = sealNumber(payload.seal_number);
+        page.querySelectorAll("tr[data-container]").forEach(function (row) {
+          if (current(row.dataset.container) === gone) seals[row.dataset.container] = { seal: "", removed: gone };
+        });
+      }
+    });
+    return seals;
+  }
+
+  // The record form's seal of a container follows what the device knows, unless the officer typed another one:
+  // a record lists the seal on each container when the server applies it (docs/seals.md), so seal A then seal B
+  // recorded offline make it list B. The new value is also the field's default, so the form's reset keeps it.
+  function prefill(field, seal) {
+    if (field.value === field.defaultValue) field.value = seal;
+    field.defaultValue = seal;
+  }
+
+  // A container sealed on this device (not sent yet) takes its next seal as a replacement, as the page offers it
+  // for a seal the server holds: sent in order, the replacement is then applied as one, not as a conflict.
+  function offerReplace(row) {
+    var form = row.querySelector('form[data-command="seals.record_seal"]');
+    if (!form || form.querySelector('[name="replace"]')) return;
+    var box = h("label", { class: "check" }, [h("input", { type: "checkbox", name: "replace", value: "true", "data-type": "bool" }), " " + words().replace]);
+    form.querySelector('button[type="submit"]').before(box);
+  }
+
+  // Seals recorded (or removed) on this device and not sent yet: shown on their container's row, so an officer
+  // offline sees what is done, and pre-filled in the record form. The server's word replaces it once sent (the
+  // page is drawn by the server).
   function markQueued() {
     var page = document.getElementById("seals-declaration");
     if (!page || !store) return Promise.resolve();
     var officer = meta("officer-code");
     return store.queueEntries().then(function (entries) {
       queuedRecords(page, entries, officer);
-      entries.forEach(function (entry) {
-        var envelope = entry.envelope || {};
-        if (entry.officer_code !== officer || envelope.type !== "seals.record_seal" || !envelope.payload || envelope.payload.number !== page.dataset.number) return;
-        var row = page.querySelector('tr[data-container="' + String(envelope.payload.unit).toUpperCase() + '"]');
-        if (!row) return;
-        row.dataset.queued = envelope.payload.seal_number;
-        var state = row.querySelector(".seal-state");
-        if (state) state.textContent = fill(words().queuedSeal, { seal: envelope.payload.seal_number });
-        var seal = document.querySelector('[data-container-seal="' + row.dataset.container + '"]');
-        if (seal && !seal.value) seal.value = envelope.payload.seal_number;
+      var seals = queuedSeals(page, entries, officer);
+      Object.keys(seals).forEach(function (container) {
+        var known = seals[container];
+        var row = page.querySelector('tr[data-container="' + container + '"]');
+        if (row) {
+          row.dataset.queued = known.seal;
+          if (known.removed) row.dataset.queuedRemoved = known.removed;
+          else delete row.dataset.queuedRemoved;
+          var state = row.querySelector(".seal-state");
+          if (state) state.textContent = fill(known.seal ? words().queuedSeal : words().queuedRemoval, { seal: known.seal || known.removed });
+          if (known.seal) offerReplace(row);
+        }
+        var field = document.querySelector('[data-container-seal="' + container + '"]');
+        if (field) prefill(field, known.seal);
       });
     }).catch(function () { /* the server's view stays */ });
   }
