@@ -26,6 +26,11 @@ class CommandEnvelope(Struct):
     # True when the device queued the command because it could not reach the server. Not signed: the
     # device learns it only after signing, when the first send fails.
     offline: bool = False
+    # The device's latest measured clock offset when it made the command (server minus device, milliseconds;
+    # None: never measured). Not signed, like `offline`: the journal keeps it beside the device time and
+    # estimates from it when the action was made (`journal.services.clock_estimate`; docs/offline.md, "The
+    # device clock"). Bounded by MAX_CLOCK_OFFSET when the command is checked.
+    clock_offset_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -51,6 +56,16 @@ ISSUED_AT_WINDOW = IssuedAtWindow()
 # (the device lost the network for a moment, or claims it falsely): it gets the online rules. giamsat's rule, a
 # setting (GIAMSAT_OFFLINE_GRACE_SECONDS); docs/offline.md "Offline is a marking, not a permission".
 OFFLINE_GRACE = timedelta(seconds=30)
+
+
+# The device clock (docs/offline.md, "The device clock"). giamsat's rules; Decision 1966 says nothing of device
+# clocks. A measured offset beyond this is no clock a device could have kept (a clock reset to 1970 is refused
+# by the window above): the command is refused (`clock_offset_implausible`).
+MAX_CLOCK_OFFSET = timedelta(days=400)
+# How far a clock may be off before it matters: the device's banner warns beyond this (queue-client.js
+# CLOCK_WARN_MS); beyond it pages show the device's own time beside the server's estimate, and /reconciliation
+# lists the action (backend/sync/reconciliation.py).
+CLOCK_TOLERANCE = timedelta(minutes=2)
 
 
 def configure_issued_at(window: IssuedAtWindow, offline_grace: timedelta = timedelta(seconds=30)) -> None:

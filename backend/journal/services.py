@@ -19,7 +19,7 @@ import contextvars
 import hashlib
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Iterable
 from uuid import UUID
 
@@ -68,6 +68,10 @@ def canonical_json(value: Any) -> str:
 
 def row_hash(prev_hash: str, row: dict[str, Any]) -> str:
     fields = {name: row[name] for name in HASHED_FIELDS}
+    # The device's clock offset is hashed only when the device gave one: the rows written before it existed (and
+    # those of devices that never measured their clock) hash exactly as they always did.
+    if row.get("clock_offset_ms") is not None:
+        fields["clock_offset_ms"] = int(row["clock_offset_ms"])
     fields["command_id"] = str(fields["command_id"])
     # SQLite gives booleans back as 0/1: hash what they mean, not how a database spells them.
     fields["offline"], fields["contingency"] = bool(fields["offline"]), bool(fields["contingency"])
@@ -86,16 +90,36 @@ def placement(location_id: Any, result: Any, issued_at: datetime) -> dict[str, A
     }
 
 
+MILLISECOND = timedelta(milliseconds=1)
+
+
+def clock_estimate(issued_at: datetime, clock_offset_ms: int | None, received_at: datetime) -> dict[str, Any]:
+    """The server's estimate of when a command was made (`made_at_utc`) and how long it waited (`wait_ms`).
+
+    The device time corrected by the device's measured offset (none: the device time), and never after the server
+    received it. There is no lower bound: a command the device did not mark offline may still have waited (the
+    device believed it was online while the server was unreachable). `wait_ms` is received_at minus the corrected
+    time, unbounded, so that a corrected time after the receipt (a wrong clock or offset) stays visible. Both are
+    derived from hashed fields: `_apply_one` writes them, the audit checks them (`derived_columns`)."""
+    corrected = issued_at + timedelta(milliseconds=clock_offset_ms or 0)
+    return {"made_at_utc": clock.iso(min(corrected, received_at)), "wait_ms": (received_at - corrected) // MILLISECOND}
+
+
 def derived_columns(row: dict[str, Any]) -> dict[str, Any]:
     """The stored columns that are not hashed, as they follow from the hashed ones.
 
     `location_id`, `issued_at_utc` and `declaration_number` decide where a row appears (a location's logbook
     day, a declaration's evidence), so they are verified rather than trusted: each must be what `_apply_one`
     derives from the hashed payload, issued_at and result. Checking the derivation, rather than hashing the
-    columns too, leaves the hash of every row already written unchanged."""
+    columns too, leaves the hash of every row already written unchanged. `made_at_utc` and `wait_ms` likewise
+    follow from issued_at, clock_offset_ms and received_at (`clock_estimate`)."""
     payload = msgspec.json.decode(row["payload"])
     location_id = payload.get("location_id") if isinstance(payload, dict) else None
-    return placement(location_id, msgspec.json.decode(row["result"]), datetime.fromisoformat(row["issued_at"]))
+    issued_at = datetime.fromisoformat(row["issued_at"])
+    return {
+        **placement(location_id, msgspec.json.decode(row["result"]), issued_at),
+        **clock_estimate(issued_at, row["clock_offset_ms"], datetime.fromisoformat(row["received_at"])),
+    }
 
 
 def derived_problem(row: dict[str, Any]) -> str | None:
@@ -136,6 +160,13 @@ def _check(envelope: CommandEnvelope, actor: Actor) -> Any:
             "issued_at_implausible",
             N_("The time this action was made (%(time)s) is not plausible. Set the right time on the device."),
             time=envelope.issued_at.isoformat(),
+        )
+    offset = envelope.clock_offset_ms
+    if offset is not None and abs(offset) > envelope_module.MAX_CLOCK_OFFSET // MILLISECOND:
+        raise Rejected(
+            "clock_offset_implausible",
+            N_("The device's clock offset (%(offset)s ms) is not plausible. Set the right time on the device."),
+            offset=str(offset),
         )
     unsafe = first_unsafe_integer(envelope.payload)
     if unsafe is not None:
@@ -423,10 +454,12 @@ async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> 
         "signature": canonical_json(signature) if signature is not None else None,
         "offline": envelope.offline,
         "contingency": contingent,
+        "clock_offset_ms": envelope.clock_offset_ms,
     }
     row["prev_hash"] = head.hash
     row["hash"] = row_hash(head.hash, row)
     row.update(placement(location_id, result, envelope.issued_at))
+    row.update(clock_estimate(envelope.issued_at, envelope.clock_offset_ms, received_at))
     group.rows.append(row)  # written with the others at the end of the transaction
     head.seq, head.hash = row["seq"], row["hash"]
     group.seen[envelope.id] = (actor.code, msgspec.json.decode(row["result"]))  # as a later duplicate will see it

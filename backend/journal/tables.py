@@ -1,4 +1,4 @@
-from piccolo.columns import UUID, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, BigInt, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.officers.tables import Officer
@@ -25,6 +25,9 @@ class JournalEntry(Table, tablename="journal_entry"):
     signature = Text(null=True, default=None)  # {nonce, credential, signed}: see journal/signing.py
     offline = Boolean(default=False)  # the device queued it because it could not reach the server
     contingency = Boolean(default=False)  # made offline, or while the upstream system was declared down
+    # The device's measured clock offset (server minus device, ms) when it made the command; None when it gave
+    # none. Hashed when present (rows from before it existed hash as they did).
+    clock_offset_ms = BigInt(null=True, default=None)
     prev_hash = Varchar(length=64)
     hash = Varchar(length=64)
     # Derived from hashed fields, kept for queries (the logbook's "location and day"); not hashed themselves.
@@ -34,6 +37,14 @@ class JournalEntry(Table, tablename="journal_entry"):
     # payload's: the evidence view finds a declaration's rows by it without reading every result. Not hashed:
     # it is read from the hashed result.
     declaration_number = Varchar(length=12, null=True, default=None, index=True)
+    # The server's estimate of when the action was made, in UTC spelled as received_at: the device time
+    # corrected by its offset, never after received_at (journal.services.clock_estimate). Not hashed: derived
+    # from hashed fields, like location_id.
+    made_at_utc = Varchar(length=40, default="", index=True)
+    # received_at minus the corrected device time, in ms: how long the command waited before the server had it.
+    # Negative: the corrected time is after the server received it (the clock, or its offset, is wrong).
+    # Derived like made_at_utc; /reconciliation lists implausible values.
+    wait_ms = BigInt(default=0)
 
 
 class JournalChainHead(Table, tablename="journal_chain_head"):
