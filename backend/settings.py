@@ -79,6 +79,10 @@ class SyncSettings:
     issued_at_max_ahead_hours: int = 24
     # A command marked offline that arrives sooner than this after it was made gets the online rules.
     offline_grace_seconds: int = 30
+    # An action the server's estimate puts longer than this before the server received it is listed on
+    # /reconciliation (docs/offline.md, "The device clock"). giamsat's rule, not the procedure's: Decision 1966 says
+    # nothing of device clocks. The default is the age at which a device warns of its queue (3 days).
+    clock_past_hours: int = 72
 
 
 @dataclass(frozen=True)
@@ -172,6 +176,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         issued_at_max_age_days=int(env.get("GIAMSAT_ISSUED_AT_MAX_AGE_DAYS") or 366),
         issued_at_max_ahead_hours=int(env.get("GIAMSAT_ISSUED_AT_MAX_AHEAD_HOURS") or 24),
         offline_grace_seconds=int(env.get("GIAMSAT_OFFLINE_GRACE_SECONDS") or 30),
+        clock_past_hours=_positive(env, "GIAMSAT_CLOCK_PAST_HOURS", 72),
     )
     defaults = QuotaSettings()
     quotas = QuotaSettings(

@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterable
 
 import msgspec
 
+from backend.journal.envelope import CLOCK_TOLERANCE
 from backend.journal.registry import COMMANDS
 from backend.journal.services import chain_of
 from backend.journal.tables import JournalEntry
@@ -43,6 +44,7 @@ JOURNAL_COLUMNS = (
     JournalEntry.actor_code,
     JournalEntry.device_id,
     JournalEntry.issued_at_utc,
+    JournalEntry.made_at_utc,
     JournalEntry.received_at,
     JournalEntry.payload,
     JournalEntry.result,
@@ -92,6 +94,9 @@ class Action(msgspec.Struct, kw_only=True):
     device_id: str
     issued_at: datetime  # the device's time, UTC
     received_at: datetime  # the server's time, UTC
+    # the server's estimate of when it was made: the device time corrected by the device's clock offset
+    # (journal.services.clock_estimate); what pages show as the action's time
+    made_at: datetime
     offline: bool
     contingency: bool
     queued: bool  # waited in the device's queue before it reached the server
@@ -104,7 +109,13 @@ class Action(msgspec.Struct, kw_only=True):
 
     @property
     def waited(self) -> timedelta:
-        return max(self.received_at - self.issued_at, timedelta(0))
+        return max(self.received_at - self.made_at, timedelta(0))
+
+    @property
+    def device_time_differs(self) -> bool:
+        """Whether the device's own time is further from the estimate than a clock may be off unnoticed (the
+        device's banner warns beyond the same): pages then show the device time beside the estimate."""
+        return abs(self.issued_at - self.made_at) > CLOCK_TOLERANCE
 
 
 def action_label(command_type: str) -> str:
@@ -117,6 +128,7 @@ def action_from_row(row: dict[str, Any], officer_names: dict[str, str]) -> Actio
     """An Action from a journal row holding JOURNAL_COLUMNS."""
     issued_at = datetime.fromisoformat(row["issued_at_utc"])
     received_at = datetime.fromisoformat(row["received_at"])
+    made_at = datetime.fromisoformat(row["made_at_utc"])
     summarize = SUMMARIES.get(row["command_type"])
     summary = summarize(msgspec.json.decode(row["payload"]), msgspec.json.decode(row["result"])) if summarize else Summary()
     offline = bool(row["offline"])
@@ -129,9 +141,10 @@ def action_from_row(row: dict[str, Any], officer_names: dict[str, str]) -> Actio
         device_id=row["device_id"],
         issued_at=issued_at,
         received_at=received_at,
+        made_at=made_at,
         offline=offline,
         contingency=bool(row["contingency"]),
-        queued=offline or received_at - issued_at > QUEUED_AFTER,
+        queued=offline or received_at - made_at > QUEUED_AFTER,
         location_id=row["location_id"],
         text=summary.text,
         representative_name=summary.representative_name,
@@ -241,7 +254,7 @@ def sync_text(action: Action) -> str:
     if not action.queued:
         return gettext("Sent at once")
     received = action.received_at.astimezone(VIETNAM)
-    same_day = received.date() == action.issued_at.astimezone(VIETNAM).date()
+    same_day = received.date() == action.made_at.astimezone(VIETNAM).date()
     at = received.strftime("%H:%M" if same_day else "%d/%m/%Y %H:%M")
     return gettext("Queued on the device, synced at %(time)s", time=at)
 

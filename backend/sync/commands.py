@@ -11,7 +11,7 @@ from backend.journal.registry import CommandContext, command
 from backend.lib.errors import N_, DomainError
 from backend.lib.structs import Struct
 from backend.officers.tables import Role
-from backend.sync import policy
+from backend.sync import policy, reconciliation
 from backend.sync.tables import ContingencyPeriod, ReconciliationReview
 from backend.journal.tables import JournalEntry
 
@@ -93,8 +93,9 @@ async def review_commands(context: CommandContext, payload: ReviewCommands) -> d
         raise DomainError("nothing_chosen", N_("Choose at least one action to mark as reconciled."))
     branch_code = context.actor.branch_code
     ids = list(dict.fromkeys(payload.command_ids))
+    # What /reconciliation lists: marked offline / contingency, or with an implausible time.
     marked = await JournalEntry.select(JournalEntry.command_id).where(
-        JournalEntry.command_id.is_in(ids) & (JournalEntry.chain == branch_code) & (JournalEntry.contingency == True)  # noqa: E712
+        JournalEntry.command_id.is_in(ids) & reconciliation.reviewable(branch_code)
     )
     found = {row["command_id"] for row in marked}
     missing = [str(command_id) for command_id in ids if command_id not in found]

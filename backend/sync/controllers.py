@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -12,6 +13,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from backend.auth.middleware import require_roles
+from backend.journal.envelope import CLOCK_TOLERANCE
 from backend.journal.forms import envelope_from_form
 from backend.journal.services import apply_commands
 from backend.lib import clock
@@ -148,7 +150,8 @@ async def _reconciliation_page(
     error: str | None = None,
 ) -> Template:
     actor = request.user
-    items, more = await reconciliation.marked_commands(actor, period, reviewed=reviewed)
+    past = timedelta(hours=request.app.state.settings.sync.clock_past_hours)
+    items, more = await reconciliation.marked_commands(actor, period, reviewed=reviewed, past=past)
     return Template(
         "sync/reconciliation.html",
         context={
@@ -158,6 +161,7 @@ async def _reconciliation_page(
             "items": items,
             "more": more,
             "page_limit": reconciliation.PAGE_LIMIT,
+            "clock_tolerance_minutes": CLOCK_TOLERANCE // timedelta(minutes=1),
             "pending_url": reconciliation_url(period),
             "reviewed_url": reconciliation_url(period, reviewed=True),
             "review_action": "/reconciliation/review" + (f"?period={period.id}" if period is not None else ""),

@@ -164,3 +164,30 @@ def test_clock_migration_fills_earlier_rows_as_the_journal_derives_them(
     assert in_app(client, forget_then_migrate) == 4
     assert [(row["made_at_utc"], row["wait_ms"]) for row in in_app(client, journal_rows)] == written
     assert "Journal intact: 4 rows" in audit(app_env)
+
+
+def test_clock_logbook_shows_the_estimate_and_the_device_time_only_when_they_differ(client: TestClient, world: World) -> None:
+    from backend.lib.i18n import translate_in
+    from markupsafe import escape
+    from tests.logbook.test_day import VIETNAM, rows
+
+    sign_in_as(client, world["officer"])
+    now = datetime.now(UTC).replace(microsecond=0)
+    ahead, right = envelope(world["gate"], "nhanh 2 giờ", issued_at=js_time(now + timedelta(hours=2)), clock_offset_ms=-2 * HOUR_MS), envelope(
+        world["gate"], "đúng giờ", issued_at=js_time(now), clock_offset_ms=300
+    )
+    send(client, ahead, right)
+    estimate = at(in_app(client, journal_rows)[0], "made_at_utc")
+
+    def day_of(moment: datetime) -> str:
+        return moment.astimezone(VIETNAM).date().isoformat()
+
+    # The logbook's days are still the device's (docs/offline.md, "The device clock").
+    page = rows(client.get(f"/logbook?location={world['gate']}&day={day_of(now + timedelta(hours=2))}").text)
+    other = rows(client.get(f"/logbook?location={world['gate']}&day={day_of(now)}").text)
+
+    shown_ahead, shown_right = page[ahead["id"]], {**page, **other}[right["id"]]
+    assert f">{estimate.astimezone(VIETNAM).strftime('%H:%M:%S')}</strong>" in shown_ahead  # the estimate, not +2 h
+    device = (now + timedelta(hours=2)).astimezone(VIETNAM).strftime("%d/%m/%Y %H:%M:%S")
+    assert str(escape(translate_in("vi", "Device clock: %(time)s", time=device))) in shown_ahead
+    assert 'class="device-time"' not in shown_right  # 300 ms off: nothing to say
