@@ -6,6 +6,10 @@
 // entry leaves the queue only with the server's answer; never drop an entry silently (a refusal moves it to the
 // "rejected" store with the server's reason, where the officer sees it). One replay at a time per device: the
 // Web Lock "giamsat-sync" is shared by every tab and the worker.
+//
+// Nothing here reads or writes the whole queue: counts come from the store's indexes, a replay reads the next
+// batch of the officer's entries, and a failed replay touches only the entries it tried (so a submit costs the
+// same with 5,000 entries queued as with none; bench/sync.py measures it).
 (function (scope) {
   "use strict";
 
@@ -18,7 +22,7 @@
 
   var channel = null;
   // {kind: "progress", done, total} | {kind: "outcome", id, status, reason} | {kind: "idle", queued, rejected}
-  // | {kind: "queued", id}. Every other context on the origin hears it (a BroadcastChannel never hears itself).
+  // | {kind: "queued", id} | {kind: "stopped", error, retryAfter, at} (`at` tells one stop from another). Every other context on the origin hears it (a BroadcastChannel never hears itself).
   function broadcast(message) {
     try {
       channel = channel || new BroadcastChannel(CHANNEL);
@@ -28,11 +32,8 @@
 
   // Counts for badges and for the update gate: `queued` is the whole device queue (any officer), `mine` and
   // `rejected` are the given officer's.
-  async function counts(officerCode) {
-    var queue = await store.queueEntries();
-    var rejected = await store.all("rejected");
-    var own = function (entry) { return !officerCode || entry.officer_code === officerCode; };
-    return { queued: queue.length, mine: queue.filter(own).length, rejected: rejected.filter(own).length };
+  function counts(officerCode) {
+    return store.counts(officerCode);
   }
 
   async function announceIdle() {
@@ -43,7 +44,13 @@
   }
 
   // Queue first, then send: resolves with the entry's seq once it is stored for good.
+  // The device's clock offset last measured goes with the envelope (not signed, like `offline`): the server
+  // keeps the device's time and its estimate of the real one (docs/offline.md §4c).
   async function enqueue(envelope, officerCode, fileIds) {
+    if (typeof envelope.clock_offset_ms !== "number") {
+      var offset = await store.getMeta("clock_offset_ms");
+      if (typeof offset === "number" && isFinite(offset)) envelope.clock_offset_ms = Math.round(offset);
+    }
     var seq = await store.addToQueue({
       officer_code: officerCode,
       envelope: envelope,
@@ -53,14 +60,36 @@
       last_error: null,
       state: "queued",
     });
+    seqOf[envelope.id] = seq;
     broadcast({ kind: "queued", id: envelope.id });
     return seq;
+  }
+  var seqOf = {}; // command id -> seq, for the entries this context queued
+
+  // What became of an entry: still queued, refused (with the server's reason), or else applied. Read from the
+  // store (the truth; broadcasts only say when to look), by its key: no queue scan.
+  async function fate(seq, id) {
+    seq = seq || seqOf[id];
+    var queued = seq ? Boolean(await store.get("queue", seq))
+      : (await store.queueEntries()).some(function (entry) { return entry.envelope.id === id; }); // not queued here
+    if (queued) return { status: "queued" };
+    var rejected = await store.get("rejected", id);
+    return rejected ? { status: "rejected", reason: rejected.reason, code: rejected.code } : { status: "applied" };
   }
 
   // --- talking to the server ---------------------------------------------------------------------------------
 
-  // A failure that stops the replay (the entry stays first in the queue).
-  function Stop(code) { this.code = code; }
+  // A failure that stops the replay (the entry stays first in the queue). `retryAfter`: the seconds the server
+  // asked the device to wait (a 429 or 503 with Retry-After), else null.
+  function Stop(code, retryAfter) {
+    this.code = code;
+    this.retryAfter = retryAfter || null;
+  }
+
+  function retryAfter(answer) {
+    var seconds = answer.retryAfter ? parseInt(answer.retryAfter, 10) : NaN;
+    return isNaN(seconds) || seconds < 0 ? null : Math.min(seconds, 3600);
+  }
 
   async function request(method, url, options) {
     options = options || {};
@@ -79,7 +108,10 @@
       });
       var body = null;
       try { body = await response.json(); } catch (notJson) { body = null; }
-      return { status: response.status, body: body, date: response.headers.get("Date"), sentAt: sentAt, answeredAt: Date.now() };
+      return {
+        status: response.status, body: body, date: response.headers.get("Date"), retryAfter: response.headers.get("Retry-After"),
+        sentAt: sentAt, answeredAt: Date.now(),
+      };
     } catch (error) {
       throw new Stop(controller.signal.aborted ? "timeout" : "network");
     } finally {
@@ -106,7 +138,7 @@
     // {server_time, officer_code, contingency, queue_warn_days}
     var answer = await request("GET", "/api/v1/sync/status", { timeoutMs: timeoutMs });
     if (answer.status !== 200 || !answer.body || !answer.body.officer_code) {
-      throw new Stop(answer.status === 200 ? "bad_answer" : "http_" + answer.status);
+      throw new Stop(answer.status === 200 ? "bad_answer" : "http_" + answer.status, retryAfter(answer));
     }
     state.offset = clockOffset(answer, answer.body.server_time);
     state.status = { contingency: answer.body.contingency || null, queue_warn_days: answer.body.queue_warn_days };
@@ -129,7 +161,7 @@
       if (answer.status === 200 || answer.status === 201) {
         await store.markUploaded(sha);
       } else if (isTransient(answer.status)) {
-        throw new Stop("http_" + answer.status);
+        throw new Stop("http_" + answer.status, retryAfter(answer));
       } else {
         return refusal(answer);
       }
@@ -184,6 +216,16 @@
     return settleAll([entry], [outcome]);
   }
 
+  // `offline` is the device's word that the entry could not reach the server when made or since (the journal
+  // marks such commands for reconciliation, docs/offline.md §4a): made offline, or a replay failed after it was
+  // queued. Set on what is sent, not on the stored entries: `offline` is not signed, and a failed replay must not
+  // rewrite the queue.
+  function asSent(entry, lastFailureAt) {
+    var envelope = entry.envelope;
+    if (envelope.offline || !lastFailureAt || !(Date.parse(lastFailureAt) >= Date.parse(entry.queued_at))) return envelope;
+    return Object.assign({}, envelope, { offline: true });
+  }
+
   // The CSRF token is double-submitted: the header must repeat the gs_csrf cookie. Read the cookie itself where
   // this context can (pages: document.cookie; Chromium's worker: cookieStore), because the token a page stored
   // goes stale when the browser drops its session cookies (a restart) and the server sets a new one. Else the
@@ -217,11 +259,11 @@
     }
     var answer = await request("POST", "/api/v1/commands", {
       headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf },
-      body: JSON.stringify(group.map(function (entry) { return entry.envelope; })),
+      body: JSON.stringify(group.map(function (entry) { return asSent(entry, state.lastFailureAt); })),
       timeoutMs: options.timeoutMs,
     });
     if (state.offset === null) state.offset = clockOffset(answer, null);
-    if (isTransient(answer.status)) throw new Stop("http_" + answer.status);
+    if (isTransient(answer.status)) throw new Stop("http_" + answer.status, retryAfter(answer));
     if (answer.status !== 200) {
       // The request as a whole was refused (e.g. an envelope the server cannot read). In a batch, the culprit
       // is unknown: send each of them alone, so only the one at fault is refused.
@@ -248,52 +290,48 @@
     return answered.length;
   }
 
-  // The replay stopped: the entries that were sent keep their place with the error, and every entry of the
-  // officer still waiting is marked `offline` (it could not reach the server when made or since; the journal
-  // marks such commands for reconciliation).
-  async function markStopped(pending, sent, code) {
-    var tried = {};
-    sent.forEach(function (entry) { tried[entry.seq] = true; });
-    await store.updateQueued(pending.map(function (entry) { return entry.seq; }), function (entry) {
-      entry.envelope.offline = true;
-      if (tried[entry.seq]) {
-        entry.attempts = (entry.attempts || 0) + 1;
-        entry.last_error = code;
-      }
+  // The replay stopped: the entries it tried keep their place, with the error and one more attempt. The others
+  // are not touched (asSent marks them offline when they go, from `last_failure_at`).
+  async function markStopped(tried, code) {
+    await store.updateQueued(tried.map(function (entry) { return entry.seq; }), function (entry) {
+      entry.attempts = (entry.attempts || 0) + 1;
+      entry.last_error = code;
     });
   }
 
   async function drain(options) {
-    var state = { offset: null, status: null };
+    var state = { offset: null, status: null, lastFailureAt: await store.getMeta("last_failure_at") };
     var done = 0;
     var error = null;
+    var wait = null;
     var alone = {};
     var officer = null;
-    var pending = [];
     var group = [];
+    var batchSize = options.batchSize || BATCH_SIZE;
     try {
-      if (!options.force && (await store.count("queue")) === 0) return { done: 0, error: null };
+      if (!options.force && (await store.count("queue")) === 0) return { done: 0, error: null, retryAfter: null };
       officer = await whoAmI(state, options.timeoutMs);
       for (;;) {
-        pending = (await store.queueEntries()).filter(function (entry) { return entry.officer_code === officer; });
+        // The next batch, read by the officer index: a replay never reads the whole queue.
+        var pending = await store.queueHead(officer, batchSize);
         if (!pending.length) break;
-        broadcast({ kind: "progress", done: done, total: done + pending.length });
-        group = nextGroup(pending, alone, options.batchSize || BATCH_SIZE);
+        broadcast({ kind: "progress", done: done, total: done + (await store.counts(officer)).mine });
+        group = nextGroup(pending, alone, batchSize);
         done += await sendGroup(group, alone, state, options);
       }
       if (done) broadcast({ kind: "progress", done: done, total: done });
     } catch (failure) {
       if (!(failure instanceof Stop)) throw failure;
       error = failure.code;
+      wait = failure.retryAfter;
       if (!officer) {
-        // The server was not reached at all: the entries of the officer this device last saw wait.
-        var known = await store.getMeta("officer_code");
-        pending = (await store.queueEntries()).filter(function (entry) { return entry.officer_code === known; });
-        group = pending.slice(0, 1);
+        // The server was not reached at all: the first entry of the officer this device last saw waits.
+        group = await store.queueHead(await store.getMeta("officer_code"), 1);
       }
-      await markStopped(pending, group, error);
+      await markStopped(group, error);
     }
     var meta = { last_sync_at: new Date().toISOString(), last_sync_error: error };
+    if (error) meta.last_failure_at = meta.last_sync_at;
     if (state.offset !== null) {
       meta.clock_offset_ms = state.offset;
       meta.clock_checked_at = new Date().toISOString();
@@ -303,7 +341,8 @@
       if (state.status.queue_warn_days) meta.queue_warn_days = state.status.queue_warn_days;
     }
     await store.setMetas(meta);
-    return { done: done, error: error };
+    if (error) broadcast({ kind: "stopped", error: error, retryAfter: wait, at: meta.last_sync_at });
+    return { done: done, error: error, retryAfter: wait, at: meta.last_sync_at };
   }
 
   var running = null; // without Web Locks (Safari before 15.4): one replay per context at least
@@ -338,6 +377,8 @@
     LOCK: LOCK,
     CHANNEL: CHANNEL,
     enqueue: enqueue,
+    fate: fate,
+    csrfToken: csrfToken,
     replay: replay,
     counts: counts,
     syncing: syncing,

@@ -1,10 +1,11 @@
 // giamsat device storage: the only IndexedDB code (docs/offline.md §3). Loaded by pages (<script>) and by the
 // service worker (importScripts); both get one global, `self.giamsatStore`, with promise-based helpers.
 //
-// Stores:
+// Stores (indexes in brackets):
 //   queue     key seq (auto-increment = queue order)  {seq, officer_code, envelope, files: [sha256], queued_at,
-//                                                      attempts, last_error, state: "queued"}
+//                                                      attempts, last_error, state: "queued"}  [files, officer]
 //   rejected  key id (command id)                     {id, officer_code, envelope, files, code, reason, answered_at}
+//                                                                                              [files, officer]
 //   files     key sha256                              {sha256, type, bytes: ArrayBuffer, size, created_at, uploaded}
 //   nonces    key nonce                               {nonce, officer_code, expires_at}
 //   replica   key dataset                             {dataset, cursor, items, fetched_at}
@@ -16,7 +17,7 @@
   "use strict";
 
   var NAME = "giamsat";
-  var VERSION = 1;
+  var VERSION = 2;
 
   // The upgrade path. One step per version, each run once, in order, inside the versionchange transaction.
   //
@@ -26,7 +27,7 @@
   // opens a database still holding the old version's queue (and an old tab may still be writing to it). So a
   // step may add stores, indexes and optional fields; it never deletes or renames a store, and never changes
   // the shape of an existing record (readers treat a missing field as its default).
-  function upgrade(db, oldVersion) {
+  function upgrade(db, oldVersion, tx) {
     if (oldVersion < 1) {
       var queue = db.createObjectStore("queue", { keyPath: "seq", autoIncrement: true });
       queue.createIndex("files", "files", { multiEntry: true });
@@ -37,16 +38,36 @@
       db.createObjectStore("replica", { keyPath: "dataset" });
       db.createObjectStore("meta", { keyPath: "key" });
     }
-    // if (oldVersion < 2) { ... }  — the next step goes here.
+    if (oldVersion < 2) {
+      // An officer's entries in queue order without reading the others' (a submit and a replay must cost the
+      // same with 5,000 entries queued as with none): the index keeps equal keys in primary-key (seq) order.
+      tx.objectStore("queue").createIndex("officer", "officer_code");
+      tx.objectStore("rejected").createIndex("officer", "officer_code");
+    }
+    // if (oldVersion < 3) { ... }  — the next step goes here.
   }
 
   var opening = null;
 
+  // A newer version (a tab or worker that updated first) may have moved the database past VERSION: open it at
+  // its own version then. The upgrade rules above keep its records readable by this code.
   function open() {
     if (opening) return opening;
-    opening = new Promise(function (resolve, reject) {
-      var request = scope.indexedDB.open(NAME, VERSION);
-      request.onupgradeneeded = function (event) { upgrade(request.result, event.oldVersion); };
+    var attempt = openAt(VERSION).catch(function (error) {
+      if (error && error.name === "VersionError") return openAt(undefined);
+      throw error;
+    });
+    opening = attempt.catch(function (error) {
+      opening = null; // the next use tries again
+      throw error;
+    });
+    return opening;
+  }
+
+  function openAt(version) {
+    return new Promise(function (resolve, reject) {
+      var request = version === undefined ? scope.indexedDB.open(NAME) : scope.indexedDB.open(NAME, version);
+      request.onupgradeneeded = function (event) { upgrade(request.result, event.oldVersion, request.transaction); };
       request.onsuccess = function () {
         var db = request.result;
         // A newer version (another tab, or a new worker) wants to upgrade: let it, and reopen on next use.
@@ -54,11 +75,10 @@
         db.onclose = function () { opening = null; };
         resolve(db);
       };
-      request.onerror = function () { opening = null; reject(request.error); };
+      request.onerror = function () { reject(request.error); };
       // Another context holds an older version open and has not closed it yet: onsuccess follows once it does.
       request.onblocked = function () {};
     });
-    return opening;
   }
 
   // How many records a store holds, read at whatever version the database is, without upgrading it: a new
@@ -159,6 +179,26 @@
     return all("queue");
   }
 
+  // The first `limit` entries of one officer, in queue order: an index read, whatever else is queued.
+  function queueHead(officerCode, limit) {
+    return transaction(["queue"], "readonly", function (s) {
+      return promised(s.queue.index("officer").getAll(IDBKeyRange.only(officerCode), limit));
+    });
+  }
+
+  // How many entries wait (of one officer, when given), and how many of the officer's were refused: counted
+  // on the indexes, without reading an entry.
+  function counts(officerCode) {
+    return transaction(["queue", "rejected"], "readonly", function (s) {
+      var key = officerCode ? IDBKeyRange.only(officerCode) : undefined;
+      return Promise.all([
+        promised(s.queue.count()),
+        officerCode ? promised(s.queue.index("officer").count(key)) : promised(s.queue.count()),
+        officerCode ? promised(s.rejected.index("officer").count(key)) : promised(s.rejected.count()),
+      ]).then(function (values) { return { queued: values[0], mine: values[1], rejected: values[2] }; });
+    });
+  }
+
   // Replace fields of queued entries (attempts, last_error, envelope.offline), one transaction. An entry that
   // left the queue meanwhile (answered in another context) stays gone.
   function updateQueued(seqs, change) {
@@ -255,6 +295,8 @@
     setMetas: setMetas,
     addToQueue: addToQueue,
     queueEntries: queueEntries,
+    queueHead: queueHead,
+    counts: counts,
     updateQueued: updateQueued,
     finishEntry: finishEntry,
     finishEntries: finishEntries,

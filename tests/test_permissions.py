@@ -76,7 +76,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # the API
     ("GET", "/api/v1/me"): Rule(SIGNED_IN, "/api/v1/me"),
     ("POST", "/api/v1/commands"): Rule(SIGNED_IN, "/api/v1/commands", json=[]),  # each command checks its own roles
-    ("POST", "/api/v1/signing/nonces"): Rule(SIGNED_IN, "/api/v1/signing/nonces", json={"count": 1}),
+    ("POST", "/api/v1/signing/ticket"): Rule(SIGNED_IN, "/api/v1/signing/ticket", json={"device_id": "web-phone-1"}),
     ("GET", "/api/v1/sync/status"): Rule(SIGNED_IN, "/api/v1/sync/status"),
     ("GET", "/api/v1/replica/{dataset:str}"): Rule(SIGNED_IN, "/api/v1/replica/locations"),
     # the device's sync page (its contents live on the device)

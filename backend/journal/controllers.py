@@ -1,5 +1,5 @@
 """POST /api/v1/commands — the sync endpoint: one envelope or an ordered batch, an answer per command —
-and POST /api/v1/signing/nonces, the stock of single-use values a device signs offline actions with."""
+and POST /api/v1/signing/ticket, the value a device signs its actions with, online and offline."""
 
 from __future__ import annotations
 
@@ -58,32 +58,37 @@ async def post_commands(
     return CommandBatchResult(results=results, server_time=clock.iso(clock.now()))
 
 
-class NonceRequest(Struct):
-    count: Annotated[int, msgspec.Meta(ge=1, le=signing.MAX_OUTSTANDING)] = 20
+class TicketRequest(Struct):
+    device_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]  # the envelopes' device_id
 
 
-class Nonce(msgspec.Struct, kw_only=True):
-    nonce: str
+class Ticket(msgspec.Struct, kw_only=True):
+    nonce: str  # goes into a signature's `nonce` field (journal/signing.py)
+    issued_at: str
     expires_at: str
 
 
-class NonceStock(msgspec.Struct, kw_only=True):
-    nonces: list[Nonce]
+class TicketAnswer(msgspec.Struct, kw_only=True):
+    officer_code: str  # whose ticket it is: the session's officer (a page opened offline may be another's old copy)
+    ticket: Ticket
     credential_ids: list[str]  # the officer's live passkeys: the device's allow-list when it signs offline
     server_time: str
 
 
-@post("/api/v1/signing/nonces", status_code=200, summary="Single-use nonces for signing actions offline")
-async def post_nonces(request: Request[Any, Any, Any], data: JSONBody[NonceRequest | None] = None) -> NonceStock:
-    """Tops the officer's stock of unused nonces up (at most 50 outstanding); each one signs one action."""
+@post("/api/v1/signing/ticket", status_code=200, summary="The device's signing ticket, for signing actions online and offline")
+async def post_ticket(request: Request[Any, Any, Any], state: State, data: TicketRequest) -> TicketAnswer:
+    """The officer's ticket for this device: the current one, or a new one once it is a day old. It signs any
+    number of actions for journal/signing.py TICKET_DAYS; asking again is harmless."""
     actor = request.user
-    wanted = data.count if data is not None else NonceRequest().count
-    issued = await signing.issue_nonces(actor, wanted)
-    return NonceStock(
-        nonces=[Nonce(**item) for item in issued],
+    ticket = await signing.ticket_for(actor, data.device_id)
+    if ticket.new:
+        quotas.of(state).commands.take(actor.id, 1)  # a new row: counted as a command (a client inventing device ids)
+    return TicketAnswer(
+        officer_code=actor.code,
+        ticket=Ticket(nonce=ticket.nonce, issued_at=clock.iso(ticket.issued_at), expires_at=clock.iso(ticket.expires_at)),
         credential_ids=await signing.credential_ids(actor),
         server_time=clock.iso(clock.now()),
     )
 
 
-ROUTES = [post_commands, post_nonces]
+ROUTES = [post_commands, post_ticket]

@@ -6,13 +6,16 @@ An action that replaces the officer's signature and stamp (`registry.SIGNED_COMM
 
 whose WebAuthn challenge is `SHA-256(nonce ‖ signed bytes)`; the signed bytes are the canonical JSON
 (lib/canonical.py) of the envelope's `device_id, id, issued_at, payload, type` exactly as the device sent
-them. The server issued the nonce to this officer earlier (devices keep a small stock, so signing works
-offline); it is accepted once. The journal keeps `{nonce, credential, signed}`, so `giamsat audit verify`
-can check every assertion again, years later, with nothing but the journal and the passkeys' public keys.
+them. The journal keeps `{nonce, credential, signed}`, so `giamsat audit verify` can check every assertion
+again, years later, with nothing but the journal and the passkeys' public keys.
 
-Why a nonce and not a server challenge per action: the device may be offline for hours, and a challenge
-it made up itself would let a copied assertion be replayed. A nonce is fresh (issued by the server, single
-use) and the digest binds it to exactly one command, so neither the assertion nor the nonce can be reused.
+The `nonce` is a *ticket*: a random value the server issued to this officer for one device (`device_id`),
+renewed daily while the device is online and valid TICKET_DAYS, so a device signs any number of actions
+offline through a long outage. What stops a copied assertion from being used again is the command id, not
+the ticket: the digest binds the assertion to one command id, and the journal applies a command id once
+(a second arrival is a "duplicate"). What the ticket adds is freshness: the signature was made after the
+server issued it, so an assertion cannot have been prepared before. docs/offline.md §4 gives the reasoning,
+and why the first version's single-use nonces (still accepted, once each) were replaced.
 """
 
 from __future__ import annotations
@@ -40,8 +43,13 @@ from backend.lib.errors import N_, DomainError
 from backend.officers.schemas import Actor
 
 SIGNED_FIELDS = ("device_id", "id", "issued_at", "payload", "type")
-NONCE_DAYS = 14  # long enough for a device to work offline through a long outage, then sync
-MAX_OUTSTANDING = 50  # unused nonces one officer may hold at once
+# A ticket signs for TICKET_DAYS after it was issued: long enough for a device to work offline through a long
+# outage (the 2024 one lasted 16 hours). Online, a device gets a new one once its ticket is TICKET_RENEW_AFTER
+# old, so it always holds close to TICKET_DAYS of offline signing. A signed command made before its ticket
+# expired is accepted for a further DELIVERY_DAYS, the time its queue may take to reach the server.
+TICKET_DAYS = 14
+TICKET_RENEW_AFTER = timedelta(days=1)
+DELIVERY_DAYS = 14
 
 
 class Signature(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -135,27 +143,44 @@ def _matches(text: str, *, command_id: str, type_: str, device_id: str | None, p
         return False
 
 
-async def issue_nonces(actor: Actor, wanted: int) -> list[dict[str, Any]]:
-    """Single-use nonces for the officer's device, topping its stock up to at most MAX_OUTSTANDING unused ones."""
+@dataclass(frozen=True)
+class Ticket:
+    nonce: str
+    issued_at: datetime
+    expires_at: datetime
+    new: bool  # issued by this call (else the device's current ticket, asked for again)
+
+
+async def ticket_for(actor: Actor, device_id: str) -> Ticket:
+    """The officer's signing ticket for this device: the current one while it is younger than
+    TICKET_RENEW_AFTER, else a new one. Asking again is harmless (a page that navigates away mid-request
+    loses nothing: the next page gets the same ticket), and one device's tickets never limit another's."""
     now = clock.now()
-    await SigningNonce.delete().where(SigningNonce.expires_at < now - timedelta(days=NONCE_DAYS))
-    outstanding = await SigningNonce.count().where(
-        (SigningNonce.officer == actor.id) & SigningNonce.used_at.is_null() & (SigningNonce.expires_at > now)
-    )
-    count = max(0, min(wanted, MAX_OUTSTANDING - outstanding))
-    expires_at = now + timedelta(days=NONCE_DAYS)
-    rows = [
-        SigningNonce(
-            nonce=base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(),
-            officer=actor.id,
-            issued_at=now,
-            expires_at=expires_at,
+    current = (
+        await SigningNonce.select(SigningNonce.nonce, SigningNonce.issued_at, SigningNonce.expires_at)
+        .where(
+            (SigningNonce.officer == actor.id)
+            & (SigningNonce.device_id == device_id)
+            & (SigningNonce.reusable == True)  # noqa: E712 (a Piccolo expression)
+            & (SigningNonce.issued_at > now - TICKET_RENEW_AFTER)
         )
-        for _ in range(count)
-    ]
-    if rows:
-        await SigningNonce.insert(*rows)
-    return [{"nonce": row.nonce, "expires_at": clock.iso(expires_at)} for row in rows]
+        .order_by(SigningNonce.issued_at, ascending=False)
+        .first()
+    )
+    if current is not None:
+        return Ticket(current["nonce"], _as_datetime(current["issued_at"]), _as_datetime(current["expires_at"]), new=False)
+    # Rows no command can use any more: tickets and nonces past their delivery time.
+    await SigningNonce.delete().where(SigningNonce.expires_at < now - timedelta(days=DELIVERY_DAYS))
+    ticket = SigningNonce(
+        nonce=base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode(),
+        officer=actor.id,
+        issued_at=now,
+        expires_at=now + timedelta(days=TICKET_DAYS),
+        reusable=True,
+        device_id=device_id,
+    )
+    await ticket.save()
+    return Ticket(ticket.nonce, now, ticket.expires_at, new=True)
 
 
 async def credential_ids(actor: Actor) -> list[str]:
@@ -170,7 +195,8 @@ async def credential_ids(actor: Actor) -> list[str]:
 # passkey), then plain statements to use them. Piccolo's query building here was ~30 % of a gate confirmation's
 # server time (bench/README.md, bench/gate.py).
 _LOOKUP = (
-    "SELECT n.id, n.officer, n.used_at, n.expires_at, c.id AS credential, c.officer AS credential_officer, "
+    "SELECT n.id, n.officer, n.used_at, n.expires_at, n.reusable, n.device_id, "
+    "c.id AS credential, c.officer AS credential_officer, "
     "c.revoked_at, c.public_key, c.sign_count "
     "FROM signing_nonce n LEFT JOIN passkey_credential c ON c.credential_id = {} WHERE n.nonce = {}"
 )
@@ -210,10 +236,19 @@ async def verify_and_use(envelope: CommandEnvelope, actor: Actor) -> dict[str, A
     found = rows[0] if rows else None
     if found is None or found["officer"] != actor.id:
         raise _refuse("nonce_unknown", N_("This signature was not made with a code issued to you."))
-    if found["used_at"] is not None:
-        raise _refuse("nonce_used", N_("This signature was already used for another action."))
-    if _as_datetime(found["expires_at"]) < now:
-        raise _refuse("nonce_expired", N_("This signature was made with an expired code. Sign again."))
+    reusable = bool(found["reusable"])
+    expires_at = _as_datetime(found["expires_at"])
+    if reusable:
+        if found["device_id"] is not None and found["device_id"] != envelope.device_id:
+            raise _refuse("ticket_other_device", N_("This action was signed with a code issued to another device."))
+        # Made (by the device's own clock) after the ticket expired, or delivered after its delivery time.
+        if envelope.issued_at > expires_at or now > expires_at + timedelta(days=DELIVERY_DAYS):
+            raise _refuse("nonce_expired", N_("This signature was made with an expired code. Sign again."))
+    else:
+        if found["used_at"] is not None:
+            raise _refuse("nonce_used", N_("This signature was already used for another action."))
+        if expires_at < now:
+            raise _refuse("nonce_expired", N_("This signature was made with an expired code. Sign again."))
     if found["credential"] is None or found["credential_officer"] != actor.id or found["revoked_at"] is not None:
         raise _refuse("signature_unknown_passkey", N_("This action was signed with a passkey that is not yours or was revoked."))
     try:
@@ -230,9 +265,10 @@ async def verify_and_use(envelope: CommandEnvelope, actor: Actor) -> dict[str, A
         )
     except (WebAuthnException, ValueError, KeyError, TypeError) as exc:
         raise _refuse("signature_invalid", N_("The signature is not valid.")) from exc
-    used = await SigningNonce.raw(_USE_NONCE, now, envelope.id, found["id"])
-    if not used:  # another request used it in the meantime
-        raise _refuse("nonce_used", N_("This signature was already used for another action."))
+    if not reusable:
+        used = await SigningNonce.raw(_USE_NONCE, now, envelope.id, found["id"])
+        if not used:  # another request used it in the meantime
+            raise _refuse("nonce_used", N_("This signature was already used for another action."))
     await PasskeyCredential.raw(_COUNT_USE, max(found["sign_count"], verified.new_sign_count), now, found["credential"])
     return {"nonce": signature.nonce, "credential": signature.credential, "signed": text}
 
@@ -257,8 +293,18 @@ async def audit_signature(row: Mapping[str, Any], origin: str, rp_id: str) -> st
         as_applied = None
     if as_applied != row["payload"]:
         return "the signed payload is not the applied one"
-    nonce = await SigningNonce.select().where(SigningNonce.nonce == signature.nonce).first()
-    if nonce is None or str(nonce["command_id"]) != str(row["command_id"]):
+    nonce = await SigningNonce.select(
+        SigningNonce.all_columns(), SigningNonce.officer.code.as_alias("officer_code")
+    ).where(SigningNonce.nonce == signature.nonce).first()
+    if nonce is None:
+        return "the nonce was not issued"
+    if nonce["reusable"]:
+        # A ticket: issued to this officer (for the device that sent the command) before the command arrived.
+        if nonce["officer_code"] != row["actor_code"] or (nonce["device_id"] not in (None, row["device_id"])):
+            return "the ticket was not issued to this officer's device"
+        if _as_datetime(nonce["issued_at"]) > datetime.fromisoformat(row["received_at"]):
+            return "the ticket was issued after the command arrived"
+    elif str(nonce["command_id"]) != str(row["command_id"]):
         return "the nonce was not used by this command"
     credential = await PasskeyCredential.select(
         PasskeyCredential.public_key, PasskeyCredential.officer.code.as_alias("officer_code")

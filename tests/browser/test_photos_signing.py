@@ -355,7 +355,10 @@ def test_signing_offline_entry_verifies_and_its_assertion_cannot_be_reused(signi
     assert set(signature) == {"nonce", "credential"}
     assert signature["credential"]["id"] == credential_ids[0]
     assert signature["credential"]["response"]["signature"]
-    assert page.evaluate("() => giamsatSigning.stock('CB001')") == 19  # one nonce taken, for good
+    # Signed with the device's ticket, which stays: it signs the rest of the shift too.
+    [ticket] = page.evaluate("async () => (await giamsatStore.all('nonces')).filter((row) => row.reusable)")
+    assert signature["nonce"] == ticket["nonce"] and ticket["officer_code"] == "CB001"
+    assert page.evaluate("() => giamsatSigning.ready('CB001')") is True
     envelope = page.evaluate("async () => (await giamsatStore.queueEntries())[0].envelope")
 
     # Back online with the replay held: the same assertion over a changed payload is refused.
@@ -376,10 +379,11 @@ def test_signing_offline_entry_verifies_and_its_assertion_cannot_be_reused(signi
     audit = giamsat(server.env, "audit", "verify", check=False)
     assert audit.returncode == 0, audit.stdout + audit.stderr
 
-    # The nonce again, for another command: refused; the very same envelope again: a duplicate, not applied twice.
+    # The assertion for another command: refused (it signs one command id); the very same envelope again: a
+    # duplicate, not applied twice.
     reused = {**envelope, "id": str(uuid.uuid4())}
     answer = page.evaluate(POST, reused)
-    assert [(result["status"], result.get("code")) for result in answer["body"]["results"]] == [("rejected", "nonce_used")]
+    assert [(result["status"], result.get("code")) for result in answer["body"]["results"]] == [("rejected", "signature_invalid")]
     answer = page.evaluate(POST, envelope)
     assert [result["status"] for result in answer["body"]["results"]] == ["duplicate"]
     assert len(journal(server, tag)) == 1

@@ -39,10 +39,11 @@ class Person:
         response = enroll(self.client, link.rsplit("/", 1)[1], self.device, "phone")
         assert response.status_code == 200, response.text
 
-    def nonce(self) -> str:
-        response = self.client.post("/api/v1/signing/nonces", json={"count": 1})
+    def nonce(self, device_id: str = "web-phone-1") -> str:
+        """The device's signing ticket (journal/signing.py): what goes into a signature's `nonce`."""
+        response = self.client.post("/api/v1/signing/ticket", json={"device_id": device_id})
         assert response.status_code == 200, response.text
-        return response.json()["nonces"][0]["nonce"]
+        return response.json()["ticket"]["nonce"]
 
     def envelope(self, type_: str, payload: dict[str, Any], *, offline: bool = False, sign: bool | None = None, **fields: Any) -> dict[str, Any]:
         """The envelope; signed when the type is (or as `sign` says); `fields` may set `id`, `issued_at` (a
@@ -61,7 +62,7 @@ class Person:
             **fields,
         }
         if is_signed(type_) if sign is None else sign:
-            nonce = self.nonce()
+            nonce = self.nonce(envelope["device_id"])
             signed = {name: envelope[name] for name in SIGNED_FIELDS}
             challenge = hashlib.sha256(unb64url(nonce) + canonical_json(signed).encode()).digest()
             envelope["signature"] = {"nonce": nonce, "credential": self.device.get({"challenge": b64url(challenge), "rpId": "localhost"})}

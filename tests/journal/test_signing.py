@@ -1,5 +1,5 @@
-"""Signed actions through the real app: a passkey assertion over SHA-256(nonce ‖ canonical envelope), made
-online or offline, verified once, kept in the journal and verified again by `audit verify`.
+"""Signed actions through the real app: a passkey assertion over SHA-256(ticket ‖ canonical envelope), made
+online or offline, applied once (by its command id), kept in the journal and verified again by `audit verify`.
 
 `logbook.add_entry` is made a signed command for these tests (GIAMSAT_EXTRA_SIGNED_COMMANDS), as the issue
 allows until the gate and sealing commands exist. A software authenticator plays the phone.
@@ -43,10 +43,33 @@ def enrolled_device(client: TestClient, officer_id: int) -> SoftAuthenticator:
     return device
 
 
-def nonces(client: TestClient, count: int = 5) -> list[str]:
-    response = client.post("/api/v1/signing/nonces", json={"count": count})
+def ticket(client: TestClient, device_id: str = "web-phone-1") -> dict[str, Any]:
+    response = client.post("/api/v1/signing/ticket", json={"device_id": device_id})
     assert response.status_code == 200, response.text
-    return [item["nonce"] for item in response.json()["nonces"]]
+    return response.json()
+
+
+def nonces(client: TestClient, count: int = 1) -> list[str]:
+    """The device's ticket, as what goes into signatures' `nonce` field (one value signs any number)."""
+    return [ticket(client)["ticket"]["nonce"]] * count
+
+
+def legacy_nonce(client: TestClient, officer_id: int, **fields: Any) -> str:
+    """A single-use nonce as the first version issued them: devices may still hold some in their queue."""
+    import base64
+    import secrets
+
+    from backend.journal.tables import SigningNonce
+
+    value = base64.urlsafe_b64encode(secrets.token_bytes(32)).rstrip(b"=").decode()
+    now = datetime.now(UTC)
+    row = {"nonce": value, "officer": officer_id, "issued_at": now, "expires_at": now + timedelta(days=14), **fields}
+
+    async def insert() -> None:
+        await SigningNonce.insert(SigningNonce(**row))
+
+    in_app(client, insert)
+    return value
 
 
 def signed_envelope(
@@ -107,8 +130,8 @@ def test_signed_command_is_applied_kept_and_verified_again(client: TestClient, w
     stored = json.loads(row["signature"])
     assert stored["nonce"] == nonce and stored["credential"]["id"] == device.id
     assert json.loads(stored["signed"])["issued_at"] == command["issued_at"]  # the device's own spelling
-    (used,) = [n for n in in_app(client, nonce_rows) if n["nonce"] == nonce]
-    assert used["used_at"] is not None and str(used["command_id"]) == command["id"]
+    (issued,) = [n for n in in_app(client, nonce_rows) if n["nonce"] == nonce]
+    assert issued["reusable"] and issued["device_id"] == "web-phone-1"
     report = in_app(client, audit)
     assert report.intact and report.rows == 1
 
@@ -138,12 +161,88 @@ def test_signed_assertion_with_changed_payload_is_refused_and_changes_nothing(cl
 
     assert outcome["status"] == "rejected" and outcome["code"] == "signature_invalid"
     assert in_app(client, journal_rows) == []
-    assert all(n["used_at"] is None for n in in_app(client, nonce_rows))  # the nonce is still good
 
 
-def test_signed_command_with_reused_nonce_is_refused(client: TestClient, world: World) -> None:
+def test_one_ticket_signs_a_whole_shift_each_command_once(client: TestClient, world: World) -> None:
+    """Issue 12: a device signs at least a 24-hour shift offline (≥ 1,000 actions) with the ticket it holds."""
     device = enrolled_device(client, world["officer"])
     (nonce,) = nonces(client, 1)
+    made = datetime.now(UTC) - timedelta(hours=20)
+    commands = [signed_envelope(device, nonce, world["gate"], text=f"passage {i}", issued_at=made + timedelta(seconds=60 * i))
+                for i in range(1000)]
+
+    outcomes = [outcome for start in range(0, 1000, 250) for outcome in send(client, *commands[start:start + 250])]
+
+    assert [o["status"] for o in outcomes] == ["applied"] * 1000
+    # The same assertion again is the same command: a duplicate, never a second entry.
+    assert [o["status"] for o in send(client, commands[0], commands[999])] == ["duplicate", "duplicate"]
+    assert len(in_app(client, journal_rows)) == 1000
+    report = in_app(client, audit)
+    assert report.intact and report.rows == 1000
+
+
+def test_ticket_is_the_same_when_asked_again_and_each_device_has_its_own(client: TestClient, world: World) -> None:
+    """A page that navigates away during the request loses nothing, and no device's signing limits another's."""
+    enrolled_device(client, world["officer"])
+    phones = [ticket(client, f"phone-{n}") for n in range(4) for _ in range(3)]
+
+    values = [answer["ticket"]["nonce"] for answer in phones]
+    assert [len(set(values[n * 3:n * 3 + 3])) for n in range(4)] == [1, 1, 1, 1]  # asked three times: one ticket
+    assert len(set(values)) == 4  # four devices: four tickets
+    assert len(phones[0]["credential_ids"]) == 1
+    assert in_app(client, nonce_rows).__len__() == 4
+
+
+def test_ticket_is_renewed_after_a_day(client: TestClient, world: World) -> None:
+    from backend.journal.tables import SigningNonce
+
+    enrolled_device(client, world["officer"])
+    first = ticket(client)["ticket"]
+
+    async def age() -> None:
+        await SigningNonce.update({SigningNonce.issued_at: datetime.now(UTC) - timedelta(days=1, minutes=1)}).where(
+            SigningNonce.nonce == first["nonce"]
+        )
+
+    in_app(client, age)
+    second = ticket(client)["ticket"]
+    assert second["nonce"] != first["nonce"]
+    assert datetime.fromisoformat(second["expires_at"]) - datetime.fromisoformat(second["issued_at"]) == timedelta(days=14)
+
+
+def test_ticket_of_another_device_is_refused(client: TestClient, world: World) -> None:
+    device = enrolled_device(client, world["officer"])
+    other = ticket(client, "tablet-2")["ticket"]["nonce"]
+
+    (outcome,) = send(client, signed_envelope(device, other, world["gate"]))  # sent as web-phone-1
+
+    assert outcome["status"] == "rejected" and outcome["code"] == "ticket_other_device"
+    assert in_app(client, journal_rows) == []
+
+
+def test_ticket_expired_before_the_action_was_made_is_refused(client: TestClient, world: World) -> None:
+    from backend.journal.tables import SigningNonce
+
+    device = enrolled_device(client, world["officer"])
+    (nonce,) = nonces(client, 1)
+
+    async def expire() -> None:
+        await SigningNonce.update({SigningNonce.expires_at: datetime.now(UTC) - timedelta(hours=2)}).where(SigningNonce.nonce == nonce)
+
+    in_app(client, expire)
+    late = signed_envelope(device, nonce, world["gate"], text="made after expiry")
+    early = signed_envelope(device, nonce, world["gate"], text="made before expiry", issued_at=datetime.now(UTC) - timedelta(hours=3))
+    early["offline"] = True
+
+    outcomes = send(client, late, early)
+
+    assert [(o["status"], o.get("code")) for o in outcomes] == [("rejected", "nonce_expired"), ("applied", None)]
+
+
+def test_single_use_nonce_of_the_first_version_is_accepted_once(client: TestClient, world: World) -> None:
+    """Entries queued on a device before tickets existed still go (docs/offline.md §4)."""
+    device = enrolled_device(client, world["officer"])
+    nonce = legacy_nonce(client, world["officer"])
     first = signed_envelope(device, nonce, world["gate"], text="first")
     second = signed_envelope(device, nonce, world["gate"], text="second")  # a valid assertion, same nonce
 
@@ -152,6 +251,9 @@ def test_signed_command_with_reused_nonce_is_refused(client: TestClient, world: 
     assert [o["status"] for o in outcomes] == ["applied", "rejected"]
     assert outcomes[1]["code"] == "nonce_used"
     assert len(in_app(client, journal_rows)) == 1
+    (used,) = [n for n in in_app(client, nonce_rows) if n["nonce"] == nonce]
+    assert used["used_at"] is not None and str(used["command_id"]) == first["id"]
+    assert in_app(client, audit).intact
 
 
 def test_signed_command_replayed_is_a_duplicate_not_a_reused_nonce(client: TestClient, world: World) -> None:
@@ -204,15 +306,13 @@ def test_signed_command_with_another_officers_passkey_is_refused(client: TestCli
     assert outcome["status"] == "rejected" and outcome["code"] == "signature_unknown_passkey"
 
 
-def test_nonce_stock_is_capped_per_officer(client: TestClient, world: World) -> None:
+def test_ticket_request_without_a_device_is_refused(client: TestClient, world: World) -> None:
     enrolled_device(client, world["officer"])
 
-    first = nonces(client, 40)
-    second = client.post("/api/v1/signing/nonces", json={"count": 40}).json()
-
-    assert len(first) == 40 and len(second["nonces"]) == 10  # at most 50 unused at once
-    assert len(second["credential_ids"]) == 1
-    assert client.post("/api/v1/signing/nonces", json={"count": 0}).status_code == 400
+    for body in ({}, {"device_id": ""}, {"device_id": "x" * 65}):
+        answer = client.post("/api/v1/signing/ticket", json=body)
+        assert answer.status_code == 400, body
+    assert in_app(client, nonce_rows) == []
 
 
 def test_audit_finds_a_forged_signature_even_when_the_chain_was_rehashed(client: TestClient, world: World) -> None:

@@ -1,5 +1,6 @@
 // giamsat queue client (the page side of docs/offline.md §1–2): a form with data-command goes into the device
-// queue first, then is sent; the header shows what waits; replays start on load, on `online` and on "Sync now".
+// queue first, then is sent; the header shows what waits; replays start on load, on `online`, when the page is
+// shown or focused, on "Sync now", and again by themselves after a failure (backoff with jitter, seconds).
 // Needs /sw/store.js, /sw/serialize.js and /sw/queue.js. Without them (or without IndexedDB) forms post as usual.
 (function () {
   "use strict";
@@ -77,15 +78,6 @@
     element.hidden = false;
   }
 
-  // The entry's fate, read from the store (the truth; broadcasts only say when to look).
-  function fate(id) {
-    return store.queueEntries().then(function (entries) {
-      if (entries.some(function (entry) { return entry.envelope.id === id; })) return { status: "queued" };
-      return store.get("rejected", id).then(function (rejected) {
-        return rejected ? { status: "rejected", reason: rejected.reason, code: rejected.code } : { status: "applied" };
-      });
-    });
-  }
 
   // Another context (a tab, the worker) holds the replay: wait for its word on this entry, or for it to end.
   function waitForWord(id, ms) {
@@ -100,14 +92,18 @@
     });
   }
 
-  function answerFor(id) {
+  // `seq`: the entry's key, when the caller has it (the entry is then found without a queue scan).
+  function answerFor(id, seq) {
     if (!navigator.onLine) return Promise.resolve({ status: "queued" });
     return Promise.race([
-      queue.replay().then(function (summary) { return summary.skipped ? waitForWord(id, OUTCOME_WAIT_MS) : null; }),
+      queue.replay().then(function (summary) {
+        afterReplay(summary);
+        return summary.skipped ? waitForWord(id, OUTCOME_WAIT_MS) : null;
+      }),
       // A server that does not answer (a hanging network) must not keep the officer waiting: the entry stays
       // queued and the replay goes on; the badge shows when it leaves.
       new Promise(function (resolve) { setTimeout(resolve, OUTCOME_WAIT_MS); }),
-    ]).then(function () { return fate(id); });
+    ]).then(function () { return queue.fate(seq, id); });
   }
 
   function showOutcome(form, outcome, envelope) {
@@ -162,11 +158,11 @@
     beforeQueue(form, officer).then(function (envelope) {
       form.dataset.queueId = envelope.id;
       var photos = Array.isArray(envelope.payload.photos) ? envelope.payload.photos : [];
-      return queue.enqueue(envelope, officer, photos).then(function () {
+      return queue.enqueue(envelope, officer, photos).then(function (seq) {
         refresh();
         askPersistence();
         registerBackgroundSync();
-        return answerFor(envelope.id).then(function (outcome) { return showOutcome(form, outcome, envelope); });
+        return answerFor(envelope.id, seq).then(function (outcome) { return showOutcome(form, outcome, envelope); });
       }, sendDirectly);
     }, function (error) {
       if (error && error.userMessage) return say(form, "error", error.userMessage); // not signed: nothing queued
@@ -280,6 +276,8 @@
     var message = event.data || {};
     if (message.kind === "progress") progress = { done: message.done, total: message.total };
     if (message.kind === "idle") progress = null;
+    // Another tab or the worker replayed and stopped: this page, if shown, takes up the retrying.
+    if (message.kind === "stopped") noteStop(message);
     refresh();
   };
 
@@ -290,6 +288,90 @@
     return queue.replay({ force: force }).catch(function (error) {
       console.warn("giamsat: replay failed", error);
       return { error: "internal" };
+    }).then(function (summary) {
+      afterReplay(summary);
+      return summary;
+    });
+  }
+
+  // --- after a replay: try again by itself, or ask for a sign-in ---------------------------------------------------
+
+  // While a page is shown, a replay that could not reach the server (or was told "not now") is tried again by
+  // itself: after 2 s, 4 s, 8 s … at most 30 s, each wait drawn at random between half and all of it (so the
+  // phones of a whole port coming back at once spread out instead of arriving together), and never sooner than
+  // a Retry-After the server sent. A hidden page waits for visibilitychange; `online` and focus try at once.
+  // Safari has no Background Sync: this is what makes an open page recover on its own everywhere.
+  var RETRY_BASE_MS = 2000;
+  var RETRY_CAP_MS = 30000;
+  var retryTimer = null;
+  var failures = 0;
+
+  function retryDelay(retryAfterSeconds) {
+    var ceiling = Math.min(RETRY_CAP_MS, RETRY_BASE_MS * Math.pow(2, Math.max(0, failures - 1)));
+    var delay = ceiling / 2 + Math.random() * (ceiling / 2);
+    if (retryAfterSeconds) delay = Math.max(delay, retryAfterSeconds * 1000 * (1 + Math.random() * 0.25));
+    return delay;
+  }
+
+  function cancelRetry() {
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = null;
+  }
+
+  // summary: {done, error, retryAfter} of a replay, or {skipped} when another tab or the worker replays (its
+  // end is broadcast as "stopped" or "idle", heard below).
+  function afterReplay(summary) {
+    if (!summary || summary.skipped) return;
+    renderSession(summary.error === "http_401");
+    if (!summary.error) {
+      failures = 0;
+      cancelRetry();
+      return;
+    }
+    noteStop(summary);
+  }
+
+  // A replay stopped ({error, retryAfter, at}): heard both as this page's own summary and as the broadcast of
+  // whichever context replayed (this page's included), so counted once per `at`.
+  var lastStop = null;
+  function noteStop(stop) {
+    renderSession(stop.error === "http_401");
+    if (stop.error === "http_401" || stop.error === "internal") return; // a sign-in (or a reload) restarts it
+    if (stop.at && stop.at === lastStop) return;
+    lastStop = stop.at || null;
+    failures += 1;
+    scheduleRetry(stop.retryAfter);
+  }
+
+  function scheduleRetry(retryAfterSeconds) {
+    cancelRetry();
+    if (document.visibilityState === "hidden" || !navigator.onLine) return;
+    retryTimer = setTimeout(function () {
+      retryTimer = null;
+      retryNow();
+    }, retryDelay(retryAfterSeconds));
+  }
+
+  // Try now if this officer has something waiting; a replay running elsewhere makes this a no-op.
+  function retryNow() {
+    cancelRetry();
+    if (!navigator.onLine || !officerCode()) return Promise.resolve();
+    return queue.counts(officerCode()).then(function (counts) {
+      if (counts.mine > 0) return sync(false);
+    }).then(refresh, refresh);
+  }
+
+  // The replay was refused for an ended session: say so at once, on this page, with the way back.
+  function renderSession(expired) {
+    var banner = document.getElementById("session-banner");
+    if (!banner) return;
+    if (!expired) return show(banner, false);
+    var link = document.getElementById("session-signin");
+    if (link) link.href = "/signin?next=" + encodeURIComponent(location.pathname + location.search);
+    queue.counts(officerCode()).then(function (counts) {
+      var text = document.getElementById("session-banner-text");
+      if (text) text.textContent = fill(text.dataset.text, { count: counts.mine });
+      show(banner, true);
     });
   }
   window.giamsat = window.giamsat || {};
@@ -304,7 +386,15 @@
     sync(true).then(function () { button.disabled = false; refresh(); });
   });
 
-  window.addEventListener("online", function () { remember().then(function () { return sync(false); }); });
+  window.addEventListener("online", function () {
+    failures = 0;
+    remember().then(function () { return sync(false); });
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible") retryNow();
+    else cancelRetry();
+  });
+  window.addEventListener("focus", function () { retryNow(); });
 
   function showFlash() {
     var text = null;

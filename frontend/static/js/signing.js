@@ -1,10 +1,12 @@
 // giamsat signed actions, the device side of docs/offline.md §4 (the server's side: backend/journal/signing.py).
 //
 // A command type listed in <meta name="signed-commands"> is signed with the officer's passkey when submitted,
-// before it is queued, so it can be signed offline: the challenge is SHA-256(nonce ‖ canonical JSON of the
-// envelope's device_id, id, issued_at, payload, type), where the nonce comes from a stock the server issued to
-// this officer earlier (single use, valid for days). The stock is topped up whenever the device is online.
-// Needs /sw/store.js and /sw/serialize.js. Words come from #signing-strings (base.html).
+// before it is queued, so it can be signed offline: the challenge is SHA-256(ticket ‖ canonical JSON of the
+// envelope's device_id, id, issued_at, payload, type). The ticket is the server's, issued to this officer for
+// this device: it signs any number of actions for 14 days (each bound to one command id, which the server
+// applies once) and is renewed once a day whenever the device is online, so a device never runs out in a shift.
+// Single-use nonces of the first version, if the device still holds some, are used (once each) when no ticket is.
+// Needs /sw/store.js, /sw/serialize.js and /sw/queue.js. Words come from #signing-strings (base.html).
 (function () {
   "use strict";
 
@@ -12,9 +14,12 @@
   var serialize = window.giamsatSerialize;
   if (!store || !serialize || !window.indexedDB || !window.crypto || !crypto.subtle) return;
 
-  var STOCK = 20;
-  // A nonce must still be valid when the command reaches the server, not only when it is signed.
+  var STOCK = 1; // a ticket signs any number of actions: one is a full stock
+  // A ticket must still be valid when the action is made (the server compares it with the action's time).
   var MARGIN_MS = 10 * 60 * 1000;
+  // Online, ask for the day's ticket once the one held is this old (the server renews after a day; asking more
+  // often only gets the same one back).
+  var RENEW_AFTER_MS = 12 * 60 * 60 * 1000;
   var LOCK = "giamsat-nonces";
   var SIGNED_FIELDS = ["device_id", "id", "issued_at", "payload", "type"];
 
@@ -27,6 +32,9 @@
   }
   function isSigned(type) {
     return signedTypes().indexOf(type) >= 0;
+  }
+  function deviceId() {
+    return window.giamsat && window.giamsat.deviceId ? window.giamsat.deviceId() : "web";
   }
   function strings() {
     var element = document.getElementById("signing-strings");
@@ -75,34 +83,51 @@
     return out;
   }
 
-  // --- the stock ------------------------------------------------------------------------------------------------
+  // --- the ticket ------------------------------------------------------------------------------------------------
 
   // The server's "now" as this device best knows it (the queue measures the offset on every sync).
   function serverNow() {
     return store.getMeta("clock_offset_ms").then(function (offset) { return Date.now() + (typeof offset === "number" ? offset : 0); });
   }
 
+  // Rows of the "nonces" store: tickets {nonce, officer_code, device_id, issued_at, expires_at, reusable: true}
+  // and the first version's single-use nonces {nonce, officer_code, expires_at}.
   function usable(officer, now) {
     return function (row) { return row.officer_code === officer && Date.parse(row.expires_at) > now + MARGIN_MS; };
   }
+  function isTicketFor(officer, device) {
+    return function (row) { return row.reusable && row.officer_code === officer && row.device_id === device; };
+  }
+  function newestFirst(a, b) { return Date.parse(b.expires_at) - Date.parse(a.expires_at); }
 
-  // How many nonces this officer can still sign with on this device.
-  function stock(officer) {
+  function held(officer) {
     return Promise.all([store.all("nonces"), serverNow()]).then(function (values) {
-      return values[0].filter(usable(officer, values[1])).length;
+      var rows = values[0].filter(usable(officer, values[1]));
+      return {
+        ticket: rows.filter(isTicketFor(officer, deviceId())).sort(newestFirst)[0] || null,
+        single: rows.filter(function (row) { return !row.reusable; }).sort(newestFirst),
+        now: values[1],
+      };
     });
   }
 
-  // Takes one nonce out of the stock for good (expired ones are dropped on the way). The one that stays valid
-  // longest is taken: offline, the command may reach the server days later.
+  // How many actions this officer can still sign on this device: any number with a ticket.
+  function stock(officer) {
+    return held(officer).then(function (h) { return h.ticket ? Number.MAX_SAFE_INTEGER : h.single.length; });
+  }
+  function ready(officer) {
+    return stock(officer).then(function (n) { return n > 0; });
+  }
+
+  // What to sign the next action with: the ticket (it stays), else a single-use nonce taken out for good (the
+  // one valid longest; expired rows are dropped on the way). Null when there is neither.
   function take(officer) {
     return locked(function () {
-      return Promise.all([store.all("nonces"), serverNow()]).then(function (values) {
-        var now = values[1];
-        var expired = values[0].filter(function (row) { return Date.parse(row.expires_at) <= now; });
-        var mine = values[0].filter(usable(officer, now)).sort(function (a, b) { return Date.parse(b.expires_at) - Date.parse(a.expires_at); });
-        var chosen = mine[0] || null;
-        var gone = expired.concat(chosen ? [chosen] : []);
+      return Promise.all([store.all("nonces"), held(officer)]).then(function (values) {
+        var h = values[1];
+        var expired = values[0].filter(function (row) { return Date.parse(row.expires_at) <= h.now; });
+        var chosen = h.ticket || h.single[0] || null;
+        var gone = expired.concat(chosen && !chosen.reusable ? [chosen] : []);
         return Promise.all(gone.map(function (row) { return store.remove("nonces", row.nonce); })).then(function () { return chosen; });
       });
     });
@@ -112,44 +137,59 @@
     return store.getMeta("credential_ids").then(function (all) { return (all && all[officer]) || []; });
   }
 
-  var topping = null;
+  var renewing = null;
 
-  // Tops this officer's stock up to STOCK nonces. Only online, only when some command must be signed, and only
-  // for the officer the server says is signed in (a page opened offline may be another officer's old copy).
-  function topUp() {
-    if (topping) return topping;
+  // Gets the day's ticket for the signed-in officer on this device. Only online, only when some command must
+  // be signed, and only when the one held is missing or half a day old. The answer says whose ticket it is: a
+  // page opened offline may be another officer's old copy, and the ticket is stored for the session's officer.
+  // The CSRF token is read from the cookie (queue.js), which a browser restart renews, never a stored copy.
+  function topUp(force) {
+    if (renewing) return renewing;
     var officer = meta("officer-code");
     if (!navigator.onLine || !officer || !signedTypes().length) return Promise.resolve(null);
-    topping = Promise.all([stock(officer), credentialIds(officer)]).then(function (values) {
-      var wanted = STOCK - values[0];
-      if (wanted <= 0 && values[1].length) return null;
-      return fetchJSON("GET", "/api/v1/sync/status").then(function (status) {
-        if (!status || status.officer_code !== officer) return null;
-        return store.getMeta("csrf_token").then(function (csrf) {
-          return fetchJSON("POST", "/api/v1/signing/nonces", { count: Math.max(wanted, 1) }, csrf || meta("csrf-token"));
-        }).then(function (answer) {
-          if (!answer) return null;
-          return locked(function () {
-            var rows = (answer.nonces || []).map(function (item) { return { nonce: item.nonce, officer_code: officer, expires_at: item.expires_at }; });
-            return Promise.all(rows.map(function (row) { return store.put("nonces", row); })).then(function () {
-              return store.getMeta("credential_ids");
-            }).then(function (all) {
-              all = Object.assign({}, all || {});
-              all[officer] = answer.credential_ids || [];
-              return store.setMeta("credential_ids", all);
-            });
-          }).then(function () { return stock(officer); });
-        });
+    var device = deviceId();
+    renewing = Promise.all([held(officer), credentialIds(officer)]).then(function (values) {
+      var ticket = values[0].ticket;
+      var fresh = ticket && Date.parse(ticket.issued_at) > values[0].now - RENEW_AFTER_MS;
+      if (fresh && values[1].length && !force) return null;
+      var csrf = window.giamsatQueue ? window.giamsatQueue.csrfToken() : Promise.resolve(meta("csrf-token"));
+      return csrf.then(function (token) {
+        return fetchJSON("POST", "/api/v1/signing/ticket", { device_id: device }, token || meta("csrf-token"));
+      }).then(function (answer) {
+        if (!answer || !answer.ticket || !answer.officer_code) return null;
+        var row = {
+          nonce: answer.ticket.nonce,
+          officer_code: answer.officer_code,
+          device_id: device,
+          issued_at: answer.ticket.issued_at,
+          expires_at: answer.ticket.expires_at,
+          reusable: true,
+        };
+        return locked(function () {
+          return store.all("nonces").then(function (rows) {
+            // The officer's older tickets for this device make way for the new one.
+            var older = rows.filter(isTicketFor(row.officer_code, device)).filter(function (other) { return other.nonce !== row.nonce; });
+            return Promise.all(older.map(function (other) { return store.remove("nonces", other.nonce); }));
+          }).then(function () {
+            return store.put("nonces", row);
+          }).then(function () {
+            return store.getMeta("credential_ids");
+          }).then(function (all) {
+            all = Object.assign({}, all || {});
+            all[row.officer_code] = answer.credential_ids || [];
+            return store.setMeta("credential_ids", all);
+          });
+        }).then(function () { return row; });
       });
     }).catch(function (error) {
-      // Offline after all, or the session ended: the stock stays as it is and is topped up next time.
-      console.warn("giamsat: signing nonces not topped up", error);
+      // Offline after all, or the session ended: the ticket held stays, and the next page load online asks again.
+      console.warn("giamsat: signing ticket not renewed", error);
       return null;
     }).then(function (result) {
-      topping = null;
+      renewing = null;
       return result;
     });
-    return topping;
+    return renewing;
   }
 
   function fetchJSON(method, url, body, csrf) {
@@ -196,9 +236,9 @@
   function sign(envelope, officer) {
     if (!window.PublicKeyCredential || !navigator.credentials) return Promise.reject(SigningError("unsupported"));
     return take(officer).then(function (nonce) {
-      // Online with an empty stock (the first page load's top-up still under way): ask the server now.
+      // Online without a ticket (the first page load's request still under way, or lost): ask the server now.
       if (nonce || !navigator.onLine) return nonce;
-      return topUp().then(function () { return take(officer); });
+      return topUp(true).then(function () { return take(officer); });
     }).then(function (nonce) {
       if (!nonce) throw SigningError("no_nonce");
       return Promise.all([challengeFor(nonce.nonce, envelope), credentialIds(officer)]).then(function (values) {
@@ -215,11 +255,11 @@
       }).then(function (credential) {
         if (!credential) throw SigningError("cancelled");
         envelope.signature = { nonce: nonce.nonce, credential: credentialJSON(credential) };
-        topUp();
         return envelope;
       }).catch(function (error) {
-        // Not used: back in the stock, so that an officer who cancels offline does not lose a signature.
-        return locked(function () { return store.put("nonces", nonce); }).then(function () {
+        // A single-use nonce not used goes back, so that an officer who cancels offline does not lose it.
+        var back = nonce.reusable ? Promise.resolve() : locked(function () { return store.put("nonces", nonce); });
+        return back.then(function () {
           if (error && error.name === "SigningError") throw error;
           console.warn("giamsat: passkey assertion failed", error);
           throw SigningError(error && (error.name === "NotAllowedError" || error.name === "AbortError") ? "cancelled" : "failed");
@@ -228,7 +268,7 @@
     });
   }
 
-  window.giamsatSigning = { STOCK: STOCK, isSigned: isSigned, sign: sign, topUp: topUp, stock: stock, SigningError: SigningError };
+  window.giamsatSigning = { STOCK: STOCK, isSigned: isSigned, sign: sign, topUp: topUp, stock: stock, ready: ready, SigningError: SigningError };
 
   document.addEventListener("click", function (event) {
     if (event.target instanceof Element && event.target.closest("[data-sync-now]")) topUp();
