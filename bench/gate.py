@@ -19,11 +19,12 @@ warning); the first branch holds exactly --cards of them (the gate-card sync's 1
     scanned version);
   - `gate.confirm_passage` x16, x64: one signed command per POST /api/v1/commands, one container each, every
     container confirmed at most once (distinct eligible declarations and containers). Each client is its own
-    officer at its own gate. The envelopes are signed before they are needed: every officer starts with 50
-    nonces (the most the server lets one hold) signed into 50 envelopes before the timed phases; when a
-    client's stock falls under 15, it asks for nonces again on its own connection and signs them, inside the
-    phase window (that load is on the server during the window; the request is not counted as a confirmation
-    nor in its latency; the count of these refills is printed). Only `applied` answers count;
+    officer at its own gate. The envelopes are signed before they are needed, as a phone signs when the officer
+    taps: every officer starts with 50 envelopes signed with its phone's signing ticket before the timed phases;
+    when a client's stock falls under 15, it asks for its ticket again on its own connection (the same one comes
+    back) and signs 50 more, inside the phase window (that load is on the server during the window; the request
+    is not counted as a confirmation nor in its latency; the count of these refills is printed). Only `applied`
+    answers count;
   - gate-card sync: a device's first full load of its branch's 10,000 cards (bench/gate_cards.full_load);
   - server decode: photos made by tests/barcodes/photos.py (QR with the deployment's signed payload, and Code 128
     of a bare number; on a printed sheet, turned, slanted, blurred, noisy, small, JPEG), sent one at a time to
@@ -84,8 +85,8 @@ from bench.gate_cards import declarations as make_declarations  # noqa: E402
 from bench.gate_cards import full_load  # noqa: E402
 
 SECRET_KEY = "giamsat bench secret key, not for production"
-NONCE_STOCK = 50  # the most unused nonces the server lets one officer hold (journal/signing.py MAX_OUTSTANDING)
-NONCE_LOW = 15  # a client asks for more when its stock of signed envelopes falls under this
+SIGNED_AHEAD = 50  # envelopes a client signs at a time, with its phone's signing ticket (journal/signing.py)
+SIGN_LOW = 15  # a client signs more when its stock of signed envelopes falls under this
 
 
 def log(kind: str, text: str) -> None:
@@ -217,9 +218,9 @@ class Phone:
             lines += ["Content-Type: application/json", f"Content-Length: {length}"]
         return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
-    def nonce_request(self, count: int) -> tuple[bytes, bytes]:
-        body = msgspec.json.encode({"count": count})
-        return self.head("POST", "/api/v1/signing/nonces", len(body)), body
+    def ticket_request(self) -> tuple[bytes, bytes]:
+        body = msgspec.json.encode({"device_id": f"bench-phone-{self.number}"})
+        return self.head("POST", "/api/v1/signing/ticket", len(body)), body
 
     def sign(self, nonces: list[str], units: collections.deque[tuple[str, str]]) -> None:
         """Envelopes of gate.confirm_passage, one container each, signed as gate-page.js signs them."""
@@ -245,11 +246,12 @@ class Phone:
             self.stock.append((envelope["id"], number, unit, json.dumps(envelope).encode()))
 
     async def refill(self, connection: Connection, units: collections.deque[tuple[str, str]]) -> None:
-        head, body = self.nonce_request(NONCE_STOCK - len(self.stock))
+        head, body = self.ticket_request()
         status, data = await connection.request(head, body)
         if status != 200:
-            raise HTTPError(f"nonces: HTTP {status} {data[:200]!r}")
-        self.sign([item["nonce"] for item in msgspec.json.decode(data)["nonces"]], units)
+            raise HTTPError(f"signing ticket: HTTP {status} {data[:200]!r}")
+        ticket = msgspec.json.decode(data)["ticket"]["nonce"]
+        self.sign([ticket] * (SIGNED_AHEAD - len(self.stock)), units)
 
 
 # --- phases --------------------------------------------------------------------------------------------------
@@ -273,7 +275,7 @@ async def run_phase(
     *, port: int, server_pid: int, concurrency: int, prepare: Prepare, count: Count, warmup: float, seconds: float,
     on_unanswered: Callable[[Any], None] | None = None,
 ) -> tuple[float, list[float], int, float, float]:
-    """bench.commands.run_phase, with a request maker that may first use the client's connection (the nonce
+    """bench.commands.run_phase, with a request maker that may first use the client's connection (the signing
     refills): closed loop, `concurrency` keep-alive connections, units finished inside the window counted."""
     loop = asyncio.get_running_loop()
     window_start = loop.time() + warmup
@@ -383,7 +385,7 @@ def check_confirmations(database: Database, env: dict[str, str], totals: Confirm
         f"confirmations sent {totals.sent:,}; answered applied {totals.applied_answers:,} ({len(totals.applied):,} distinct); "
         f"journal rows {len(journal):,}; gate_passage rows {len(passages):,}; applied but not in the journal and "
         f"gate_passage exactly once: {len(wrong)}; journal rows never answered applied: {extra} "
-        f"(requests without an answer: {totals.unanswered}); nonce refills during the phases: {totals.refills}"
+        f"(requests without an answer: {totals.unanswered}); signing refills during the phases: {totals.refills}"
     )
     if totals.outcomes:
         lines.append("other outcomes: " + ", ".join(f"{k}: {v}" for k, v in sorted(totals.outcomes.items())))
@@ -532,7 +534,7 @@ def bench_database(database: Database, workdir: Path, args: argparse.Namespace, 
 
         async def prepare_confirm(n: int, connection: Connection) -> tuple[bytes, bytes, Any]:
             phone = phones[n]
-            if len(phone.stock) < NONCE_LOW and units:
+            if len(phone.stock) < SIGN_LOW and units:
                 totals.refills += 1
                 await phone.refill(connection, units)
             if not phone.stock:

@@ -344,9 +344,9 @@ def envelope(phone: Phone, client: httpx.Client, type_: str, payload: dict[str, 
         "payload": payload,
     }
     if signed:
-        answer = client.post("/api/v1/signing/nonces", json={"count": 1})
+        answer = client.post("/api/v1/signing/ticket", json={"device_id": made["device_id"]})
         answer.raise_for_status()
-        nonce = answer.json()["nonces"][0]["nonce"]
+        nonce = answer.json()["ticket"]["nonce"]
         text = canonical_json({name: made[name] for name in ("device_id", "id", "issued_at", "payload", "type")})
         challenge = hashlib.sha256(unb64url(nonce) + text.encode()).digest()
         made["signature"] = {"nonce": nonce, "credential": phone.device.get({"challenge": b64url(challenge), "rpId": "localhost"})}
@@ -365,12 +365,16 @@ def apply(phone: Phone, client: httpx.Client, type_: str, payload: dict[str, Any
 def handover_record(phone: Phone, client: httpx.Client, gate_id: int, photos: list[str], signature: str) -> int:
     """A handover record with goods that cannot be sealed, their photos and the representative's drawn signature:
     made, signed and handed over, as tests/seals/test_pages.py makes the one it prints."""
+    containers = [{"number": c, "seal_number": f"HQ-{i:06d}"} for i, c in enumerate(CONTAINERS[:2], start=101)]
+    for item in containers:  # a record lists the seals on the containers (seals.create_record: seal_not_current)
+        apply(phone, client, "seals.record_seal",
+              {"location_id": gate_id, "number": NUMBER, "unit": item["number"], "seal_number": item["seal_number"]})
     outcome = apply(phone, client, "seals.create_record", {
         "location_id": gate_id,
         "kind": "handover",
         "number": NUMBER,
         "to_branch": OTHER_BRANCH,
-        "containers": [{"number": c, "seal_number": f"HQ-{i:06d}"} for i, c in enumerate(CONTAINERS[:2], start=101)],
+        "containers": containers,
         "goods": [{"name": "Máy xúc bánh xích", "quantity": 2, "unit": "chiếc", "type": "hàng rời",
                    "marks": "KOMATSU PC200", "origin": "Nhật Bản"}],
         "photos": [*photos, signature],
