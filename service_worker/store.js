@@ -3,7 +3,8 @@
 //
 // Stores (indexes in brackets):
 //   queue     key seq (auto-increment = queue order)  {seq, officer_code, envelope, files: [sha256], queued_at,
-//                                                      attempts, last_error, state: "queued"}  [files, officer]
+//                                                      attempts, last_error, state: "queued"}
+//                                                      [files, officer, declaration: [officer, payload.number]]
 //   rejected  key id (command id)                     {id, officer_code, envelope, files, code, reason, answered_at}
 //                                                                                              [files, officer]
 //   files     key sha256                              {sha256, type, bytes: ArrayBuffer, size, created_at, uploaded}
@@ -43,6 +44,9 @@
       // same with 5,000 entries queued as with none): the index keeps equal keys in primary-key (seq) order.
       tx.objectStore("queue").createIndex("officer", "officer_code");
       tx.objectStore("rejected").createIndex("officer", "officer_code");
+      // An officer's entries about one declaration (the gate page's queued passages, the sealing page's queued
+      // seals): entries whose payload names no declaration are not in it.
+      tx.objectStore("queue").createIndex("declaration", ["officer_code", "envelope.payload.number"]);
     }
     // if (oldVersion < 3) { ... }  — the next step goes here.
   }
@@ -186,6 +190,13 @@
     });
   }
 
+  // One officer's entries about one declaration (payload.number), in queue order.
+  function queuedFor(officerCode, number) {
+    return transaction(["queue"], "readonly", function (s) {
+      return promised(s.queue.index("declaration").getAll(IDBKeyRange.only([officerCode, number])));
+    });
+  }
+
   // How many entries wait (of one officer, when given), and how many of the officer's were refused: counted
   // on the indexes, without reading an entry.
   function counts(officerCode) {
@@ -296,6 +307,7 @@
     addToQueue: addToQueue,
     queueEntries: queueEntries,
     queueHead: queueHead,
+    queuedFor: queuedFor,
     counts: counts,
     updateQueued: updateQueued,
     finishEntry: finishEntry,

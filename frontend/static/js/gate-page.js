@@ -91,7 +91,8 @@
   // what waits in this device's queue, each in its order (a cancel removes, a confirm adds).
   function passedUnits(number) {
     var officer = meta("officer-code");
-    return Promise.all([store.get("replica", "gate_passages"), store.queueEntries()]).then(function (values) {
+    // Only this declaration's queued entries (an index read): a long queue does not slow a check down.
+    return Promise.all([store.get("replica", "gate_passages"), store.queuedFor(officer, number)]).then(function (values) {
       var record = values[0];
       var state = new Map();
       if (record && (!record.officer_code || record.officer_code === officer)) {

@@ -365,7 +365,8 @@
     var page = document.getElementById("seals-declaration");
     if (!page || !store) return Promise.resolve();
     var officer = meta("officer-code");
-    return store.queueEntries().then(function (entries) {
+    // The officer's own entries only (the store's officer index), in queue order.
+    return store.queueHead(officer).then(function (entries) {
       queuedRecords(page, entries, officer);
       var seals = queuedSeals(page, entries, officer);
       Object.keys(seals).forEach(function (container) {
