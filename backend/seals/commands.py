@@ -9,8 +9,8 @@ Made offline or in contingency mode (`context.contingency`): the seal is on the 
 so what the server finds different is recorded for reconciliation rather than refused (`RECONCILE_CHECKS`):
 - a seal number already active on another unit: the new seal is kept, without the unique `active_key`, naming
   the seal it conflicts with; a unit that already had an active seal: the older one is marked replaced;
-- "confirm sealed" with containers still unsealed and no record: kept, with the server's notes; a declaration
-  confirmed twice (two devices offline): the second is applied without a second row, and says so.
+- "confirm sealed" with no signed record (or with containers still unsealed and no record): kept, with the
+  server's notes (Art 35.1.a.3 puts the record first); a declaration confirmed twice (two devices offline): the second is applied without a second row, and says so.
 What is refused even offline: what the device itself checks or holds (an invalid container or seal number, an
 unknown declaration, a location of another branch, a record of another branch, a transition not in the table, a
 receipt that differs from the record it was compared with: that is a discrepancy to record instead), and a record
@@ -107,7 +107,8 @@ class CorrectSeal(Struct, kw_only=True):
 
 
 class ConfirmSealed(Struct, kw_only=True):
-    """"Xác nhận niêm phong hàng hóa": sealed, or, for goods that cannot be sealed, after their record (35.1.a.3)."""
+    """"Xác nhận niêm phong hàng hóa", after the handover record is signed, whether the goods were sealed or could not
+    be (Art 35.1.a.3, 36.1.a.3). `record_id`: that record; none: the declaration's first signed record."""
 
     location_id: RowId
     number: Number
@@ -500,19 +501,31 @@ async def confirm_sealed(context: CommandContext, payload: ConfirmSealed) -> dic
     seals = await services.active_seals(declaration["id"])
     sealed_units = {row["unit"] for row in seals if row["unit_kind"] == UnitKind.CONTAINER.value}
     unsealed = [c["number"] for c in await services.declared_containers(declaration["id"]) if c["number"] not in sealed_units]
+    # Art 35.1.a.3 / 36.1.a.3: "Xác nhận đã niêm phong sau khi đã lập Biên bản bàn giao (bao gồm cả trường hợp ... không
+    # thể niêm phong được)": the record comes first, sealed goods included; without one the confirmation is refused
+    # online and, made offline, kept with the server's note for reconciliation (the confirmation already happened).
     notes: list[dict[str, Any]] = []
     if not seals and record is None:
         notes.append({"code": "nothing_sealed"})
     elif unsealed and record is None:
         notes.append({"code": "containers_unsealed", "containers": unsealed})
+    elif record is None:
+        notes.append({"code": "no_record"})
     if notes and not context.contingency:
         if notes[0]["code"] == "nothing_sealed":
             raise DomainError(
                 "nothing_sealed",
-                N_("Nothing is sealed yet: record the seal numbers, or, for goods that cannot be sealed, sign their handover record first."),
+                N_("Nothing is sealed yet: record the seal numbers and make and sign the handover record first (Decision 1966, Art 35.1.a.1–a.3, 36.1.a.1–a.3)."),
+            )
+        if notes[0]["code"] == "containers_unsealed":
+            raise DomainError(
+                "containers_unsealed",
+                N_("These containers have no seal yet: %(containers)s. Seal them, or describe them in the handover record, before confirming (Decision 1966, Art 35.1.a.2–a.3)."),
+                containers=", ".join(unsealed),
             )
         raise DomainError(
-            "containers_unsealed", N_("These containers have no seal yet: %(containers)s."), containers=", ".join(unsealed)
+            "record_required",
+            N_("Confirm sealed after the handover record is made and signed (Decision 1966, Art 35.1.a.3 and 36.1.a.3: “Xác nhận đã niêm phong sau khi đã lập Biên bản bàn giao”)."),
         )
     confirmation_id = (
         await SealedConfirmation.insert(
@@ -867,6 +880,8 @@ async def _recheck_confirmation(row: dict[str, Any]) -> list[str]:
             notes.append(gettext("When applied, no seal and no signed record of this declaration had reached the server."))
         elif note["code"] == "containers_unsealed":
             notes.append(gettext("When applied, these containers had no seal: %(containers)s.", containers=", ".join(note["containers"])))
+        elif note["code"] == "no_record":
+            notes.append(gettext("When applied, no signed handover record of this declaration had reached the server (Art 35.1.a.3: the record comes before the confirmation)."))
     return notes
 
 

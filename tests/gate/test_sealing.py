@@ -35,9 +35,15 @@ def test_confirm_sealed_makes_the_card_sealed_and_reaches_devices(client: TestCl
     before = cards_since(client, None)
     assert check_codes(client) == ["seal_not_confirmed"]
 
-    for unit, seal in ((C1, "HQ-900001"), (C2, "HQ-900002")):
-        outcome = officer.do("seals.record_seal", {"location_id": world["gate"], "number": NUMBER, "unit": unit, "seal_number": seal})
+    containers = [{"number": C1, "seal_number": "HQ-900001"}, {"number": C2, "seal_number": "HQ-900002"}]
+    for container in containers:
+        outcome = officer.do("seals.record_seal", {"location_id": world["gate"], "number": NUMBER, "unit": container["number"], "seal_number": container["seal_number"]})
         assert outcome["status"] == "applied", outcome
+    # Art 35.1.a.3: confirmed after the handover record is made and signed.
+    record = officer.do("seals.create_record", {"location_id": world["gate"], "number": NUMBER, "to_branch": "B2", "containers": containers, "representative_name": "Đỗ Văn Sáu"})
+    assert record["status"] == "applied", record
+    signed = officer.do("seals.sign_record", {"location_id": world["gate"], "record_id": record["result"]["record_id"]})
+    assert signed["status"] == "applied", signed
     sealed = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
 
     assert sealed["status"] == "applied", sealed

@@ -62,6 +62,19 @@ def sealed(person: Person, world: World, containers: list[dict[str, str]] | None
             assert outcome["status"] == "applied", outcome
 
 
+def signed_record(person: Person, world: World, containers: list[dict[str, str]] | None = None, number: str = NUMBER) -> int:
+    """A handover record of the declaration, its listed seals on the containers, made and signed: what "confirm
+    sealed" comes after (Decision 1966, Art 35.1.a.3, 36.1.a.3). Its id."""
+    payload = record_payload(world, number=number, **({} if containers is None else {"containers": containers}))
+    sealed(person, world, payload["containers"], number)
+    made = person.do("seals.create_record", payload)
+    assert made["status"] == "applied", made
+    record_id = made["result"]["record_id"]
+    signed = person.do("seals.sign_record", {"location_id": payload["location_id"], "record_id": record_id})
+    assert signed["status"] == "applied", signed
+    return record_id
+
+
 GOODS = [{"name": "Máy xúc bánh xích", "quantity": 2, "unit": "chiếc", "type": "hàng rời", "marks": "KOMATSU PC200", "origin": "Nhật Bản"}]
 
 

@@ -12,8 +12,10 @@ from litestar.testing import TestClient
 from tests.conftest import World, in_app
 from tests.declarations.helpers import C1, C2
 from tests.seals.helpers import (
-    C3, NUMBER, SEAL_1, SEAL_2, SEAL_3, Person, declare, journal_rows, rows, seal,
+    C3, NUMBER, SEAL_1, SEAL_2, SEAL_3, Person, declare, journal_rows, rows, seal, signed_record,
 )
+
+ALL_SEALED = [{"number": C1, "seal_number": SEAL_1}, {"number": C2, "seal_number": SEAL_2}, {"number": C3, "seal_number": SEAL_3}]
 
 
 BAD_CONTAINER = C1[:-1] + ("0" if C1[-1] != "0" else "1")  # a wrong check digit
@@ -234,18 +236,60 @@ def test_correct_bad_input_changes_nothing(client: TestClient, world: World, off
     assert in_app(client, rows, "correction") == []
 
 
-def test_confirm_sealed_when_every_container_is_sealed_is_signed_and_once(client: TestClient, world: World, officer: Person) -> None:
-    for unit, number in ((C1, SEAL_1), (C2, SEAL_2), (C3, SEAL_3)):
-        seal(officer, world, unit, number)
+def test_confirm_sealed_after_the_signed_handover_record_is_signed_and_once(client: TestClient, world: World, officer: Person) -> None:
+    """Art 35.1.a.3, 36.1.a.3: every container sealed, the handover record made and signed, then confirmed, once."""
+    record_id = signed_record(officer, world, ALL_SEALED)
 
     confirmed = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
     again = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
 
     assert confirmed["status"] == "applied" and confirmed["result"]["seal_count"] == 3
+    assert confirmed["result"]["record_id"] == record_id
     assert again["status"] == "rejected" and again["code"] == "already_sealed"
     assert seal_state(client) == {"required": None, "sealed": True}
     row = [r for r in in_app(client, journal_rows) if r["command_type"] == "seals.confirm_sealed"][0]
     assert json.loads(row["signature"])["credential"]["id"] == officer.device.id
+
+
+def test_confirm_sealed_of_sealed_containers_without_a_handover_record_is_refused_35_1_a_3(client: TestClient, world: World, officer: Person) -> None:
+    """Art 35.1.a.3, 36.1.a.3: "Xác nhận đã niêm phong sau khi đã lập Biên bản bàn giao" — sealed containers are
+    confirmed after their handover record, not instead of it. Made offline it is kept, noted for reconciliation."""
+    for unit, number in ((C1, SEAL_1), (C2, SEAL_2), (C3, SEAL_3)):
+        seal(officer, world, unit, number)
+    officer.client.cookies.set("gs_lang", "en")
+
+    online = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
+    nothing_stored = in_app(client, rows, "confirmation"), seal_state(client)["sealed"]
+    offline = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER}, offline=True)
+
+    assert online["status"] == "rejected" and online["code"] == "record_required"
+    assert "Art 35.1.a.3 and 36.1.a.3" in online["reason"] and "sau khi đã lập Biên bản bàn giao" in online["reason"]
+    assert nothing_stored == ([], False)
+    assert offline["status"] == "applied" and offline["result"]["server_notes"] == ["no_record"]
+
+    async def notes() -> list[str]:
+        from backend.sync.reconciliation import RECONCILE_CHECKS
+
+        row = [r for r in await journal_rows() if r["command_type"] == "seals.confirm_sealed"][0]
+        return await RECONCILE_CHECKS["seals.confirm_sealed"](row)
+
+    (note,) = in_app(client, notes)
+    assert "35.1.a.3" in note
+
+
+def test_confirm_sealed_with_a_draft_record_only_is_refused_until_it_is_signed(client: TestClient, world: World, officer: Person) -> None:
+    """Art 35.1.a.3: the record is made (printed, signed by the officer and the representative) before confirming."""
+    for unit, number in ((C1, SEAL_1), (C2, SEAL_2), (C3, SEAL_3)):
+        seal(officer, world, unit, number)
+    from tests.seals.helpers import record_payload
+
+    draft = officer.do("seals.create_record", record_payload(world, containers=ALL_SEALED))
+    before = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
+    officer.do("seals.sign_record", {"location_id": world["gate"], "record_id": draft["result"]["record_id"]})
+    after = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
+
+    assert before["status"] == "rejected" and before["code"] == "record_required"
+    assert after["status"] == "applied" and after["result"]["record_id"] == draft["result"]["record_id"]
 
 
 def test_confirm_sealed_without_signature_is_refused(client: TestClient, world: World, officer: Person) -> None:
@@ -300,8 +344,7 @@ def test_record_seal_made_offline_on_a_sealed_unit_replaces_the_older_seal_and_s
 
 
 def test_confirm_sealed_twice_offline_keeps_one_confirmation_and_notes_the_second(client: TestClient, world: World, officer: Person) -> None:
-    for unit, number in ((C1, SEAL_1), (C2, SEAL_2), (C3, SEAL_3)):
-        seal(officer, world, unit, number)
+    signed_record(officer, world, ALL_SEALED)
     first = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER}, offline=True)
 
     second = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER}, offline=True)
@@ -319,8 +362,7 @@ def test_confirm_sealed_counts_a_corrected_container_by_its_corrected_number(cli
         "location_id": world["gate"], "number": NUMBER, "field": "container_number", "container": C3,
         "old_value": C3, "new_value": right, "reason": "Số container ghi nhầm",
     })
-    for unit, number in ((C1, SEAL_1), (C2, SEAL_2), (right, SEAL_3)):
-        seal(officer, world, unit, number)
+    signed_record(officer, world, [{"number": C1, "seal_number": SEAL_1}, {"number": C2, "seal_number": SEAL_2}, {"number": right, "seal_number": SEAL_3}])
 
     outcome = officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
 
