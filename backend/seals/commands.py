@@ -614,12 +614,11 @@ async def _insert_record(
     )
 
 
-def _check_contents(containers: list[dict[str, str]], goods: list[dict[str, Any]], photos: list[str]) -> None:
+def _check_contents(containers: list[dict[str, str]], goods: list[dict[str, Any]]) -> None:
+    # Unsealable goods are described; photos are "(nếu cần)" (Art 35.1.a.2, 36.1.a.2) / "(nếu cần thiết)"
+    # (41.1.c.1.1): the officer decides, and the record says whether any were taken (its pages and print).
     if not containers and not goods:
         raise DomainError("record_empty", N_("List the containers and their seals, or the goods that cannot be sealed."))
-    if goods and not photos:
-        # Art 35.1.a.3 / 41.1.c.1.1: unsealable goods are described and photographed.
-        raise DomainError("photos_required", N_("Take at least one photo of the goods that cannot be sealed."))
 
 
 def _not_current(containers: list[dict[str, str]], current: dict[str, str]) -> list[str]:
@@ -649,7 +648,7 @@ async def create_record(context: CommandContext, payload: CreateRecord) -> dict[
     containers = _record_containers(payload.containers)
     goods = _goods(payload.goods)
     photos = await _photos(context, payload.photos, payload.representative_signature)
-    _check_contents(containers, goods, photos)
+    _check_contents(containers, goods)
     # Art 35.1.a.2-a.3, 41.1.c.1.1: the record is made after sealing and lists the customs seal number of each
     # container; the receiving branch compares the seals with it (43.1.c.2), so a seal replaced since (seal A, then
     # B) would read as a discrepancy there. The seals as they are when this command is applied: in a batch, or in a

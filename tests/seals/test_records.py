@@ -91,7 +91,6 @@ def test_create_record_with_a_photo_not_uploaded_is_refused_and_nothing_stored(c
 
 
 @pytest.mark.parametrize(("changes", "code"), [
-    ({"goods": GOODS}, "photos_required"),
     ({"containers": []}, "record_empty"),
     ({"to_branch": "ZZ"}, "unknown_branch"),
     ({"containers": [{"number": C1, "seal_number": "?"}]}, "invalid_seal_number"),
@@ -102,6 +101,36 @@ def test_create_record_bad_input_is_refused_in_words(client: TestClient, world: 
 
     assert outcome["status"] == "rejected" and outcome["code"] == code and outcome["reason"]
     assert in_app(client, rows, "record") == []
+
+
+def test_create_record_of_unsealable_goods_without_photos_is_applied_and_says_none_were_taken_35_1_a_2(
+    client: TestClient, world: World, officer: Person
+) -> None:
+    """Art 35.1.a.2 / 36.1.a.2 "chụp ảnh ... (nếu cần)", 41.1.c.1.1 "(nếu cần thiết)": the officer decides whether to
+    photograph goods that cannot be sealed; the record, on screen and on paper, says that none were taken."""
+    result = make(officer, world, containers=[], goods=GOODS)
+    officer.do("seals.sign_record", {"location_id": world["gate"], "record_id": result["record_id"]})
+    officer.client.cookies.set("gs_lang", "en")
+
+    page = officer.client.get(f"/seals?number={NUMBER}")
+    printed = officer.client.get(f"/seals/records/{result['record_id']}/print")
+
+    assert result["state"] == "draft" and result["photos"] == 0
+    assert 'class="seals-photos-said" data-photos="0">No photo of the goods was taken' in page.text
+    assert "Art 35.1.a.2, 41.1.c.1.1" in page.text
+    assert printed.status_code == 200 and printed.text.count("Ảnh chụp nguyên trạng hàng hóa: không chụp.") == 2
+
+
+def test_create_record_with_photos_says_how_many_on_screen_and_on_paper(client: TestClient, world: World, officer: Person) -> None:
+    """Art 35.1.a.2, 41.1.c.1.1: the photos taken travel with the record, and it says how many."""
+    result = make(officer, world, containers=[], goods=GOODS, photos=photos(officer, 2))
+    officer.do("seals.sign_record", {"location_id": world["gate"], "record_id": result["record_id"]})
+
+    page = officer.client.get(f"/seals?number={NUMBER}")
+    printed = officer.client.get(f"/seals/records/{result['record_id']}/print")
+
+    assert 'class="seals-photos-said" data-photos="2">' in page.text
+    assert printed.text.count("Ảnh chụp nguyên trạng hàng hóa kèm theo biên bản: 2 ảnh") == 2
 
 
 # --- the record lists each container's current seal (Decision 1966, Art 35.1.a.2-a.3, 41.1.c.1.1) --------------------
