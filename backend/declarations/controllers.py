@@ -68,14 +68,14 @@ async def declarations_page(request: Request[Any, Any, Any], number: FromQuery[s
         except DomainError as exc:
             error, status = gettext(exc.message, **exc.params), exc.status_code
     printable = declaration is not None and declaration.allows_passage
-    may_print = declaration is not None and printable and printing.may_print(request.user, declaration)
+    may_print = declaration is not None and printable and await printing.may_print(request.user, declaration)
     context = {
         "number": number or "",
         "declaration": declaration,
         "error": error,
         "kind_labels": {kind: gettext(label) for kind, label in KIND_LABELS.items()},
-        # The print link: only to who may print (the branch of registration), only for what may be printed;
-        # others are told where the declarant reprints.
+        # The print link: only to who may print (the branch of registration or of an import gate), only for what
+        # may be printed; others are told where the declarant reprints.
         "print_list": printing.list_for(declaration.cargo_type).path if declaration is not None and may_print else None,
         "print_elsewhere": printable and not may_print,
     }

@@ -5,9 +5,12 @@
 - The QR code carries `barcodes.payload.encode(keyring, number, version, kind)` for the declaration's CURRENT version:
   a supplementary declaration raises the version, the gate then refuses the old paper as expired, and the declarant
   reprints (Art 35.2.b.2.1.2: "in lại ... tại Chi cục hải quan nơi đăng ký tờ khai").
-- Who: officers and supervisors of the declaration's **branch of registration** only (the reprint happens there),
-  and national admins (issue 11: a branch admin is scoped to their branch). Other branches are told where to
-  reprint (403).
+- Who: officers and supervisors of the declaration's **branch of registration** (the reprint happens there,
+  Art 35.2.b.2.1.2); for an import declaration, also those of the branch whose **import gate** upstream names
+  among its places: "công chức hải quan tại cửa khẩu nhập ... in danh sách container hoặc danh sách hàng hóa ...
+  khi có yêu cầu" (Art 35.1.a.4, 35.1.b, 36.1.a.4, 36.1.b); and national admins (issue 11: a branch admin is scoped
+  to their branch). The gate is a fact upstream states (`Declaration.places`, a location of kind gate or port: the
+  same fact seals/policy.py reads), never one a branch sends itself. Other branches are told where to print (403).
 - A declaration whose status does not allow passing the supervision zone gets no list (409): the paper is titled
   "eligible to pass", and a printout must never say so of goods that may not pass.
 
@@ -30,12 +33,12 @@ from backend.barcodes.payload import DocumentKind, encode
 from backend.barcodes.services import keyring_for
 from backend.declarations import services
 from backend.declarations.schemas import DeclarationView
-from backend.declarations.tables import KIND_LABELS, CargoType
+from backend.declarations.tables import KIND_LABELS, CargoType, DeclarationKind
 from backend.lib import clock
 from backend.lib.errors import N_, DomainError, Forbidden, NotFound
 from backend.lib.i18n import current_language, gettext
 from backend.officers.schemas import Actor
-from backend.officers.tables import Role
+from backend.officers.tables import Location, LocationKind, Role
 
 CAN_PRINT = (Role.OFFICER, Role.SUPERVISOR, Role.ADMIN)
 
@@ -62,12 +65,35 @@ def list_for(cargo_type: str) -> ListSpec:
     return CONTAINER_LIST if cargo_type == CargoType.CONTAINERS else GOODS_LIST
 
 
-def may_print(user: Actor | None, declaration: DeclarationView) -> bool:
-    """Whether `user` may print this declaration's lists: staff (or the admin) of its branch of registration, or a
-    national admin."""
+# Where an import gate is: a gate or a port (a bonded warehouse or a CFS named among the places is where the goods
+# are stored, not where they enter).
+GATE_KINDS = (LocationKind.GATE.value, LocationKind.PORT.value)
+
+
+async def import_gate_branches(declaration: DeclarationView) -> set[str]:
+    """Codes of the branches whose gate or port upstream names among an import declaration's places: the officers
+    "tại cửa khẩu nhập" who print its list on request (Art 35.1.a.4, 36.1.a.4). Empty for other kinds."""
+    if declaration.kind != DeclarationKind.IMPORT or not declaration.places:
+        return set()
+    rows = await Location.select(Location.branch.code.as_alias("branch_code")).where(
+        Location.code.is_in(list(declaration.places)) & Location.kind.is_in(list(GATE_KINDS))
+    )
+    return {row["branch_code"] for row in rows}
+
+
+async def may_print(user: Actor | None, declaration: DeclarationView) -> bool:
+    """Whether `user` may print this declaration's lists: officers and supervisors (or the admin) of its branch of
+    registration (Art 35.2.b.2.1.2) or of its import gate (Art 35.1.a.4, 36.1.a.4), or a national admin."""
     if user is None or user.role not in CAN_PRINT:
         return False
-    return user.is_national_admin or (user.branch_code is not None and user.branch_code == declaration.branch_code)
+    if user.is_national_admin:
+        return True
+    if user.branch_code is None:
+        return False
+    if user.branch_code == declaration.branch_code:
+        return True
+    # A branch admin prints for their branch of registration only: at the gate, printing is the officer's act.
+    return user.role != Role.ADMIN and user.branch_code in await import_gate_branches(declaration)
 
 
 def format_number(value: float | int, decimals: int = 3) -> str:
@@ -91,12 +117,13 @@ async def printable(user: Actor, number: str, spec: ListSpec) -> DeclarationView
     404 `declaration_not_found`, 403 `print_other_branch`, 404 `no_container_list` / `no_goods_list` (the other
     list is the one for this cargo), 409 `not_eligible` (the status does not allow passing the zone)."""
     declaration = await services.declaration_by_number(number)
-    if not may_print(user, declaration):
+    if not await may_print(user, declaration):
         raise Forbidden(
             "print_other_branch",
             N_(
-                "Only the branch of registration (%(branch)s) prints the lists of declaration %(number)s: "
-                "the declarant reprints them there (Art 35.2.b.2.1.2)."
+                "Only the branch of registration (%(branch)s) prints the lists of declaration %(number)s, where the "
+                "declarant reprints them (Art 35.2.b.2.1.2), and, for imported goods, the officers at the import gate "
+                "upstream names for them (Art 35.1.a.4, 36.1.a.4)."
             ),
             branch=f"{declaration.branch_name} ({declaration.branch_code})",
             number=declaration.number,

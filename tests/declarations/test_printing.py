@@ -1,5 +1,6 @@
 """Printed container lists and goods lists: the page holds what the gate compares, and its QR code carries the
-signed payload of the declaration's current version; only the branch of registration (and admins) print."""
+signed payload of the declaration's current version; the branch of registration (Art 35.2.b.2.1.2), the branch of an
+import declaration's import gate (Art 35.1.a.4, 36.1.a.4) and national admins print; no other branch."""
 
 from __future__ import annotations
 
@@ -130,8 +131,59 @@ def test_other_branch_is_refused_with_where_to_reprint(client: TestClient, world
 
     assert page.status_code == 403 and "<html" in page.text
     assert "Only the branch of registration (Chi cục Một (B1)) prints the lists of declaration 104000000001" in page.text
+    assert "the officers at the import gate upstream names for them (Art 35.1.a.4, 36.1.a.4)" in page.text
     assert "list-payload" not in page.text and "data:image/svg" not in page.text
     assert goods.status_code == 403 and goods.json()["error"] == "print_other_branch"
+
+
+def test_import_gate_branch_prints_the_list_on_request_35_1_a_4(client: TestClient, world: World, settings: Any) -> None:
+    """Art 35.1.a.4, 36.1.a.4: "công chức hải quan tại cửa khẩu nhập" prints the container or goods list on request.
+    B2's gate is the import gate upstream names among the declaration's places (a fact B2 cannot make up)."""
+    upstream(client, world, item(places=["B2-GA"]), loose(places=["B2-GA"]))
+    sign_in_as(client, world["other_officer"])
+
+    page = client.get(f"/declarations/{NUMBER}/container-list")
+    goods = client.get(f"/declarations/{LOOSE}/goods-list")
+    lookup = client.get(f"/declarations?number={NUMBER}")
+
+    assert page.status_code == 200 and goods.status_code == 200
+    assert payload.decode(keyring_for(settings), printed_payload(page.text)).number == NUMBER
+    assert payload.decode(keyring_for(settings), printed_payload(goods.text)).number == LOOSE
+    assert f'href="/declarations/{NUMBER}/container-list"' in lookup.text
+
+
+def test_branch_of_registration_still_prints_when_the_import_gate_is_another_branch_35_2_b_2_1_2(client: TestClient, world: World) -> None:
+    """Art 35.2.b.2.1.2: the declarant reprints at the branch of registration; the import gate's branch adds to it."""
+    upstream(client, world, item(places=["B2-GA"]))
+    sign_in_as(client, world["officer"])
+
+    page = client.get(f"/declarations/{NUMBER}/container-list")
+
+    assert page.status_code == 200 and printed_payload(page.text)
+
+
+def test_branch_without_an_import_gate_of_the_goods_cannot_print_35_1_a_4(client: TestClient, world: World) -> None:
+    """Art 35.1.a.4 names the officers at the import gate: B2's bonded warehouse among an import declaration's places,
+    or B2's gate among an export declaration's (its exit gate), give B2 no list to print."""
+
+    async def b2_warehouse() -> None:
+        from backend.officers import services
+        from backend.officers.tables import LocationKind
+
+        await services.ensure_location("B2-KNQ", "Kho ngoại quan B2", LocationKind.WAREHOUSE, world["other_branch"])
+
+    in_app(client, b2_warehouse)
+    upstream(client, world, item(places=["B2-KNQ"]), bulk(places=["B2-GA"]))
+    sign_in_as(client, world["other_officer"])
+    client.cookies.set("gs_lang", "en")
+
+    stored = client.get(f"/declarations/{NUMBER}/container-list", headers={"accept": "application/json"})
+    exported = client.get(f"/declarations/{BULK}/goods-list", headers={"accept": "application/json"})
+    lookup = client.get(f"/declarations?number={NUMBER}")
+
+    assert stored.status_code == 403 and stored.json()["error"] == "print_other_branch"
+    assert exported.status_code == 403 and exported.json()["error"] == "print_other_branch"
+    assert "declaration-print-list" not in lookup.text
 
 
 def test_other_branch_refusal_is_in_vietnamese_by_default(client: TestClient, world: World) -> None:
