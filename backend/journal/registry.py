@@ -26,6 +26,8 @@ class CommandContext:
 
     command_id: UUID
     actor: Actor
+    # When the officer made it: the device's time corrected by its measured clock offset, never after received_at
+    # (journal/services.py clock_estimate). The journal row keeps the device's own time as well.
     issued_at: datetime
     received_at: datetime
     device_id: str

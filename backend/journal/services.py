@@ -409,15 +409,19 @@ async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> 
 
     spec = COMMANDS[envelope.type]
     received_at = clock.now()
+    # When the action was made, as best the server knows: the device's time corrected by the device's measured clock
+    # offset, never after it arrived (clock_estimate). Handlers record this time, not a wrong device clock's (a
+    # passage confirmed on a phone 2 hours ahead is not confirmed in the future); the journal keeps both.
+    made_at = datetime.fromisoformat(clock_estimate(envelope.issued_at, envelope.clock_offset_ms, received_at)["made_at_utc"])
     # Offline is a marking, not a permission: a handler may act on what the device knew (context.contingency) only
     # when the branch's contingency period covers the command, or when it really waited on the device. The row
     # keeps the device's claim (`offline`) either way.
-    waited = envelope.offline and received_at - envelope.issued_at >= envelope_module.OFFLINE_GRACE
-    contingent = waited or group.contingency.covers(envelope.issued_at)
+    waited = envelope.offline and received_at - made_at >= envelope_module.OFFLINE_GRACE
+    contingent = waited or group.contingency.covers(made_at)
     context = CommandContext(
         command_id=envelope.id,
         actor=actor,
-        issued_at=envelope.issued_at,
+        issued_at=made_at,
         received_at=received_at,
         device_id=envelope.device_id,
         contingency=contingent,
