@@ -127,6 +127,20 @@ def test_print_page_has_two_copies_each_with_a_qr_that_verifies(client: TestClie
     assert page.text.count("Phần ghi nhận của Chi cục Hải quan tiếp nhận") == 2 and "…… giờ …… phút" in page.text
 
 
+def test_print_page_of_a_record_of_findings_is_not_form_10_41_1_c_1_1(client: TestClient, world: World, officer: Person) -> None:
+    """Art 41.1.c.1.1: a Biên bản ghi nhận is its own record, not the handover record's form 10/BBBG/GSQL; the text
+    names no form number for it, and the print says so rather than inventing one."""
+    findings = handed_over(officer, world, kind="findings", containers=[], goods=GOODS)
+    handover = handed_over(officer, world)
+
+    printed = officer.client.get(f"/seals/records/{findings}/print").text
+    form10 = officer.client.get(f"/seals/records/{handover}/print").text
+
+    assert "Mẫu số 10/BBBG/GSQL" not in printed and printed.count("BIÊN BẢN GHI NHẬN") == 2
+    assert printed.count("điểm c.1.1 khoản 1 Điều 41 Quyết định 1966/QĐ-TCHQ (văn bản không quy định mẫu số)") == 2
+    assert form10.count("Mẫu số 10/BBBG/GSQL") == 2 and "BIÊN BẢN GHI NHẬN" not in form10
+
+
 def test_print_page_in_contingency_mode_has_three_copies(client: TestClient, world: World, officer: Person) -> None:
     record_id = handed_over(officer, world)
     supervisor = Person(client, world["supervisor"])
