@@ -68,6 +68,10 @@ def test_clock_two_hours_ahead_confirmation_is_stored_and_shown_at_the_real_time
     estimate = parse(made_at)
     assert before - timedelta(seconds=5) <= estimate <= parse(received_at) <= after + timedelta(seconds=5)
     assert abs(estimate - (parse(issued_at) + timedelta(milliseconds=clock_offset_ms))) < timedelta(milliseconds=1)
+    # The passage is recorded at the estimate, not 2 hours in the future.
+    [(confirmed_at,)] = server.query("SELECT confirmed_at FROM gate_passage WHERE command_id = ?", command_id)
+    confirmed_at = confirmed_at if isinstance(confirmed_at, datetime) else parse(str(confirmed_at).replace(" ", "T"))
+    assert abs(confirmed_at - estimate) < timedelta(milliseconds=1)
 
     # The logbook (filed under the Vietnam day of the device's time) shows the estimate, and the device's time beside.
     day = parse(issued_at).astimezone(VIETNAM).date().isoformat()
