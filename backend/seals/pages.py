@@ -39,8 +39,10 @@ from backend.seals.replica import RECENT_DAYS
 from backend.seals.schemas import RecordView
 from backend.sync import contingency
 
-COPIES = 2  # form 10/BBBG/GSQL: one copy for each side
-CONTINGENCY_COPIES = 3  # domain.md W9: one more, kept for the reconciliation
+COPIES = 2  # Art 35.1.a.2, 36.1.a.2: "In 02 bản": customs keeps 1, 1 travels with the goods
+# The 6 Aug 2024 outage instructions (../shared/seeds/000_b9b6962f286d1487.txt): the branch the goods leave
+# "lập 3 biên bản bàn giao"; at the destination "lập 2 biên bản bàn giao". The receiving branch prints 2, always.
+CONTINGENCY_COPIES = 3
 
 
 async def _branches(own_branch_id: int | None) -> list[dict[str, Any]]:
@@ -121,15 +123,18 @@ def record_fields(record: RecordView) -> record_qr.RecordFields:
 
 @get("/seals/records/{record_id:int}/print", guards=[require_roles(*SEAL_ROLES)])
 async def print_record(request: Request[Any, Any, Any], record_id: PathRowId) -> Template:
-    """Form 10/BBBG/GSQL (or the record of findings) on A4, in Vietnamese, 2 copies (3 while the branch is in
-    contingency mode), each with the record's signed QR. 404 for a record of another branch."""
+    """Form 10/BBBG/GSQL (or the record of findings) on A4, in Vietnamese, each copy with the record's signed QR:
+    2 copies, 3 for the departure branch while it is in contingency mode, 2 for the receiving branch even then
+    (the 2024 outage instructions). 404 for a record of another branch."""
     record = await services.record_view(request.user, record_id)
     text, image = _signed_qr(
         msgspec.json.encode(record_fields(record)), record_qr.keyring().current,
         gettext("Signed QR of record %(serial)s", serial=record.serial),
     )
     period = await contingency.open_period(request.user.branch_id)
-    copies = CONTINGENCY_COPIES if period is not None else COPIES
+    departure = record.from_branch_code != "" and record.from_branch_code == request.user.branch_code
+    extra_copy = period is not None and departure
+    copies = CONTINGENCY_COPIES if extra_copy else COPIES
     # The carrier's seal of each container, as declared (corrections applied), for its column on the form.
     declaration = await Declaration.select(Declaration.id).where(Declaration.number == record.declaration_number).first()
     declared = await services.declared_containers(declaration["id"]) if declaration else []
@@ -141,6 +146,7 @@ async def print_record(request: Request[Any, Any, Any], record_id: PathRowId) ->
             "qr_text": text,
             "copies": list(range(1, copies + 1)),
             "contingency_period": period,
+            "extra_copy": extra_copy,
             "carrier_seals": {container["number"]: container["carrier_seal"] for container in declared},
         },
     )

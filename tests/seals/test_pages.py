@@ -152,6 +152,31 @@ def test_print_page_in_contingency_mode_has_three_copies(client: TestClient, wor
     assert len(qr_texts(page.text)) == 3 and verify(client, qr_texts(page.text)[2]).status == "genuine"
 
 
+def test_print_page_in_contingency_mode_has_three_copies_at_departure_and_two_at_the_destination_2024_outage(
+    client: TestClient, world: World, officer: Person, receiver: Person
+) -> None:
+    """The 6 Aug 2024 outage instructions: the branch the goods leave "lập 3 biên bản bàn giao", the destination
+    "lập 2 biên bản bàn giao" (Art 35.1.a.2's 2 copies otherwise). Both branches in contingency mode at once."""
+    from tests.conftest import in_app
+
+    async def b2_supervisor() -> int:
+        from backend.officers.services import create_officer
+
+        return await create_officer("GS2", "Vũ Thị Sáu", "supervisor", "B2")
+
+    record_id = handed_over(officer, world)
+    for supervisor_id in (world["supervisor"], in_app(client, b2_supervisor)):
+        declared = Person(client, supervisor_id).do("sync.declare_contingency", {"reason": "VNACCS không truy cập được"})
+        assert declared["status"] == "applied", declared
+
+    departure = officer.client.get(f"/seals/records/{record_id}/print").text
+    destination = receiver.client.get(f"/seals/records/{record_id}/print").text
+
+    assert departure.count('class="form10"') == 3 and 'data-copies="3"' in departure
+    assert destination.count('class="form10"') == 2 and 'data-copies="2"' in destination
+    assert "Bản số 2/2" in destination and "Bản số 3/" not in destination
+
+
 def test_print_page_for_the_receiving_branch_and_not_another(client: TestClient, world: World, officer: Person, receiver: Person) -> None:
     to_b2 = handed_over(officer, world)
     within_b1 = handed_over(officer, world, to_branch="B1")
