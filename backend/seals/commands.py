@@ -179,7 +179,7 @@ class CloseViolation(Struct, kw_only=True):
 
 class EnterPaperRecord(Struct, kw_only=True):
     """A record that existed only on paper (the other branch could not use the system), entered afterwards by the
-    receiving branch (Art 43.1.c.3); it is then checked like any record handed over."""
+    receiving branch (Art 43.1.c.1); it is then checked like any record handed over."""
 
     location_id: RowId
     kind: RecordKind = RecordKind.HANDOVER

@@ -108,7 +108,7 @@ def may_see_record(actor: Actor, row: dict[str, Any]) -> bool:
 
 
 async def may_enter_paper_record(actor: Actor, declaration: dict[str, Any] | None, from_branch: int | None) -> bool:
-    """A record that exists only on paper (Art 43.1.c.3), entered by the receiving branch. When it names a branch in
+    """A record that exists only on paper (Art 43.1.c.1), entered by the receiving branch. When it names a branch in
     giamsat as its maker, a discrepancy on it becomes that branch's violation record: so both branches must be
     concerned with the goods by upstream facts, and the declaration must be in giamsat. A record from a branch
     outside giamsat (named in words) makes no violation record of anyone's, and needs only the receiver's word."""

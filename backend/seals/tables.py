@@ -141,7 +141,7 @@ class HandoverRecord(Table, tablename="seals_record"):
     representative_name = Varchar(length=200, default="")
     representative_signature = Varchar(length=64, default="")  # SHA-256 of the drawn signature (PNG), or ""
     state = Varchar(length=16, choices=RecordState, default=RecordState.DRAFT, index=True)
-    paper_only = Boolean(default=False)  # entered afterwards from a paper record (Art 43.1.c.3)
+    paper_only = Boolean(default=False)  # entered afterwards from a paper record (Art 43.1.c.1)
     paper_number = Varchar(length=64, default="")
     paper_date = Date(null=True, default=None)
     location = ForeignKey(references=Location, null=False)  # where it was made (or entered)

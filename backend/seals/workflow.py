@@ -7,7 +7,7 @@
 A record is made as a draft at the departure branch (`seals.create_record`), signed by its officer with the
 enterprise representative's name (`seals.sign_record`), handed over with the goods (`seals.hand_over`), and
 checked at the receiving branch: confirmed (`seals.receive_record`) or a discrepancy found, with a violation
-record for the departure branch (`seals.record_discrepancy`). A record that existed only on paper (Art 43.1.c.3)
+record for the departure branch (`seals.record_discrepancy`). A record that existed only on paper (Art 43.1.c.1)
 is entered afterwards already handed over (`INITIAL_PAPER`): the paper was signed and travelled with the goods.
 
 Only `transition()` moves a record; the creating commands set the initial state. Anything not in TRANSITIONS is

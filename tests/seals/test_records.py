@@ -357,6 +357,8 @@ def test_confirm_sealed_for_unsealable_goods_after_their_signed_record(client: T
 
 
 def test_enter_paper_record_is_marked_and_received_like_any(client: TestClient, world: World, receiver: Person) -> None:
+    """Art 43.1.c.1: "Trường hợp sử dụng biên bản bàn giao giấy, tiếp nhận Biên bản bàn giao giấy do Chi cục Hải quan
+    cửa khẩu gửi đến": the receiving branch enters the paper record, then checks it like any (43.1.c.2)."""
     declare(client)
     entered = receiver.do("seals.enter_paper_record", {
         "location_id": world["other_gate"], "paper_number": "15/BBBG-GSQL", "paper_date": "2026-11-20",
