@@ -3,9 +3,10 @@
 Every action is a command, so a gate's logbook is the journal rows of that location, whatever their type: who
 (officer), when (device time and server time), how (online, offline, in contingency mode, queued on the device)
 and what (the command's label and a short summary). Days are Vietnam days (UTC+7, no daylight saving) of the
-device's time, the moment the officer acted, not the moment the server heard of it; the journal keeps that
-time in UTC spelled like `received_at` (`issued_at_utc`), so a day is a range of plain string comparisons on
-both databases.
+moment the officer acted as the server best knows it (the device's time corrected by the device's measured clock
+offset, never after the server heard of it: `made_at_utc`), not of a wrong device clock and not of the moment
+the server heard of it; the journal keeps that time in UTC spelled like `received_at`, so a day is a range of
+plain string comparisons on both databases.
 """
 
 from __future__ import annotations
@@ -195,7 +196,7 @@ def parse_day(text: str | None) -> date:
 
 
 def day_bounds(day: date) -> tuple[str, str]:
-    """The day's first instant and the next day's, in UTC, spelled as the journal spells `issued_at_utc`."""
+    """The day's first instant and the next day's, in UTC, spelled as the journal spells `made_at_utc`."""
     start = datetime.combine(day, datetime.min.time(), VIETNAM)
     return clock.iso(start), clock.iso(start + timedelta(days=1))
 
@@ -227,18 +228,18 @@ async def logbook_location(actor: Actor, location: str | int | None) -> dict[str
 
 
 async def actions_at(actor: Actor, location_id: int, day: date, limit: int | None = None) -> list[Action]:
-    """Every action of the actor's branch journal at a location, whose device time falls on `day` (Vietnam time),
-    in the order they were made."""
+    """Every action of the actor's branch journal at a location made on `day` (Vietnam time, the server's estimate
+    of when it was made), in the order they were made."""
     start, end = day_bounds(day)
     query = (
         JournalEntry.select(*JOURNAL_COLUMNS)
         .where(
             (JournalEntry.chain == chain_of(actor))
             & (JournalEntry.location_id == location_id)
-            & (JournalEntry.issued_at_utc >= start)
-            & (JournalEntry.issued_at_utc < end)
+            & (JournalEntry.made_at_utc >= start)
+            & (JournalEntry.made_at_utc < end)
         )
-        .order_by(JournalEntry.issued_at_utc, JournalEntry.seq)
+        .order_by(JournalEntry.made_at_utc, JournalEntry.seq)
     )
     if limit is not None:
         query = query.limit(limit)
@@ -285,11 +286,14 @@ def _cell(value: Any) -> str:
 
 def logbook_csv(actions: list[Action]) -> bytes:
     """The logbook as CSV for Excel: UTF-8 with a byte order mark (without it Excel reads Vietnamese as
-    Windows-1252), a header row in the reader's language, one row per action, times in Vietnam time."""
+    Windows-1252), a header row in the reader's language, one row per action, times in Vietnam time: when it was
+    made as the server estimates it (the device's time corrected by its clock offset), the device's own time, and
+    when the server received it."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(
         [
+            gettext("Estimated time"),
             gettext("Device time"),
             gettext("Server time"),
             gettext("Officer code"),
@@ -311,6 +315,7 @@ def logbook_csv(actions: list[Action]) -> bytes:
             [
                 _cell(value)
                 for value in (
+                    _time(action.made_at, "%d/%m/%Y %H:%M:%S"),
                     _time(action.issued_at, "%d/%m/%Y %H:%M:%S"),
                     _time(action.received_at, "%d/%m/%Y %H:%M:%S"),
                     action.officer_code,

@@ -252,14 +252,15 @@ def test_logbook_csv_has_bom_header_and_one_row_per_action(client: TestClient, w
     assert response.content.startswith(b"\xef\xbb\xbf")
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     header, body = table[0], table[1:]
-    assert header[:6] == [
+    assert header[:7] == [
         translate_in("vi", name)
-        for name in ["Device time", "Server time", "Officer code", "Officer", "Action", "What happened"]
+        for name in ["Estimated time", "Device time", "Server time", "Officer code", "Officer", "Action", "What happened"]
     ]
     assert len(body) == 2 and [row[-1] for row in body] == [first, second]
-    assert body[0][:8] == [
+    assert body[0][:9] == [
+        "10/03/2026 08:15:00",  # the estimate: the device time (no clock offset measured)
         "10/03/2026 08:15:00",
-        body[0][1],
+        body[0][2],
         "CB1",
         "Nguyễn Văn Một",
         translate_in("vi", "Logbook entry"),
@@ -267,9 +268,9 @@ def test_logbook_csv_has_bom_header_and_one_row_per_action(client: TestClient, w
         "Đỗ Thị Hoa",
         "031190001234",
     ]
-    assert body[0][9] == translate_in("vi", "Online") and body[0][10] == translate_in("vi", "No")
-    assert body[1][5] == "'=HYPERLINK(\"http://x\")"  # shown as text, never run as a formula
-    assert body[1][9] == translate_in("vi", "Offline") and body[1][10] == translate_in("vi", "Yes")
+    assert body[0][10] == translate_in("vi", "Online") and body[0][11] == translate_in("vi", "No")
+    assert body[1][6] == "'=HYPERLINK(\"http://x\")"  # shown as text, never run as a formula
+    assert body[1][10] == translate_in("vi", "Offline") and body[1][11] == translate_in("vi", "Yes")
 
 
 def test_logbook_csv_of_an_empty_day_is_the_header_alone(client: TestClient, world: World) -> None:
