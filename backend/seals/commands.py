@@ -33,7 +33,7 @@ from backend.lib.errors import N_, DomainError, NotFound
 from backend.lib.i18n import gettext
 from backend.lib.structs import RowId, Struct
 from backend.logbook.services import SUMMARIES, Summary
-from backend.officers.tables import Branch, Role
+from backend.officers.tables import Branch, Location, LocationKind, Role
 from backend.seals import policy, services
 from backend.seals.schemas import ContainerSeal, GoodsLine, ReceivedContainer, Sha256
 from backend.seals.tables import (
@@ -45,6 +45,7 @@ from backend.seals.tables import (
     SealRequirementDecision,
     SealState,
     UnitKind,
+    ViolationClause,
     ViolationRecord,
 )
 from backend.seals.workflow import INITIAL, INITIAL_PAPER, STATE_LABELS, RecordState, check, transition
@@ -162,7 +163,10 @@ class ReceiveRecord(Struct, kw_only=True):
 
 
 class RecordDiscrepancy(Struct, kw_only=True):
-    """The receiving branch found a difference: a violation record for the departure branch."""
+    """The receiving branch found a difference. Where it was found decides whom it goes to: at a bonded warehouse,
+    a proposal to the head of the branch managing it for a physical inspection (Art 43.1.c.4); elsewhere a violation
+    record for the departure branch (Art 41.2.b.2), or, when that branch is not in giamsat (a paper record), for the
+    receiving branch's supervisors to pass on."""
 
     location_id: RowId
     record_id: RowId
@@ -752,13 +756,14 @@ async def receive_record(context: CommandContext, payload: ReceiveRecord) -> dic
     return _result(row["declaration_number"], row["declaration"], record_id=row["id"], serial=row["serial"], state=RecordState.RECEIVED.value)
 
 
-@command("seals.record_discrepancy", payload=RecordDiscrepancy, roles=SEALERS, label=N_("Discrepancy found on receipt, violation record made"))
+@command("seals.record_discrepancy", payload=RecordDiscrepancy, roles=SEALERS, label=N_("Discrepancy found on receipt, violation record or inspection proposal made"))
 async def record_discrepancy(context: CommandContext, payload: RecordDiscrepancy) -> dict[str, Any]:
     await services.check_location(context.actor, payload.location_id)
     row = await _record(context, payload.record_id, receiving=True)
     text = payload.text.strip()
     check(row["state"], RecordState.DISCREPANCY, discrepancy=text)
     found = _found(payload.containers)
+    clause, to_branch, forward_to = await _addressee(context, row, payload.location_id)
     violation_id = (
         await ViolationRecord.insert(
             ViolationRecord(
@@ -766,7 +771,9 @@ async def record_discrepancy(context: CommandContext, payload: RecordDiscrepancy
                 record=row["id"],
                 declaration=row["declaration"],
                 by_branch=context.actor.branch_id,
-                to_branch=row["from_branch"],
+                to_branch=to_branch,
+                clause=clause.value,
+                forward_to=forward_to,
                 text=text,
                 containers=_json(found),
                 location=payload.location_id,
@@ -783,8 +790,29 @@ async def record_discrepancy(context: CommandContext, payload: RecordDiscrepancy
     )
     return _result(
         row["declaration_number"], row["declaration"], record_id=row["id"], serial=row["serial"],
-        state=RecordState.DISCREPANCY.value, violation_id=violation_id,
+        state=RecordState.DISCREPANCY.value, violation_id=violation_id, clause=clause.value,
+        addressed_to=await _branch_code(to_branch), forward_to=forward_to,
     )
+
+
+async def _addressee(context: CommandContext, row: dict[str, Any], location_id: int) -> tuple[ViolationClause, int, str]:
+    """(clause, branch whose supervisors get it, name of a branch outside giamsat to pass it on to) for a
+    discrepancy found at `location_id`, a location of the actor's (receiving) branch."""
+    place = await Location.select(Location.kind).where(Location.id == location_id).first()
+    if place is not None and place["kind"] == LocationKind.WAREHOUSE.value:
+        # Art 43.1.c.4: "đề xuất Chi cục trưởng Chi cục Hải quan tiến hành kiểm tra thực tế": the head of the
+        # branch that manages the bonded warehouse (the receiving branch), not the departure branch.
+        return ViolationClause.BONDED_WAREHOUSE, context.actor.branch_id, ""  # type: ignore[return-value]
+    if row["from_branch"] is None:
+        # Art 41.2.b.2 sends the violation record to the departure branch; this one is not in giamsat (the record
+        # came on paper), so the receiving branch's supervisors get it, with the name to pass it on to.
+        return ViolationClause.TRANSIT, context.actor.branch_id, row["from_branch_name"]  # type: ignore[return-value]
+    return ViolationClause.TRANSIT, row["from_branch"], ""
+
+
+async def _branch_code(branch_id: int) -> str:
+    row = await Branch.select(Branch.code).where(Branch.id == branch_id).first()
+    return row["code"] if row else ""
 
 
 @command("seals.enter_paper_record", payload=EnterPaperRecord, roles=SEALERS, label=N_("Paper handover record entered"))

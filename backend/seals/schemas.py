@@ -152,3 +152,7 @@ class ViolationView(msgspec.Struct, kw_only=True):
     closed_by: str | None = None
     closed_at: datetime | None = None
     closing_note: str = ""
+    # "41.2.b.2": a violation record for the departure branch; "43.1.c.4": found at a bonded warehouse, a proposal
+    # to the head of the branch managing it for a physical inspection.
+    clause: str = "41.2.b.2"
+    forward_to: str = ""  # a departure branch not in giamsat, to pass the violation record on to

@@ -225,8 +225,9 @@ async def records_addressed_to(branch_id: int, since: datetime) -> list[RecordVi
 
 
 async def violations_for(branch_id: int | None, *, open_only: bool = False, limit: int = 200) -> list[ViolationView]:
-    """The violation records addressed to a (departure) branch's supervisors, newest first; `open_only`: those no
-    supervisor has closed yet."""
+    """What receipts found, addressed to a branch's supervisors, newest first: violation records about its records
+    (Art 41.2.b.2), proposals for a physical inspection at its bonded warehouses (43.1.c.4), and violation records on
+    paper records from branches not in giamsat, to pass on. `open_only`: those no supervisor has closed yet."""
     if branch_id is None:
         return []
     query = ViolationRecord.select(
@@ -249,6 +250,7 @@ async def violations_for(branch_id: int | None, *, open_only: bool = False, limi
             text=row["text"], containers=msgspec.convert(_json(row["containers"], []), list[ReceivedContainer]),
             officer=row["officer_name"], issued_at=row["issued_at"], location=row["location_name"] or "",
             closed_by=row["closed_by_name"], closed_at=row["closed_at"], closing_note=row["closing_note"],
+            clause=row["clause"], forward_to=row["forward_to"],
         )
         for row in rows
     ]

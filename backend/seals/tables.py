@@ -10,7 +10,9 @@
 - `SealedConfirmation`: "Xác nhận niêm phong hàng hóa", once per declaration (also for unsealable goods after
   their handover record, Art 35.1.a.3).
 - `HandoverRecord`: form 10/BBBG/GSQL, or a record of findings (transit); `state` only through workflow.transition().
-- `ViolationRecord`: Biên bản vi phạm made by the receiving branch, addressed to the departure branch's supervisors.
+- `ViolationRecord`: what the receiving branch found not as recorded: a Biên bản vi phạm for the departure branch's
+  supervisors (Art 41.2.b.2), or, at a bonded warehouse, a proposal to its own head for a physical inspection
+  (Art 43.1.c.4).
 """
 
 from enum import StrEnum
@@ -161,15 +163,30 @@ class HandoverRecord(Table, tablename="seals_record"):
     changed_at = Timestamptz(default=TimestamptzNow())  # server time of the last change: the replica cursor
 
 
+class ViolationClause(StrEnum):
+    """Which clause a discrepancy found on receipt follows, and so whom it is addressed to."""
+
+    # Transit arrival (Art 41.2.b.2): "lập Biên bản vi phạm và chuyển Chi cục Hải quan nơi hàng hóa chuyển đi".
+    TRANSIT = "41.2.b.2"
+    # A bonded warehouse (Art 43.1.c.4): "đề xuất Chi cục trưởng Chi cục Hải quan tiến hành kiểm tra thực tế":
+    # the head of the branch managing the warehouse, the receiving branch.
+    BONDED_WAREHOUSE = "43.1.c.4"
+
+
 class ViolationRecord(Table, tablename="seals_violation"):
-    """Biên bản vi phạm: the receiving branch found containers, seals or goods not as recorded. Addressed to the
-    departure branch's supervisors (`to_branch`), who see it in their list."""
+    """What the receiving branch found not as recorded (containers, seals or goods), addressed to the supervisors
+    of `to_branch`, who see it in their list: under 41.2.b.2 a Biên bản vi phạm for the departure branch; under
+    43.1.c.4 (found at a bonded warehouse) a proposal to the receiving branch's head for a physical inspection. A
+    paper record from a branch not in giamsat has no departure branch here: its violation record goes to the
+    receiving branch's supervisors, who pass it on to `forward_to` (the name on the paper)."""
 
     command_id = UUID(unique=True)
     record = ForeignKey(references=HandoverRecord, null=False, index=True)
     declaration = ForeignKey(references=Declaration, null=True, default=None)
     by_branch = ForeignKey(references=Branch, null=False)  # the receiving branch, which found it
-    to_branch = ForeignKey(references=Branch, null=True, index=True)  # the departure branch; NULL for paper from outside
+    to_branch = ForeignKey(references=Branch, null=True, index=True)  # whose supervisors it is for (see above)
+    clause = Varchar(length=16, choices=ViolationClause, default=ViolationClause.TRANSIT)
+    forward_to = Varchar(length=200, default="")  # a departure branch not in giamsat, as the paper names it
     text = Text()
     containers = Text(default="[]")  # JSON: [{number, seal_number, intact}] as found
     location = ForeignKey(references=Location, null=False)
