@@ -186,6 +186,12 @@ def main() -> int:
     parser.add_argument("--trivial", type=int, default=500, help="trivial requests measured in the same run")
     parser.add_argument("--timeout", type=float, default=120.0)
     parser.add_argument("--postgres-url", default=os.environ.get("GIAMSAT_TEST_POSTGRES_URL", "postgresql://postgres@localhost:5432/postgres"))
+    parser.add_argument("--stampede", action="store_true", help="run bench/stampede.py instead (1,000 devices replaying at once); its options follow")
+    args, rest = parser.parse_known_args()
+    if args.stampede:
+        from bench import stampede
+
+        return stampede.main([f"--databases={args.databases}", f"--postgres-url={args.postgres_url}", *rest])
     args = parser.parse_args()
 
     photos = []
