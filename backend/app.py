@@ -36,6 +36,7 @@ from backend.auth.middleware import AuthMiddleware, BearerAwareCSRFMiddleware, s
 from backend.domains import DOMAINS
 from backend.barcodes import services as barcode_services
 from backend.seals import record_qr
+from backend.gate import services as gate_services
 from backend.journal import signing
 from backend.journal.envelope import IssuedAtWindow, configure_issued_at
 from backend.journal.registry import configure_signed, load_commands
@@ -243,6 +244,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
     signing.configure(settings.web.origin, settings.web.rp_id)
     barcode_services.configure(settings)
     record_qr.configure(settings)
+    gate_services.configure(settings)
 
     async def start_database() -> None:
         await db.start(engine)

@@ -102,6 +102,29 @@ class QuotaSettings:
 
 
 @dataclass(frozen=True)
+class GateSettings:
+    """The gate check's rules that are giamsat's, not the procedure's (docs/gate.md, "Rules that are giamsat's").
+    The server checks with them and the gate page hands them to the device's twin of the check."""
+
+    # Bulk and liquid cargo: how far the weighed weight may be from the declared one, in percent. Decision 1966 sets
+    # no figure (Art 35.2.a.2 says only "trọng lượng hàng"): giamsat's rule, not the procedure's.
+    weight_tolerance_percent: float = 2.0
+    # Whether an X-ray warning (form 03/KQSCT/GSQL) refuses passage. Art 35.4 / 36.4 defer to Art 4.2.a, which is not
+    # in the procedure text giamsat holds: giamsat's reading, not the procedure's. Off: shown as a warning.
+    xray_warnings_block: bool = True
+
+
+def _percent(env: dict[str, str], name: str, default: float) -> float:
+    try:
+        value = float(env.get(name) or default)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of percent, e.g. 2 or 1.5 (it is {env.get(name)!r})") from None
+    if not 0 <= value <= 50:
+        raise SettingsError(f"{name} must be between 0 and 50 percent (it is {value:g})")
+    return value
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     web: WebSettings
@@ -109,6 +132,7 @@ class Settings:
     secret_key: str = field(repr=False)
     sync: SyncSettings = field(default_factory=lambda: SyncSettings(3, frozenset()))
     quotas: QuotaSettings = field(default_factory=QuotaSettings)
+    gate: GateSettings = field(default_factory=GateSettings)
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -185,8 +209,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
             for name in QuotaSettings.__dataclass_fields__
         }
     )
+    gate = GateSettings(
+        weight_tolerance_percent=_percent(env, "GIAMSAT_WEIGHT_TOLERANCE_PERCENT", 2.0),
+        xray_warnings_block=_flag(env.get("GIAMSAT_XRAY_WARNINGS_BLOCK") or "1"),
+    )
     return Settings(
-        database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync, quotas=quotas
+        database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync,
+        quotas=quotas, gate=gate,
     )
 
 

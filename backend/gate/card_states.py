@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from backend.declarations.services import on_declaration_changed
 from backend.declarations.tables import Declaration
+from backend.gate import services
 from backend.gate.cards import card_with_id
 from backend.gate.check import GateCard, Presented, check_passage
 from backend.gate.tables import CardState
@@ -23,7 +24,9 @@ def could_pass(card: GateCard) -> bool:
         presented = Presented(containers=[c.number for c in card.containers], whole_lot=True)
     else:
         presented = Presented(weight_kg=card.weight_kg, package_count=card.package_count)
-    return check_passage(card, presented, scanned_version=card.version, border_gate=False).eligible
+    return check_passage(
+        card, presented, scanned_version=card.version, border_gate=False, rules=services.configured_rules()
+    ).eligible
 
 
 @on_declaration_changed

@@ -5,16 +5,26 @@ Pure: no database, no request, no clock. The same rules run on the server (`POST
 confirmation command is applied) and, later, on the device from its replicated gate cards; `RULES` is the one list.
 
 Each rule is a small function `(card, presented, at) -> list[Reason]`. A reason carries a stable `code`, the clause it
-comes from (Art 35 or, at a border gate, the matching clause of Art 36), a severity, and an English msgid with its
-parameters, worded in the reader's language only when shown (`Reason.text`). The verdict is eligible when no reason
-is blocking.
+comes from, a severity, and an English msgid with its parameters, worded in the reader's language only when shown
+(`Reason.text`). The verdict is eligible when no reason is blocking.
+
+Which article a reason cites (docs/gate.md, "Which article applies"): Art 35 at seaports, inland ports, ICDs and
+airports, Art 36 at road, river and rail border gates. Both are written for import goods (Part V sections 4 and 5),
+and both name the transit approval notice among the documents the officer checks (35.2.a, 36.2.a; Art 41.1.c.1.3
+sends a copy with the goods for the gate, and Art 42.2 supervises combined transit "per mode of transport" under
+Part V), so import and transit declarations cite them directly. The articles for export goods at the gate are not in
+the procedure text giamsat holds (seed 004 begins at Art 35): an export declaration is checked with the same points,
+and each of its reasons says so (`by_analogy`), never as if Art 35/36 named export goods.
 
 Decisions (docs/gate.md):
 - The inspection lane is information, never a reason to refuse by itself: the gate checks the declaration's status
   (35.2.a.1 / 36.2.b.1), and the lane's outcome is already in the status (a red-lane declaration reaches an eligible
   status only after its inspection; "Đưa hàng về địa điểm kiểm tra" exists only for red lanes, Art 43.1.b).
-- An X-ray warning (form 03/KQSCT/GSQL) blocks: the goods go to inspection (35.4 / 36.4, through Art 4.2.a). Other
-  system warnings (35.2.a.3) are shown as warnings; the officer reads them, they do not refuse by themselves.
+- An X-ray warning (form 03/KQSCT/GSQL) blocks by default: the goods go to inspection. 35.4 / 36.4 only defer to
+  Art 4.2.a, which is not in the procedure text giamsat holds, so blocking is giamsat's reading and a setting
+  (`GateRules.xray_warnings_block`, GIAMSAT_XRAY_WARNINGS_BLOCK). Other system warnings (35.2.a.3; at a border gate
+  36.2.c.2.1, the only point of Art 36.2 that names the system's warnings) are shown as warnings; the officer reads
+  them, they do not refuse by themselves.
 - Trucks pass one at a time: unless `Presented.whole_lot`, presenting some of the declared containers is fine (each is
   checked against the card); only with `whole_lot` are missing containers and the count checked.
 - At a border gate (Art 36.2.b) the officer also compares the goods' outside state: damaged goods or broken seals are
@@ -35,11 +45,24 @@ from backend.barcodes import iso6346
 from backend.lib.errors import N_
 from backend.lib.i18n import gettext, translate_in
 
-# Bulk and liquid cargo: how far the weighed weight may be from the declared one. The procedure sets no figure;
+# Bulk and liquid cargo: how far the weighed weight may be from the declared one, by default. The procedure sets no
+# figure (35.2.a.2 says only "trọng lượng hàng"): this is giamsat's rule, a setting (GIAMSAT_WEIGHT_TOLERANCE_PERCENT).
 # 2 % covers a road weighbridge's error (OIML R76 class III, about 0.1–0.2 % near full load), moisture and
 # evaporation of bulk and liquid cargo between weighings, and a draft survey's error at the quay (~0.5–1 %).
-# Beyond it the lot does not match and goes to the supervisor (35.2.b.2.3); each branch may agree a tighter figure.
+# Beyond it the lot does not match and goes to the supervisor (35.2.b.2.3).
 WEIGHT_TOLERANCE_PERCENT = 2.0
+
+
+class GateRules(msgspec.Struct, kw_only=True, frozen=True):
+    """The check's rules that are giamsat's, not the procedure's: settings (backend/settings.py `GateSettings`),
+    handed to the device with the gate page (gate/_check_messages.html, `gate-check-rules`) so that its twin
+    (gate-check.js) gives the same verdict."""
+
+    weight_tolerance_percent: float = WEIGHT_TOLERANCE_PERCENT
+    xray_warnings_block: bool = True  # 35.4 / 36.4 defer to Art 4.2.a (not in the seed): giamsat's reading
+
+
+DEFAULT_RULES = GateRules()
 
 
 # --- the messages ----------------------------------------------------------------------------------------------
@@ -163,6 +186,8 @@ class Reason(msgspec.Struct, kw_only=True):
     severity: Severity
     message: str  # English msgid
     params: dict[str, Any] = {}
+    # The clause is applied by analogy: an export declaration, whose own articles are not in the procedure text.
+    by_analogy: bool = False
 
     def text(self, language: str | None = None) -> str:
         """The reason in `language`, or in the current request's language."""
@@ -176,12 +201,20 @@ class Verdict(msgspec.Struct, kw_only=True):
     reasons: list[Reason]
 
 
+# Declarations whose goods Arts 35 and 36 name (import goods, and the transit approval notice); any other kind (export)
+# is checked with the same points by analogy, and its reasons say so.
+DIRECT_KINDS = frozenset({"import", "independent_transit", "combined_transit"})
+
+
 @dataclass(frozen=True)
 class At:
-    """Where the check happens: the clause of each rule differs between Art 35 and Art 36."""
+    """Where and what is checked: the clause of each rule differs between Art 35 and Art 36, and is cited by analogy
+    for a kind of declaration neither article names."""
 
     border_gate: bool
     scanned_version: int | None
+    by_analogy: bool = False
+    rules: GateRules = DEFAULT_RULES
 
     def clause(self, art35: str, art36: str) -> str:
         return art36 if self.border_gate else art35
@@ -340,7 +373,8 @@ def weight_matches(card: GateCard, presented: Presented, at: At) -> list[Reason]
             )
         ]
     off = abs(presented.weight_kg - card.weight_kg) / card.weight_kg * 100 if card.weight_kg else 100.0
-    if off <= WEIGHT_TOLERANCE_PERCENT:
+    tolerance = at.rules.weight_tolerance_percent
+    if off <= tolerance:
         return []
     return [
         _reason(
@@ -351,7 +385,7 @@ def weight_matches(card: GateCard, presented: Presented, at: At) -> list[Reason]
             presented=_kg(presented.weight_kg),
             declared=_kg(card.weight_kg),
             off=f"{off:.1f}",
-            tolerance=f"{WEIGHT_TOLERANCE_PERCENT:g}",
+            tolerance=f"{tolerance:g}",
         )
     ]
 
@@ -392,7 +426,7 @@ def declaration_warnings(card: GateCard, presented: Presented, at: At) -> list[R
                 _reason(
                     "xray_warning",
                     at.clause("35.4", "36.4"),
-                    Severity.BLOCKING,
+                    Severity.BLOCKING if at.rules.xray_warnings_block else Severity.WARNING,
                     XRAY_WARNING,
                     text=warning.text,
                 )
@@ -401,7 +435,7 @@ def declaration_warnings(card: GateCard, presented: Presented, at: At) -> list[R
             reasons.append(
                 _reason(
                     "system_warning",
-                    at.clause("35.2.a.3", "36.2.b.1"),
+                    at.clause("35.2.a.3", "36.2.c.2.1"),
                     Severity.WARNING,
                     SYSTEM_WARNING,
                     text=warning.text,
@@ -469,12 +503,24 @@ RULES: tuple[tuple[str, Rule], ...] = (
 )
 
 
-def check_passage(card: GateCard, presented: Presented, *, scanned_version: int | None, border_gate: bool) -> Verdict:
+def check_passage(
+    card: GateCard,
+    presented: Presented,
+    *,
+    scanned_version: int | None,
+    border_gate: bool,
+    rules: GateRules = DEFAULT_RULES,
+) -> Verdict:
     """The verdict on goods presented at a gate: every rule of `RULES`, in order; eligible when none blocks.
 
     `scanned_version` is the version the list's barcode was printed for (None when the officer typed the number,
     Art 35.2.c: there is no barcode to expire). `border_gate`: a road, river or rail border gate (Art 36).
+    `rules`: giamsat's own rules (the weight tolerance, whether an X-ray warning blocks); the server passes the
+    deployment's (`services.configured_rules()`), the device the page's.
     """
-    at = At(border_gate=border_gate, scanned_version=scanned_version)
+    at = At(border_gate=border_gate, scanned_version=scanned_version, by_analogy=card.kind not in DIRECT_KINDS, rules=rules)
     reasons = [reason for _, rule in RULES for reason in rule(card, presented, at)]
+    if at.by_analogy:
+        for reason in reasons:
+            reason.by_analogy = True
     return Verdict(eligible=not any(r.severity == Severity.BLOCKING for r in reasons), reasons=reasons)

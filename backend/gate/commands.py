@@ -80,8 +80,10 @@ class ReportGoods(Struct):
     reasons: Annotated[list[Annotated[str, msgspec.Meta(max_length=40)]], msgspec.Meta(max_length=40)] = []
     containers: Annotated[list[ContainerNumber], msgspec.Meta(max_length=500)] = []
     note: Note = ""
-    # W1.4: in every mismatch, cancel any confirmation already made for the declaration at this branch.
-    cancel_confirmations: bool = False
+    # Not a choice: "Thực hiện hủy xác nhận trên Hệ thống (trong trường hợp đã xác nhận)" (35.2.b.2.2, 36.2.c.2.2) —
+    # a report always cancels the confirmations this branch made for the declaration. The field stays only so that
+    # reports queued by an older page (which sent it) still apply; its value changes nothing.
+    cancel_confirmations: bool = True
 
 
 class CloseReport(Struct):
@@ -184,7 +186,10 @@ async def confirm_passage(context: CommandContext, payload: ConfirmPassage) -> d
         outside_state=payload.outside_state,
         seals_intact=payload.seals_intact,
     )
-    verdict = check_passage(card, presented, scanned_version=scanned_version, border_gate=bool(location["border_gate"]))
+    verdict = check_passage(
+        card, presented, scanned_version=scanned_version, border_gate=bool(location["border_gate"]),
+        rules=services.configured_rules(),
+    )
     blocking = barcode_reasons + [r for r in verdict.reasons if r.severity == Severity.BLOCKING]
     # Offline (or in contingency mode) the goods went through on the officer's word: applied against a refusing check
     # only when the device provably checked a card they could pass on. "Offline" alone widens nothing.
@@ -265,7 +270,15 @@ async def cancel_passage(context: CommandContext, payload: CancelPassage) -> dic
     return {"number": number, "unit": unit, "passed": len(await services.standing_passages(declaration_id))}
 
 
+def cancel_clause(border_gate: bool) -> str:
+    """The clause that makes a report cancel the confirmations already made: 35.2.b.2.2, at a border gate 36.2.c.2.2."""
+    return "36.2.c.2.2" if border_gate else "35.2.b.2.2"
+
+
 async def _report(context: CommandContext, payload: ReportGoods, kind: ReportKind) -> dict[str, Any]:
+    """A report to the branch head (35.2.b.2.3 / 36.2.c.2.3). The procedure makes cancelling the confirmations
+    already made part of every mismatch, "in case they were made" (35.2.b.2.2 / 36.2.c.2.2): this branch's standing
+    confirmations of the declaration are cancelled, whatever the payload says; another branch's are theirs."""
     location = await location_of_branch(context.actor, payload.location_id)
     if kind == ReportKind.EXIT_REFUSED and not location["border_gate"]:
         raise DomainError("not_border_gate", N_("Exit is refused only at a road, river or rail border gate (Art 36)."))
@@ -276,7 +289,8 @@ async def _report(context: CommandContext, payload: ReportGoods, kind: ReportKin
     row = await Declaration.select(Declaration.id).where(Declaration.number == number).first()
     declaration_id = row["id"] if row else None
     cancelled = 0
-    if payload.cancel_confirmations and declaration_id is not None:
+    clause = cancel_clause(bool(location["border_gate"]))
+    if declaration_id is not None:
         # Only this branch's confirmations: another branch's are theirs to cancel.
         standing = await Passage.select(Passage.id).where(
             (Passage.declaration == declaration_id)
@@ -291,7 +305,8 @@ async def _report(context: CommandContext, payload: ReportGoods, kind: ReportKin
                     Passage.cancelled_command_id: context.command_id,
                     Passage.cancelled_by: context.actor.id,
                     Passage.cancelled_at: context.issued_at,
-                    Passage.cancel_reason: note or "report",
+                    # The clause, then what the officer wrote (or the reasons' codes): kept as written, in no language.
+                    Passage.cancel_reason: f"{clause} · {note or ', '.join(payload.reasons)}"[:2000],
                     Passage.changed_at: context.received_at,
                 }
             ).where(Passage.id.is_in(ids))
@@ -315,7 +330,7 @@ async def _report(context: CommandContext, payload: ReportGoods, kind: ReportKin
             )
         ).returning(GateReport.id)
     )[0]["id"]
-    return {"report_id": report_id, "number": number, "cancelled_passages": cancelled}
+    return {"report_id": report_id, "number": number, "cancelled_passages": cancelled, "cancel_clause": clause}
 
 
 @command("gate.report_mismatch", payload=ReportGoods, roles=GATE_ROLES, label=N_("Mismatch reported"))

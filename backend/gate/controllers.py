@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery, JSONBody
@@ -56,21 +57,19 @@ async def post_check(data: JSONBody[CheckRequest]) -> VerdictView:
         outside_state=data.outside_state,
         seals_intact=data.seals_intact,
     )
-    verdict = check_passage(card, presented, scanned_version=data.scanned_version, border_gate=data.border_gate)
-    return VerdictView(
-        number=card.number,
-        version=card.version,
-        eligible=verdict.eligible,
-        reasons=[
-            ReasonView(code=r.code, clause=r.clause, severity=r.severity, message=r.text(), params=r.params)
-            for r in verdict.reasons
-        ],
+    verdict = check_passage(
+        card, presented, scanned_version=data.scanned_version, border_gate=data.border_gate,
+        rules=services.configured_rules(),
     )
+    return VerdictView(number=card.number, version=card.version, eligible=verdict.eligible, reasons=_reason_views(verdict.reasons))
 
 
 def _reason_views(reasons: list[Any]) -> list[ReasonView]:
     return [
-        ReasonView(code=r.code, clause=r.clause, severity=r.severity, message=r.text(), params=r.params) for r in reasons
+        ReasonView(
+            code=r.code, clause=r.clause, severity=r.severity, message=r.text(), params=r.params, by_analogy=r.by_analogy
+        )
+        for r in reasons
     ]
 
 
@@ -86,7 +85,8 @@ async def _server_result(request: Request[Any, Any, Any], code: str, location: d
     except DomainError as error:
         return {"error": gettext(error.message, **error.params)}
     verdict = check_passage(
-        card, Presented(), scanned_version=scanned.version, border_gate=bool(location and location["border_gate"])
+        card, Presented(), scanned_version=scanned.version, border_gate=bool(location and location["border_gate"]),
+        rules=services.configured_rules(),
     )
     row = await Declaration.select(Declaration.id).where(Declaration.number == card.number).first()
     progress = await services.progress(row["id"], len(card.containers))
@@ -119,6 +119,8 @@ async def gate_page(
             "code": code or "",
             "result": result,
             "kind_labels": {kind: gettext(label) for kind, label in KIND_LABELS.items()},
+            # giamsat's own rules, for the device's twin of the check (gate/_check_messages.html).
+            "gate_rules": msgspec.to_builtins(services.configured_rules()),
         },
         status_code=200,
     )

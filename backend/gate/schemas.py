@@ -30,6 +30,7 @@ class ReasonView(msgspec.Struct, kw_only=True):
     severity: Severity
     message: str  # in the caller's language
     params: dict[str, Any]
+    by_analogy: bool = False  # the clause is applied by analogy (an export declaration: docs/gate.md)
 
 
 class VerdictView(msgspec.Struct, kw_only=True):

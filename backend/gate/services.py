@@ -12,10 +12,37 @@ from typing import Any
 import msgspec
 
 from backend.gate.cards import as_datetime
+from backend.gate.check import GateRules
 from backend.gate.tables import GateReport, Passage, ReportKind
 from backend.lib.errors import N_, NotFound
 from backend.officers.schemas import Actor
 from backend.officers.tables import Role
+
+
+_rules: GateRules | None = None
+
+
+def rules_from(settings: Any) -> GateRules:
+    """The check's rules that are giamsat's (the weight tolerance, whether an X-ray warning blocks), from settings."""
+    return GateRules(
+        weight_tolerance_percent=settings.gate.weight_tolerance_percent,
+        xray_warnings_block=settings.gate.xray_warnings_block,
+    )
+
+
+def configure(settings: Any) -> None:
+    """Set the rules the server checks with (command handlers see no settings); create_app calls it."""
+    global _rules
+    _rules = rules_from(settings)
+
+
+def configured_rules() -> GateRules:
+    """The deployment's rules: those configure() set, else those of the process's settings (the CLI, a bench)."""
+    if _rules is None:
+        from backend.settings import get_settings
+
+        return rules_from(get_settings())
+    return _rules
 
 
 class PassageView(msgspec.Struct, kw_only=True):
@@ -88,6 +115,7 @@ class ReportView(msgspec.Struct, kw_only=True):
     containers: list[str]
     note: str
     cancelled_passages: int
+    border_gate: bool  # made at a land border gate: Art 36 (the clauses of what it did)
     issued_at: datetime
     closed_by: str | None
     closed_at: datetime | None
@@ -112,6 +140,7 @@ async def reports_of_branch(branch_id: int, *, open_only: bool, limit: int = 200
         GateReport.containers,
         GateReport.note,
         GateReport.cancelled_passages,
+        GateReport.location.border_gate.as_alias("border_gate"),
         GateReport.issued_at,
         GateReport.closed_by.full_name.as_alias("closed_by"),
         GateReport.closed_at,
@@ -131,6 +160,7 @@ async def reports_of_branch(branch_id: int, *, open_only: bool, limit: int = 200
             containers=msgspec.json.decode(row["containers"]),
             note=row["note"],
             cancelled_passages=row["cancelled_passages"],
+            border_gate=bool(row["border_gate"]),
             issued_at=as_datetime(row["issued_at"]),
             closed_by=row["closed_by"],
             closed_at=as_datetime(row["closed_at"]) if row["closed_at"] is not None else None,

@@ -225,6 +225,9 @@ def test_gate_declaration_that_may_not_pass_has_no_confirm_and_its_report_reache
     assert page.is_visible('#gate-reasons li[data-code="status_not_eligible"]')
     assert "Điều 35.2.a.1" in page.text_content('#gate-reasons li[data-code="status_not_eligible"]')
     assert page.query_selector(".confirm-form") is None
+    # 35.2.b.2.2: cancelling the confirmations already made is not a choice: the form says it will, with no box to untick.
+    assert "Điều 35.2.b.2.2" in page.text_content("#report-form-cancels")
+    assert page.query_selector("#report-form input[type=checkbox]") is None
     page.fill("#report-form-note", "Tờ khai chưa thông quan, chủ hàng vẫn đưa xe vào cổng")
     page.click('#report-form button[type="submit"]')
     wait_until(page, "async () => (await giamsatStore.queueEntries()).length === 0", timeout=30)
@@ -258,6 +261,7 @@ def test_border_gate_checks_outside_state_and_refuses_exit(gate_server: Server, 
     assert "36.2.c.2.3" in page.text_content('#gate-reasons li[data-code="goods_damaged"]')
     assert page.query_selector(".confirm-form") is None
     page.click("details.report:has(#refuse-form) summary")
+    assert "Điều 36.2.c.2.2" in page.text_content("#refuse-form-cancels")  # the confirmations made are cancelled
     page.fill("#refuse-form-note", "Container móp méo, niêm phong hãng tàu bị cắt")
     page.click('#refuse-form button[type="submit"]')
     wait_until(page, "async () => (await giamsatStore.queueEntries()).length === 0", timeout=30)

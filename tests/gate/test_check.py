@@ -13,10 +13,12 @@ from backend.gate import check as check_module
 from backend.gate.check import (
     MESSAGES,
     RULES,
+    DEFAULT_RULES,
     WEIGHT_TOLERANCE_PERCENT,
     CardContainer,
     CardWarning,
     GateCard,
+    GateRules,
     OutsideState,
     Presented,
     Severity,
@@ -97,6 +99,9 @@ CASES: list[tuple[str, dict[str, Any], Presented, int | None, bool, dict[str, tu
      {"xray_warning": ("36.4", Severity.BLOCKING)}),
     ("system_warning", {"warnings": [CardWarning(text="Kiểm tra C/O", source="upstream")]}, Presented(), 2, False,
      {"system_warning": ("35.2.a.3", Severity.WARNING)}),
+    # Art 36.2 has no point like 35.2.a.3: it names the system's warnings only in c.2.1 ("khi Hệ thống cảnh báo").
+    ("system_warning_border", {"warnings": [CardWarning(text="Kiểm tra C/O", source="upstream")]},
+     Presented(seals_intact=True), 2, True, {"system_warning": ("36.2.c.2.1", Severity.WARNING)}),
     ("yellow_lane_is_information", {"lane": 2}, Presented(), 2, False, {"lane": ("35.2.a.1", Severity.INFO)}),
     ("red_lane_is_information", {"lane": 3}, Presented(), 2, False, {"lane": ("35.2.a.1", Severity.INFO)}),
     ("red_lane_not_eligible_by_status", {"lane": 3, "allows_passage": False}, Presented(), 2, False,
@@ -220,3 +225,88 @@ def test_check_messages_lists_every_msgid_of_the_rules() -> None:
     assert len(MESSAGES) == len(set(MESSAGES))
     assert sorted(marked) == sorted(MESSAGES)
     assert produced == set(MESSAGES)
+
+
+# --- which article applies to which kind of declaration (docs/gate.md, "Which article applies") -----------------
+
+UPSTREAM = CardWarning(text="Kiểm tra C/O", source="upstream")
+# (kind, border gate, expected (code, clause, by analogy)) for a card whose status refuses and with a system warning.
+KIND_CASES = [
+    ("import", False, [("status_not_eligible", "35.2.a.1", False), ("system_warning", "35.2.a.3", False)]),
+    ("import", True, [("status_not_eligible", "36.2.b.1", False), ("system_warning", "36.2.c.2.1", False)]),
+    ("independent_transit", False, [("status_not_eligible", "35.2.a.1", False), ("system_warning", "35.2.a.3", False)]),
+    ("independent_transit", True, [("status_not_eligible", "36.2.b.1", False), ("system_warning", "36.2.c.2.1", False)]),
+    ("combined_transit", False, [("status_not_eligible", "35.2.a.1", False), ("system_warning", "35.2.a.3", False)]),
+    ("combined_transit", True, [("status_not_eligible", "36.2.b.1", False), ("system_warning", "36.2.c.2.1", False)]),
+    ("export", False, [("status_not_eligible", "35.2.a.1", True), ("system_warning", "35.2.a.3", True)]),
+    ("export", True, [("status_not_eligible", "36.2.b.1", True), ("system_warning", "36.2.c.2.1", True)]),
+]
+
+
+@pytest.mark.parametrize(("kind", "border_gate", "expected"), KIND_CASES, ids=[f"{k}-{'border' if b else 'port'}" for k, b, _ in KIND_CASES])
+def test_check_cites_the_article_of_its_kind_of_declaration(kind: str, border_gate: bool, expected: list[Any]) -> None:
+    """Art 35 (ports, airports, ICDs) and Art 36 (road, river, rail border gates) are written for import goods and
+    name the transit approval notice (35.2.a, 36.2.a; 41.1.c.1.3; 42.2): import and transit reasons cite them
+    directly. An export declaration's articles are not in the procedure text: its reasons cite the same points by
+    analogy and say so."""
+    verdict = check_passage(
+        card(kind=kind, allows_passage=False, status_code="CHO_KIEM_TRA", warnings=[UPSTREAM]),
+        Presented(outside_state=OutsideState.INTACT, seals_intact=True),
+        scanned_version=2,
+        border_gate=border_gate,
+    )
+
+    assert [(r.code, r.clause, r.by_analogy) for r in verdict.reasons] == expected
+
+
+def test_check_export_at_a_border_gate_refuses_damaged_goods_citing_36_2_c_2_3_by_analogy() -> None:
+    """36.2.c.2.3 for an export declaration: the goods do not go out, and the clause is cited by analogy."""
+    verdict = check_passage(card(kind="export"), Presented(outside_state=OutsideState.DAMAGED), scanned_version=2, border_gate=True)
+
+    assert [(r.code, r.clause, r.by_analogy) for r in verdict.reasons] == [("goods_damaged", "36.2.c.2.3", True)]
+    assert verdict.eligible is False
+
+
+# --- giamsat's own rules, settings (docs/gate.md, "Rules that are giamsat's") ------------------------------------
+
+
+def test_check_weight_tolerance_35_2_a_2_is_the_deployments_setting() -> None:
+    """35.2.a.2 names the weight but no tolerance: the figure is giamsat's, GIAMSAT_WEIGHT_TOLERANCE_PERCENT."""
+    presented = Presented(weight_kg=25000.5 * 1.01)  # 1 % heavier
+
+    default = check_passage(card(**BULK), presented, scanned_version=None, border_gate=False)
+    tight = check_passage(card(**BULK), presented, scanned_version=None, border_gate=False, rules=GateRules(weight_tolerance_percent=0.5))
+
+    assert default.eligible is True and default.reasons == []
+    assert [(r.code, r.clause) for r in tight.reasons] == [("weight_mismatch", "35.2.a.2")]
+    assert tight.reasons[0].params["tolerance"] == "0.5"
+    assert "beyond the 0.5% tolerance" in tight.reasons[0].text("en")
+
+
+def test_check_xray_warning_35_4_blocks_unless_the_setting_says_otherwise() -> None:
+    """35.4 / 36.4 defer to Art 4.2.a (not in the procedure text): blocking is giamsat's reading, a setting
+    (GIAMSAT_XRAY_WARNINGS_BLOCK). Off, the warning is still shown, citing 35.4, as a warning."""
+    xray = card(warnings=[CardWarning(text="Vùng mật độ bất thường", source="xray")])
+
+    blocking = check_passage(xray, Presented(), scanned_version=2, border_gate=False)
+    shown = check_passage(xray, Presented(), scanned_version=2, border_gate=False, rules=GateRules(xray_warnings_block=False))
+
+    assert DEFAULT_RULES.xray_warnings_block is True
+    assert blocking.eligible is False and [(r.clause, r.severity) for r in blocking.reasons] == [("35.4", Severity.BLOCKING)]
+    assert shown.eligible is True and [(r.clause, r.severity) for r in shown.reasons] == [("35.4", Severity.WARNING)]
+
+
+def test_settings_read_the_gate_rules_and_refuse_a_bad_tolerance() -> None:
+    """The weight tolerance (35.2.a.2) and X-ray blocking (35.4) settings, giamsat's rules: read once, checked."""
+    from backend.gate.services import rules_from
+    from backend.settings import SettingsError, load_settings
+
+    base = {"GIAMSAT_SECRET_KEY": "x"}
+    default = load_settings(base)
+    changed = load_settings({**base, "GIAMSAT_WEIGHT_TOLERANCE_PERCENT": "1.5", "GIAMSAT_XRAY_WARNINGS_BLOCK": "0"})
+
+    assert rules_from(default) == DEFAULT_RULES
+    assert rules_from(changed) == GateRules(weight_tolerance_percent=1.5, xray_warnings_block=False)
+    for bad in ("-1", "two", "80"):
+        with pytest.raises(SettingsError, match="GIAMSAT_WEIGHT_TOLERANCE_PERCENT"):
+            load_settings({**base, "GIAMSAT_WEIGHT_TOLERANCE_PERCENT": bad})

@@ -26,10 +26,12 @@ from backend.gate import check
 from backend.gate.check import (
     MESSAGES,
     RULES,
+    DEFAULT_RULES,
     WEIGHT_TOLERANCE_PERCENT,
     CardContainer,
     CardWarning,
     GateCard,
+    GateRules,
     OutsideState,
     Presented,
     Reason,
@@ -55,17 +57,20 @@ const calls = {
   kg: (value) => gate.kg(value),
   fixed: (value, digits) => gate.fixed(value, digits),
   severityWord: (severity, words) => gate.severityWord(severity, words),
-  clauseText: (clause, words) => gate.clauseText(clause, words),
-  fromPage: (messages, words) => {
+  clauseText: (clause, words, byAnalogy) => gate.clauseText(clause, words, byAnalogy),
+  fromPage: (messages, words, rules) => {
     const blocks = { "gate-check-messages": messages, "gate-check-words": words };
+    if (rules !== undefined) blocks["gate-check-rules"] = rules;
     const doc = { getElementById: (id) => (id in blocks ? { textContent: blocks[id] } : null) };
-    return [gate.messagesFromPage(doc), gate.wordsFromPage(doc)];
+    return [gate.messagesFromPage(doc), gate.wordsFromPage(doc), gate.rulesFromPage(doc)];
   },
   constants: () => ({
     RULES: gate.RULES,
     MESSAGES: gate.MESSAGES,
     SCAN_MESSAGES: gate.SCAN_MESSAGES,
     WEIGHT_TOLERANCE_PERCENT: gate.WEIGHT_TOLERANCE_PERCENT,
+    DEFAULT_RULES: gate.DEFAULT_RULES,
+    DIRECT_KINDS: gate.DIRECT_KINDS,
   }),
 };
 let input = "";
@@ -212,6 +217,22 @@ CASES: list[tuple[str, dict[str, Any], Presented, int | None, bool]] = [
     ("everything_wrong_port", {"allows_passage": False, "version": 4, "seal_required": True, "lane": 2,
                                "warnings": [UPSTREAM], "cargo_type": "bulk", "containers": [], "weight_kg": 10.0},
      Presented(containers=[C1], weight_kg=20.0, package_count=4), 1, False),
+    # Which article: import and transit cite Arts 35/36 directly, export by analogy (docs/gate.md).
+    ("export_port_by_analogy", {"kind": "export", "allows_passage": False, "warnings": [UPSTREAM]},
+     Presented(containers=[C3]), 1, False),
+    ("export_border_by_analogy", {"kind": "export", "lane": 2}, Presented(outside_state=OutsideState.DAMAGED), 2, True),
+    ("independent_transit_port", {"kind": "independent_transit", "seal_required": True}, Presented(), 2, False),
+    ("combined_transit_border", {"kind": "combined_transit", "warnings": [UPSTREAM]}, Presented(), 2, True),
+]
+
+# giamsat's own rules, settings (GIAMSAT_WEIGHT_TOLERANCE_PERCENT, GIAMSAT_XRAY_WARNINGS_BLOCK): the device is handed
+# the deployment's and must give the same verdict with them.
+RULE_SETS = [
+    DEFAULT_RULES,
+    GateRules(weight_tolerance_percent=0.5),
+    GateRules(weight_tolerance_percent=5.0, xray_warnings_block=False),
+    GateRules(weight_tolerance_percent=0.0),
+    GateRules(weight_tolerance_percent=1.25, xray_warnings_block=False),
 ]
 
 
@@ -225,17 +246,23 @@ def sparse(presented: Presented) -> dict[str, Any]:
             or (key == "seals_intact" and value is False)}
 
 
-def python_verdict(card_: GateCard, presented: Presented, scanned_version: int | None, border_gate: bool) -> Any:
+def python_verdict(
+    card_: GateCard, presented: Presented, scanned_version: int | None, border_gate: bool, rules: GateRules | None = None
+) -> Any:
     return msgspec.to_builtins(
-        check_passage(card_, presented, scanned_version=scanned_version, border_gate=border_gate)
+        check_passage(card_, presented, scanned_version=scanned_version, border_gate=border_gate, rules=rules or DEFAULT_RULES)
     )
 
 
-def js_verdicts(cases: list[tuple[GateCard, Any, int | None, bool]]) -> list[Any]:
-    return node([
-        ("checkPassage", [as_json(card_), presented, {"scannedVersion": version, "borderGate": border}])
-        for card_, presented, version, border in cases
-    ])
+def js_verdicts(cases: list[tuple[Any, ...]]) -> list[Any]:
+    """(card, presented as JSON, scanned version, border gate[, rules]): without rules the device uses its defaults."""
+    calls = []
+    for card_, presented, version, border, *rules in cases:
+        options: dict[str, Any] = {"scannedVersion": version, "borderGate": border}
+        if rules and rules[0] is not None:
+            options["rules"] = msgspec.to_builtins(rules[0])
+        calls.append(("checkPassage", [as_json(card_), presented, options]))
+    return node(calls)
 
 
 def test_check_js_constants_are_the_pythons() -> None:
@@ -244,6 +271,8 @@ def test_check_js_constants_are_the_pythons() -> None:
     assert constants["RULES"] == [name for name, _ in RULES]
     assert constants["MESSAGES"] == list(MESSAGES)
     assert constants["WEIGHT_TOLERANCE_PERCENT"] == WEIGHT_TOLERANCE_PERCENT
+    assert constants["DEFAULT_RULES"] == msgspec.to_builtins(DEFAULT_RULES)
+    assert sorted(constants["DIRECT_KINDS"]) == sorted(check.DIRECT_KINDS)
     assert constants["SCAN_MESSAGES"] == {
         "barcode_unreadable": payload.unreadable().message,
         "barcode_unknown_format": payload.unknown_format().message,
@@ -270,8 +299,9 @@ def test_check_js_table_gives_the_pythons_verdict_field_by_field() -> None:
     }
     assert clauses == {
         "35.2.a.1", "36.2.b.1", "35.2.b.2.1.2", "36.2.c.2.1.2", "35.2.b.2.1.1", "36.2.c.2.1.1", "35.2.a.2",
-        "36.2.b.2", "35.4", "36.4", "35.2.a.3", "36.2.c.2.3", "36.2.b",
+        "36.2.b.2", "35.4", "36.4", "35.2.a.3", "36.2.c.2.1", "36.2.c.2.3", "36.2.b",
     }
+    assert {reason["by_analogy"] for verdict in expected for reason in verdict["reasons"]} == {True, False}
     assert {reason["message"] for verdict in expected for reason in verdict["reasons"]} == set(MESSAGES)
     assert any(verdict["eligible"] for verdict in expected) and not all(verdict["eligible"] for verdict in expected)
 
@@ -400,20 +430,42 @@ RANDOM_CASES = [random_case(random.Random(seed)) for seed in range(400)]
 def test_check_js_random_cases_give_the_pythons_verdict() -> None:
     rng = random.Random(35)
 
+    rules = [rng.choice(RULE_SETS) for _ in RANDOM_CASES]
     answers = js_verdicts([
-        (card_, sparse(presented) if rng.random() < 0.5 else as_json(presented), version, border)
-        for card_, presented, version, border in RANDOM_CASES
+        (card_, sparse(presented) if rng.random() < 0.5 else as_json(presented), version, border, rule_set)
+        for (card_, presented, version, border), rule_set in zip(RANDOM_CASES, rules, strict=True)
     ])
 
     mismatches = [
-        (seed, got, python_verdict(*case))
-        for seed, (case, got) in enumerate(zip(RANDOM_CASES, answers, strict=True))
-        if got != python_verdict(*case)
+        (seed, got, python_verdict(*case, rule_set))
+        for seed, (case, rule_set, got) in enumerate(zip(RANDOM_CASES, rules, answers, strict=True))
+        if got != python_verdict(*case, rule_set)
     ]
     assert mismatches == []
     produced = {reason["code"] for verdict in answers for reason in verdict["reasons"]}
     assert len(produced) >= 18  # the random cases reach nearly every reason, not only the easy ones
     assert sum(verdict["eligible"] for verdict in answers) >= 20
+
+
+def test_check_js_with_the_deployments_rules_gives_the_pythons_verdict() -> None:
+    """35.2.a.2 (weight: giamsat's tolerance, a setting) and 35.4 / 36.4 (X-ray warnings: whether they block, a
+    setting): the device given the deployment's rules gives the server's verdict with the same rules."""
+    cases = [
+        (card(**changes), presented, version, border, rules)
+        for _, changes, presented, version, border in CASES
+        for rules in RULE_SETS
+    ]
+
+    answers = js_verdicts([(c, as_json(p), v, b, r) for c, p, v, b, r in cases])
+
+    expected = [python_verdict(*case) for case in cases]
+    assert [(i, got) for i, (got, want) in enumerate(zip(answers, expected, strict=True)) if got != want] == []
+    severities = {
+        (case[4].xray_warnings_block, reason["severity"])
+        for case, verdict in zip(cases, expected, strict=True) for reason in verdict["reasons"]
+        if reason["code"] == "xray_warning"
+    }
+    assert severities == {(True, "blocking"), (False, "warning")}
 
 
 # --- ISO 6346 ------------------------------------------------------------------------------------------------------
@@ -622,8 +674,9 @@ def render_fragment(language: str) -> str:
 def fragment_blocks(language: str) -> tuple[str, dict[str, str], dict[str, str]]:
     html = render_fragment(language)
     blocks = dict(BLOCK.findall(html))
-    assert set(blocks) == {"gate-check-messages", "gate-check-words"}
+    assert set(blocks) == {"gate-check-messages", "gate-check-words", "gate-check-rules"}
     assert "<" not in blocks["gate-check-messages"] + blocks["gate-check-words"]  # |tojson escaped what could close
+    assert json.loads(blocks["gate-check-rules"]) == msgspec.to_builtins(DEFAULT_RULES)  # no rules given: defaults
     return html, json.loads(blocks["gate-check-messages"]), json.loads(blocks["gate-check-words"])
 
 
@@ -641,6 +694,9 @@ def test_fragment_maps_every_msgid_to_its_catalog_text(language: str) -> None:
         "warning": i18n.translate_in(language, "Warning"),
         "info": i18n.translate_in(language, "Information"),
         "clause": i18n.translations(language).gettext("Clause %(clause)s"),
+        "clause_analogy": i18n.translations(language).gettext(
+            "Clause %(clause)s, applied by analogy: the articles for export goods are not in the procedure text"
+        ),
     }
 
 
@@ -650,7 +706,8 @@ def test_fragment_in_vietnamese_keeps_placeholders_and_percent_signs() -> None:
     assert messages[check.WEIGHT_MISMATCH].startswith("Cân được %(presented)s kg, khai %(declared)s kg: lệch %(off)s%%")
     assert messages[check.CONTAINER_MISSING] != check.CONTAINER_MISSING
     assert words == {
-        "blocking": "Không cho qua", "warning": "Cảnh báo", "info": "Thông tin", "clause": "Điều %(clause)s"
+        "blocking": "Không cho qua", "warning": "Cảnh báo", "info": "Thông tin", "clause": "Điều %(clause)s",
+        "clause_analogy": "Điều %(clause)s, áp dụng tương tự: các điều về hàng xuất khẩu không có trong văn bản quy trình",
     }
 
 
@@ -693,11 +750,14 @@ def test_severity_and_clause_words_come_from_the_words_block() -> None:
         ("severityWord", ["info", vi_words]), ("clauseText", ["35.2.b.2.1.2", vi_words]),
         ("severityWord", ["blocking", en_words]), ("clauseText", ["36.2.c.2.3", en_words]),
         ("severityWord", ["warning", None]), ("clauseText", ["35.4", None]),
+        ("clauseText", ["35.2.a.1", vi_words, True]), ("clauseText", ["36.2.b.2", None, True]),
     ])
 
     assert answers == [
         "Không cho qua", "Cảnh báo", "Thông tin", "Điều 35.2.b.2.1.2",
         "Blocking", "Clause 36.2.c.2.3", "Warning", "Clause 35.4",
+        "Điều 35.2.a.1, áp dụng tương tự: các điều về hàng xuất khẩu không có trong văn bản quy trình",
+        "Clause 36.2.b.2, applied by analogy: the articles for export goods are not in the procedure text",
     ]
 
 
@@ -705,18 +765,24 @@ def test_the_page_blocks_are_read_as_rendered() -> None:
     html, messages, words = fragment_blocks("vi")
     blocks = dict(BLOCK.findall(html))
 
-    (read,) = node([("fromPage", [blocks["gate-check-messages"], blocks["gate-check-words"]])])
+    rules = json.dumps({"weight_tolerance_percent": 0.5, "xray_warnings_block": False})
 
-    assert read == [messages, words]
+    (read, without_rules) = node([
+        ("fromPage", [blocks["gate-check-messages"], blocks["gate-check-words"], rules]),
+        ("fromPage", [blocks["gate-check-messages"], blocks["gate-check-words"]]),
+    ])
+
+    assert read == [messages, words, {"weight_tolerance_percent": 0.5, "xray_warnings_block": False}]
+    assert without_rules[2] == msgspec.to_builtins(DEFAULT_RULES)
 
 
 def test_fragment_is_data_only() -> None:
-    """Two JSON data blocks, which the CSP allows; no script of its own (the gate page loads iso6346.js, then
+    """Three JSON data blocks, which the CSP allows; no script of its own (the gate page loads iso6346.js, then
     gate-check.js)."""
     html = render_fragment("vi")
 
     assert "src=" not in html
-    assert html.count("<script") == html.count('<script type="application/json"') == 2
+    assert html.count("<script") == html.count('<script type="application/json"') == 3
 
 
 def test_format_fills_placeholders_as_python_percent_does_and_leaves_a_message_without_parameters_alone() -> None:

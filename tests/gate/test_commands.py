@@ -290,19 +290,65 @@ def test_officer_of_another_branch_sees_the_container_already_passed(client: Tes
 # --- reports -------------------------------------------------------------------------------------------------------
 
 
-def test_report_mismatch_cancels_confirmations_when_asked_and_reaches_the_branch(client: TestClient, world: World, officer: Person) -> None:
+def test_report_mismatch_cancels_confirmations_and_reaches_the_branch(client: TestClient, world: World, officer: Person) -> None:
+    """35.2.b.2.2 "Thực hiện hủy xác nhận … (trong trường hợp đã xác nhận)", 35.2.b.2.3: the report reaches the branch
+    and the confirmation already made is cancelled, naming the clause."""
     confirm(officer, world["gate"], C1)
 
     outcome = officer.do(
         "gate.report_mismatch",
-        {"location_id": world["gate"], "number": NUMBER, "reasons": ["container_not_declared"], "containers": [C3], "note": "Xe chở container lạ", "cancel_confirmations": True},
+        {"location_id": world["gate"], "number": NUMBER, "reasons": ["container_not_declared"], "containers": [C3], "note": "Xe chở container lạ"},
     )
 
     assert outcome["status"] == "applied" and outcome["result"]["cancelled_passages"] == 1
+    assert outcome["result"]["cancel_clause"] == "35.2.b.2.2"
     (report,) = in_app(client, reports)
     assert report["kind"] == "mismatch" and report["branch"] == world["branch"] and report["note"] == "Xe chở container lạ"
     assert json.loads(report["containers"]) == [C3]
-    assert in_app(client, passages)[0]["standing_key"] is None
+    (passage,) = in_app(client, passages)
+    assert passage["standing_key"] is None and passage["cancel_reason"] == "35.2.b.2.2 · Xe chở container lạ"
+
+
+def test_report_mismatch_cancels_confirmations_even_when_the_payload_says_not_to_35_2_b_2_2(
+    client: TestClient, world: World, officer: Person
+) -> None:
+    """35.2.b.2.2: cancelling is required, not optional. A report queued by an older page with the box unticked
+    (`cancel_confirmations: false`) still applies, and still cancels."""
+    confirm(officer, world["gate"], C1, C2)
+
+    outcome = officer.do(
+        "gate.report_mismatch",
+        {"location_id": world["gate"], "number": NUMBER, "note": "Sai số container", "cancel_confirmations": False},
+    )
+
+    assert outcome["status"] == "applied" and outcome["result"]["cancelled_passages"] == 2
+    assert [row["standing_key"] for row in in_app(client, passages)] == [None, None]
+
+
+def test_refuse_exit_cancels_confirmations_citing_36_2_c_2_2(client: TestClient, world: World, officer: Person) -> None:
+    """36.2.c.2.2 (cancel the confirmation) and 36.2.c.2.3 (goods not allowed out) at a land border gate."""
+    from backend.officers.tables import Location
+
+    in_app(client, lambda: Location.update({Location.border_gate: True}).where(Location.id == world["gate"]))
+    confirm(officer, world["gate"], C1, outside_state="intact", seals_intact=True)
+
+    outcome = officer.do("gate.refuse_exit", {"location_id": world["gate"], "number": NUMBER, "reasons": ["goods_damaged"], "note": "Bao bì rách"})
+
+    assert outcome["status"] == "applied" and outcome["result"]["cancelled_passages"] == 1
+    assert outcome["result"]["cancel_clause"] == "36.2.c.2.2"
+    assert in_app(client, passages)[0]["cancel_reason"] == "36.2.c.2.2 · Bao bì rách"
+
+
+def test_report_leaves_another_branchs_confirmations_to_them(client: TestClient, world: World, officer: Person) -> None:
+    """35.2.b.2.2 at the reporting branch only: another branch's confirmation is theirs to cancel (gate.cancel_passage)."""
+    other = Person(client, world["other_officer"])  # on their own phone and browser
+    confirm(other, world["other_gate"], C2)
+    confirm(officer, world["gate"], C1)
+
+    outcome = officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": NUMBER, "note": "x"})
+
+    assert outcome["result"]["cancelled_passages"] == 1
+    assert [(row["unit"], row["standing_key"] is None) for row in in_app(client, passages)] == [(C2, False), (C1, True)]
 
 
 def test_report_of_unknown_declaration_is_kept_and_blank_report_refused(client: TestClient, world: World, officer: Person) -> None:

@@ -140,3 +140,43 @@ def test_passages_dataset_is_empty_for_warehouse_staff(client: TestClient, world
     sign_in_as(client, world["warehouse_user"])
 
     assert passages_page(client)["items"] == []
+
+
+# --- giamsat's own rules reach the server's check and the device (docs/gate.md, "Rules that are giamsat's") --------
+
+
+def test_weight_tolerance_35_2_a_2_setting_reaches_the_server_check_and_the_device(
+    app_env: dict[str, str], client: TestClient, world: World
+) -> None:
+    """35.2.a.2 names the weight, not a tolerance: GIAMSAT_WEIGHT_TOLERANCE_PERCENT and GIAMSAT_XRAY_WARNINGS_BLOCK
+    (35.4, deferring to Art 4.2.a) are the server's rules, and the gate page hands the same to the device's check."""
+    import json
+
+    from backend.app import create_app
+    from backend.settings import load_settings
+
+    upsert(client, item(NUMBER, cargo_type="bulk", containers=[], weight_kg=1000.0))
+    settings = load_settings({**app_env, "GIAMSAT_WEIGHT_TOLERANCE_PERCENT": "0.5", "GIAMSAT_XRAY_WARNINGS_BLOCK": "0"})
+    with TestClient(create_app(settings), base_url=str(client.base_url)) as tight:
+        sign_in_as(tight, world["officer"])
+
+        checked = tight.post("/api/v1/gate/check", json={"number": NUMBER, "weight_kg": 1010.0}).json()
+        page = tight.get("/gate").text
+
+    (reason,) = checked["reasons"]
+    assert checked["eligible"] is False and reason["code"] == "weight_mismatch" and reason["clause"] == "35.2.a.2"
+    assert reason["params"]["tolerance"] == "0.5"
+    rules = json.loads(re.search(r'<script type="application/json" id="gate-check-rules">(.*?)</script>', page).group(1))
+    assert rules == {"weight_tolerance_percent": 0.5, "xray_warnings_block": False}
+
+
+def test_report_list_says_the_confirmations_were_cancelled_under_35_2_b_2_2(client: TestClient, world: World, officer: Person) -> None:
+    """35.2.b.2.2: the supervisor reads that the report cancelled the confirmations, and under which clause."""
+    confirm(officer, world["gate"], C1)
+    officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": NUMBER, "note": "Sai niêm phong"})
+    client.cookies.clear()
+    sign_in_as(client, world["supervisor"])
+
+    listed = client.get("/gate/reports").text
+
+    assert "1 xác nhận đã được hủy cùng báo cáo này (Điều 35.2.b.2.2)." in listed

@@ -5,18 +5,25 @@
 // table of cases and a few hundred random ones, field by field.
 //
 // One global `window.giamsatGateCheck` (needs /static/js/iso6346.js loaded first); node loads it with require().
-//   checkPassage(card, presented, {scannedVersion, borderGate}) -> {eligible, reasons: [{code, clause, severity,
-//     message (the English msgid), params}]}
+//   checkPassage(card, presented, {scannedVersion, borderGate, rules}) -> {eligible, reasons: [{code, clause,
+//     severity, message (the English msgid), params, by_analogy}]}; `rules` are giamsat's own rules of the check
+//     (check.GateRules: weight_tolerance_percent, xray_warnings_block), the deployment's settings, which the page
+//     renders in <script id="gate-check-rules"> (rulesFromPage); left out, giamsat's defaults (DEFAULT_RULES).
 //   text(reason, catalog) -> the reason worded from `catalog` (msgid -> translation: the JSON of
 //     <script id="gate-check-messages">, frontend/templates/gate/_check_messages.html), as Reason.text does.
-//   severityWord(severity, words), clauseText(clause, words): from <script id="gate-check-words">.
+//   severityWord(severity, words), clauseText(clause, words, byAnalogy): from <script id="gate-check-words">.
 //   parseScan(text) -> what a scanned or typed text names (payload.decode without the key), or {error: code}.
-//   messagesFromPage(document), wordsFromPage(document): the two data blocks, parsed.
+//   messagesFromPage(document), wordsFromPage(document), rulesFromPage(document): the data blocks, parsed.
 (function (scope) {
   "use strict";
 
-  // Bulk and liquid cargo: how far the weighed weight may be from the declared one (check.py says why 2 %).
+  // Bulk and liquid cargo: how far the weighed weight may be from the declared one by default (check.py says why
+  // 2 %); the deployment's figure is a setting and comes with the page (rules.weight_tolerance_percent).
   var WEIGHT_TOLERANCE_PERCENT = 2.0;
+  // check.py's DEFAULT_RULES: giamsat's rules, not the procedure's (docs/gate.md, "Rules that are giamsat's").
+  var DEFAULT_RULES = { weight_tolerance_percent: WEIGHT_TOLERANCE_PERCENT, xray_warnings_block: true };
+  // The kinds of declaration Arts 35 and 36 name (check.py DIRECT_KINDS); any other is checked by analogy.
+  var DIRECT_KINDS = ["import", "independent_transit", "combined_transit"];
 
   var BLOCKING = "blocking";
   var WARNING = "warning";
@@ -72,7 +79,7 @@
   }
 
   function reason(code, clause, severity, message, params) {
-    return { code: code, clause: clause, severity: severity, message: message, params: params || {} };
+    return { code: code, clause: clause, severity: severity, message: message, params: params || {}, by_analogy: false };
   }
 
   // --- Python's number formatting ----------------------------------------------------------------------------
@@ -126,12 +133,15 @@
 
   // --- the rules -----------------------------------------------------------------------------------------------
 
-  function at(options) {
+  function at(options, card) {
     options = options || {};
     var border = Boolean(options.borderGate);
+    var rules = Object.assign({}, DEFAULT_RULES, options.rules || {});
     return {
       borderGate: border,
       scannedVersion: isNone(options.scannedVersion) ? null : options.scannedVersion,
+      byAnalogy: DIRECT_KINDS.indexOf(card && card.kind) < 0,
+      rules: rules,
       clause: function (art35, art36) {
         return border ? art36 : art35;
       },
@@ -233,13 +243,14 @@
     }
     // The same floating-point operations in the same order as the Python: the same double.
     var off = card.weight_kg ? (Math.abs(presented.weight_kg - card.weight_kg) / card.weight_kg) * 100 : 100.0;
-    if (off <= WEIGHT_TOLERANCE_PERCENT) return [];
+    var tolerance = where.rules.weight_tolerance_percent;
+    if (off <= tolerance) return [];
     return [
       reason("weight_mismatch", clause, BLOCKING, M.WEIGHT_MISMATCH, {
         presented: kg(presented.weight_kg),
         declared: kg(card.weight_kg),
         off: fixed(off, 1),
-        tolerance: general(WEIGHT_TOLERANCE_PERCENT),
+        tolerance: general(tolerance),
       }),
     ];
   }
@@ -262,9 +273,10 @@
   function declarationWarnings(card, presented, where) {
     return (card.warnings || []).map(function (warning) {
       if (warning.source === "xray") {
-        return reason("xray_warning", where.clause("35.4", "36.4"), BLOCKING, M.XRAY_WARNING, { text: warning.text });
+        var severity = where.rules.xray_warnings_block ? BLOCKING : WARNING;
+        return reason("xray_warning", where.clause("35.4", "36.4"), severity, M.XRAY_WARNING, { text: warning.text });
       }
-      return reason("system_warning", where.clause("35.2.a.3", "36.2.b.1"), WARNING, M.SYSTEM_WARNING, {
+      return reason("system_warning", where.clause("35.2.a.3", "36.2.c.2.1"), WARNING, M.SYSTEM_WARNING, {
         text: warning.text,
       });
     });
@@ -307,14 +319,16 @@
   // The verdict on goods presented at a gate: every rule of RULES, in order; eligible when none blocks.
   // `presented` has check.py's Presented fields (containers, whole_lot, weight_kg, package_count, outside_state
   // "intact" | "damaged", seals_intact); left out or null: not presented. `scannedVersion`: the version the list's
-  // barcode was printed for (null when the officer typed the number); `borderGate`: Art 36 instead of Art 35.
+  // barcode was printed for (null when the officer typed the number); `borderGate`: Art 36 instead of Art 35;
+  // `rules`: the deployment's rules (rulesFromPage), giamsat's defaults when left out.
   function checkPassage(card, presented, options) {
-    var where = at(options);
+    var where = at(options, card);
     presented = presented || {};
     var reasons = [];
     RULES.forEach(function (rule) {
       reasons.push.apply(reasons, rule[1](card, presented, where));
     });
+    if (where.byAnalogy) reasons.forEach(function (r) { r.by_analogy = true; });
     return {
       eligible: !reasons.some(function (r) {
         return r.severity === BLOCKING;
@@ -360,14 +374,22 @@
 
   // "Blocking", "Warning", "Information" and "Clause 35.2.a.1" from the words block ({blocking, warning, info,
   // clause}); English when no words are given.
-  var ENGLISH_WORDS = { blocking: "Blocking", warning: "Warning", info: "Information", clause: "Clause %(clause)s" };
+  var ENGLISH_WORDS = {
+    blocking: "Blocking",
+    warning: "Warning",
+    info: "Information",
+    clause: "Clause %(clause)s",
+    clause_analogy: "Clause %(clause)s, applied by analogy: the articles for export goods are not in the procedure text",
+  };
 
   function severityWord(severity, words) {
     return (words && words[severity]) || ENGLISH_WORDS[severity] || String(severity);
   }
 
-  function clauseText(clause, words) {
-    return format((words && words.clause) || ENGLISH_WORDS.clause, { clause: clause });
+  // `byAnalogy`: the reason's by_analogy (an export declaration: the clause is applied by analogy, and says so).
+  function clauseText(clause, words, byAnalogy) {
+    var key = byAnalogy ? "clause_analogy" : "clause";
+    return format((words && words[key]) || ENGLISH_WORDS[key], { clause: clause });
   }
 
   function readJSONBlock(doc, id) {
@@ -386,6 +408,11 @@
 
   function wordsFromPage(doc) {
     return readJSONBlock(doc || scope.document, "gate-check-words");
+  }
+
+  // The deployment's rules of the check, as the page rendered them (check.GateRules); giamsat's defaults without.
+  function rulesFromPage(doc) {
+    return Object.assign({}, DEFAULT_RULES, readJSONBlock(doc || scope.document, "gate-check-rules"));
   }
 
   // --- the scanned or typed text -------------------------------------------------------------------------------
@@ -463,6 +490,8 @@
 
   var api = {
     WEIGHT_TOLERANCE_PERCENT: WEIGHT_TOLERANCE_PERCENT,
+    DEFAULT_RULES: DEFAULT_RULES,
+    DIRECT_KINDS: DIRECT_KINDS,
     RULES: RULES.map(function (rule) {
       return rule[0];
     }),
@@ -475,6 +504,7 @@
     clauseText: clauseText,
     messagesFromPage: messagesFromPage,
     wordsFromPage: wordsFromPage,
+    rulesFromPage: rulesFromPage,
     parseScan: parseScan,
     kg: kg,
     fixed: fixed,

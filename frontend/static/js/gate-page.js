@@ -128,6 +128,7 @@
     return check.checkPassage(card, presented, {
       scannedVersion: current && current.parsed.version !== null ? current.parsed.version : null,
       borderGate: Boolean(location && location.borderGate),
+      rules: check.rulesFromPage(document), // the deployment's settings (weight tolerance, X-ray warnings)
     });
   }
 
@@ -138,7 +139,7 @@
       return h("li", { class: "reason reason-" + reason.severity, "data-code": reason.code }, [
         h("span", { class: "severity" }, [check.severityWord(reason.severity, cw)]), " ",
         check.text(reason, texts), " ",
-        h("small", { class: "clause" }, [check.clauseText(reason.clause, cw)]),
+        h("small", { class: "clause" }, [check.clauseText(reason.clause, cw, reason.by_analogy)]),
       ]);
     }));
   }
@@ -217,11 +218,13 @@
     blocking.forEach(function (r) { fields.push(["reasons", r.code, "list"]); });
     if (truck) fields.push(["containers", truck.number.slice(0, 20), "list"]);
     var noteId = id + "-note";
-    var cancelId = id + "-cancel";
+    var location = chosenLocation();
+    // Not a choice: in every mismatch the confirmations already made are cancelled (35.2.b.2.2 / 36.2.c.2.2), and
+    // the command does it; the form says so.
     var form = commandForm(type, id, fields, [
       h("label", { for: noteId }, [w.reportNote]),
       h("textarea", { id: noteId, name: "note", rows: 3, maxlength: 2000 }),
-      h("label", { class: "check" }, [h("input", { type: "checkbox", id: cancelId, name: "cancel_confirmations", value: "true", "data-type": "bool", checked: true }), " ", w.reportCancel]),
+      h("p", { class: "hint", id: id + "-cancels" }, [location && location.borderGate ? w.reportCancelsBorder : w.reportCancels]),
     ], [send, "button-danger"], "report-form");
     return h("details", { class: "report", open: open || null }, [h("summary", {}, [title]), form]);
   }
