@@ -130,6 +130,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/paper"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper"),
     ("POST", "/paper/declarations/confirm"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/declarations/confirm", form={"location_id": "{gate}"}),
     ("POST", "/paper/declarations/report"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/declarations/report", form={"location_id": "{gate}"}),
+    ("POST", "/paper/border/sign"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/border/sign", form={"location_id": "{gate}"}),
+    ("POST", "/paper/border/refuse"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/border/refuse", form={"location_id": "{gate}"}),
     ("POST", "/paper/special-cases"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/special-cases", form={"location_id": "{gate}"}),
     ("POST", "/paper/requests"): roles(Role.OFFICER, Role.SUPERVISOR, url="/paper/requests", form={"location_id": "{gate}"}),
     ("POST", "/paper/requests/decide"): roles(

@@ -62,6 +62,7 @@ SIGNED_COMMANDS: frozenset[str] = frozenset(
         "gate.confirm_passage",  # the officer signs and stamps the list (Art 35.2.b.1)
         "gate.cancel_passage",  # and crosses a confirmation out (35.2.b.2.2)
         "paper.confirm_declaration",  # box 36 of a paper declaration, and form 07 (Art 35.3.a)
+        "paper.sign_box36",  # box 36 of a paper declaration at a land border gate (Art 36.3.a.2)
         "paper.record_special_case",  # form 07 on an authority's document (Art 38.1.a)
         "paper.decide_request",  # the branch head's approval on the declarant's request (Art 38.2.a)
         "paper.issue_form07",  # form 07 for an approved request (Art 38.2.b)

@@ -1,9 +1,16 @@
 """Paper commands (Arts 35.3, 36.3, 37, 38). Every payload has `location_id`, so each command is in the
 logbook of its location (the journal-based sổ theo dõi, Art 38.1.b) with its label and a summary.
 
+A paper declaration is handled by the article of the gate it is presented at:
+- at a seaport, inland port, ICD or airport, Art 35.3: box 36 and a form 07 (`paper.confirm_declaration`), or a
+  report when the confirmation is missing (`paper.report_declaration`);
+- at a road, river or rail border gate, Art 36.3: the declaration is compared with the goods' outside state; if it
+  matches the officer supervises the goods out and signs box 36, no form 07 (`paper.sign_box36`); if not, the goods
+  may not leave and the branch head is told (`paper.refuse_exit`, 36.3.b).
+
 Signed (they replace the officer's or the branch head's signature and stamp): confirm a paper declaration
-(box 36 and form 07), record a special case (form 07), decide a request (the head's approval on it), issue
-form 07 for an approved request. See `SIGNED_COMMANDS` in backend/journal/registry.py.
+(box 36 and form 07), sign box 36 at a border gate, record a special case (form 07), decide a request (the head's
+approval on it), issue form 07 for an approved request. See `SIGNED_COMMANDS` in backend/journal/registry.py.
 """
 
 from __future__ import annotations
@@ -21,7 +28,7 @@ from backend.logbook.services import SUMMARIES, Summary
 from backend.officers.tables import Role
 from backend.paper import services
 from backend.paper.schemas import DeclarationKind, GoodsInput, GoodsLine, clean_goods, goods_from_json, goods_json
-from backend.paper.tables import ExportExitRequest, Form07, PaperReport
+from backend.paper.tables import BorderCheck, ExportExitRequest, Form07, PaperReport
 from backend.paper.workflow import STATE_LABELS, RequestState, check, transition
 
 RECORDERS = {Role.OFFICER, Role.SUPERVISOR}
@@ -46,6 +53,42 @@ class ConfirmPaperDeclaration(Struct, kw_only=True):
     vehicle: Annotated[str, msgspec.Meta(max_length=100)] = ""
     containers: Note = ""
     goods: GoodsInput
+
+
+OutsideStateInput = Literal["intact", "damaged", ""]  # Art 36.3: the goods' outside state as the officer saw it
+SealsInput = Literal["intact", "broken", "none"]  # the seals on the goods: intact, broken, or none to see
+
+
+class BorderDeclaration(Struct, kw_only=True):
+    """Art 36.3: a paper declaration at a land border gate and what the officer compared it with: "kiểm tra, đối
+    chiếu thông tin trên tờ khai … với thực tế tình trạng bên ngoài hàng hóa"."""
+
+    location_id: RowId
+    declaration_number: Number
+    declaration_date: date
+    declaration_kind: DeclarationKind
+    declarant_name: Name
+    declarant_tax_code: TaxCode = ""
+    vehicle: Annotated[str, msgspec.Meta(max_length=100)] = ""
+    containers: Note = ""
+    goods_description: Note = ""
+    outside_state: OutsideStateInput = ""
+    seals: SealsInput = "none"
+    outside_note: Note = ""  # what was compared, what differs
+
+
+class SignBox36(BorderDeclaration, kw_only=True):
+    """Art 36.3.a: the declaration carries the confirmation that the goods may leave, and their outside state matches
+    it: the officer supervises the goods out of the zone (a.1) and signs, stamps and dates box 36 (a.2). No form 07."""
+
+    eligible_confirmed: str = ""  # "yes": the officer saw the eligibility confirmation on the paper
+
+
+class RefuseExit(BorderDeclaration, kw_only=True):
+    """Art 36.3.b: the comparison does not match (or the declaration lacks the confirmation): the goods may not leave
+    the supervision zone, and the officer reports to the branch head."""
+
+    reason: Note
 
 
 class ReportPaperDeclaration(Struct, kw_only=True):
@@ -185,7 +228,13 @@ async def _issue(
     label=N_("Paper declaration confirmed (box 36, form 07)"),
 )
 async def confirm_declaration(context: CommandContext, payload: ConfirmPaperDeclaration) -> dict[str, Any]:
-    await services.check_location(context.actor, payload.location_id)
+    location = await services.check_location(context.actor, payload.location_id)
+    if location["border_gate"]:
+        # Art 36.3 has no form 07: at a land border gate box 36 is signed after comparing the goods' outside state.
+        raise DomainError(
+            "border_gate_36_3",
+            N_("At a land border gate Art 36.3 applies: compare the goods' outside state with the declaration and sign box 36; no form 07 is made."),
+        )
     if payload.eligible_confirmed != "yes":
         raise DomainError(
             "eligibility_not_confirmed",
@@ -224,6 +273,106 @@ async def confirm_declaration(context: CommandContext, payload: ConfirmPaperDecl
         containers=containers,
         goods=goods,
     )
+
+
+def _border_fields(payload: BorderDeclaration, location: dict[str, Any]) -> dict[str, Any]:
+    """What a border check records, checked: the location is a land border gate, the declarant and containers."""
+    if not location["border_gate"]:
+        raise DomainError(
+            "not_border_gate",
+            N_("Art 36.3 applies at a road, river or rail border gate. At this location a paper declaration is confirmed with form 07 (Art 35.3)."),
+        )
+    number = _text(payload.declaration_number, "declaration_required", N_("Write the declaration number."))
+    declarant = _declarant(payload)
+    return {
+        "declaration_number": number,
+        "declaration_date": payload.declaration_date,
+        "declaration_kind": payload.declaration_kind.value,
+        "declarant_name": declarant[0],
+        "declarant_tax_code": declarant[1],
+        "vehicle": payload.vehicle.strip(),
+        "containers": services.clean_containers(payload.containers),
+        "goods_description": payload.goods_description.strip(),
+        "outside_state": payload.outside_state,
+        "seals_intact": {"intact": True, "broken": False}.get(payload.seals),
+        "outside_note": payload.outside_note.strip(),
+    }
+
+
+async def _border_check(context: CommandContext, payload: BorderDeclaration, outcome: str, fields: dict[str, Any], reason: str = "") -> dict[str, Any]:
+    check_id = (
+        await BorderCheck.insert(
+            BorderCheck(
+                command_id=context.command_id,
+                branch=context.actor.branch_id,
+                location=payload.location_id,
+                officer=context.actor.id,
+                outcome=outcome,
+                reason=reason,
+                issued_at=context.issued_at,
+                recorded_at=context.received_at,
+                **fields,
+            )
+        ).returning(BorderCheck.id)
+    )[0]["id"]
+    return {"border_check_id": check_id, "outcome": outcome}
+
+
+@command(
+    "paper.sign_box36",
+    payload=SignBox36,
+    roles=RECORDERS,
+    label=N_("Paper declaration at a border gate: outside state matches, box 36 signed"),
+)
+async def sign_box36(context: CommandContext, payload: SignBox36) -> dict[str, Any]:
+    """Art 36.3.a. Refused unless the location is a land border gate, the declaration carries the eligibility
+    confirmation, and the goods' outside state was checked and matches (intact, no broken seal); box 36 of a
+    declaration is signed once in a branch."""
+    location = await services.check_location(context.actor, payload.location_id)
+    fields = _border_fields(payload, location)
+    if payload.eligible_confirmed != "yes":
+        raise DomainError(
+            "eligibility_not_confirmed",
+            N_("Art 36.3 compares a declaration that carries the confirmation that the goods may leave the supervision zone. Without it, refuse exit and report (Art 36.3.b)."),
+        )
+    if payload.outside_state == "":
+        raise DomainError("outside_state_required", N_("Check the goods' outside state against the declaration first (Art 36.3)."))
+    if payload.outside_state == "damaged" or payload.seals == "broken":
+        raise DomainError(
+            "outside_state_mismatch",
+            N_("The goods' outside state does not match the declaration: do not sign box 36; refuse exit and report to the branch head (Art 36.3.b)."),
+        )
+    earlier = await (
+        BorderCheck.select(BorderCheck.issued_at, BorderCheck.location.name.as_alias("location_name"))
+        .where(
+            (BorderCheck.branch == context.actor.branch_id)
+            & (BorderCheck.outcome == services.BOX36_SIGNED)
+            & (BorderCheck.declaration_number == fields["declaration_number"])
+            & (BorderCheck.declaration_date == payload.declaration_date)
+        )
+        .first()
+    )
+    if earlier is not None:
+        raise DomainError(
+            "already_signed",
+            N_("Box 36 of this declaration was already signed at %(location)s (Art 36.3.a.2)."),
+            location=earlier["location_name"],
+        )
+    return await _border_check(context, payload, services.BOX36_SIGNED, fields)
+
+
+@command(
+    "paper.refuse_exit",
+    payload=RefuseExit,
+    roles=RECORDERS,
+    label=N_("Paper declaration at a border gate: exit refused, reported"),
+)
+async def refuse_exit(context: CommandContext, payload: RefuseExit) -> dict[str, Any]:
+    """Art 36.3.b: the goods may not leave; the record reaches the branch head's list on /paper."""
+    location = await services.check_location(context.actor, payload.location_id)
+    fields = _border_fields(payload, location)
+    reason = _text(payload.reason, "reason_required", N_("Give the reason."))
+    return await _border_check(context, payload, services.EXIT_REFUSED, fields, reason)
 
 
 @command(
@@ -413,6 +562,8 @@ def _summary(payload: dict[str, Any], result: dict[str, Any]) -> Summary:
     parts = []
     if result.get("serial"):
         parts.append(f"{result['serial']}")
+    if result.get("outcome") in OUTCOME_LABELS:
+        parts.append(gettext(OUTCOME_LABELS[result["outcome"]]))
     for key in ("declaration_number", "document_number", "request_number"):
         if payload.get(key):
             parts.append(str(payload[key]))
@@ -425,7 +576,14 @@ def _summary(payload: dict[str, Any], result: dict[str, Any]) -> Summary:
     return Summary(detail=" · ".join(parts), text=text)
 
 
+OUTCOME_LABELS = {
+    services.BOX36_SIGNED: N_("Box 36 signed (Art 36.3.a)"),
+    services.EXIT_REFUSED: N_("Exit refused (Art 36.3.b)"),
+}
+
 for _type in (
+    "paper.sign_box36",
+    "paper.refuse_exit",
     "paper.confirm_declaration",
     "paper.report_declaration",
     "paper.record_special_case",

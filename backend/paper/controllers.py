@@ -19,6 +19,7 @@ from backend.lib import clock
 from backend.officers.services import locations_of_branch
 from backend.officers.tables import Role
 from backend.paper import services
+from backend.paper.commands import OUTCOME_LABELS
 from backend.paper.qr import form07_qr_text
 from backend.paper.schemas import DECLARATION_KIND_LABELS
 from backend.paper.workflow import STATE_LABELS, RequestState
@@ -40,12 +41,18 @@ async def _page(
     # that has moved on meanwhile is said at the top of the page instead of being lost.
     shown = {f"{kind}-{item['id']}-form" for item in waiting for kind in ("approve", "reject", "withdraw")}
     shown |= {f"issue-{item['id']}-form" for item in approved}
-    if form_id and form_id not in shown and not form_id.startswith(("confirm-", "report-", "special-", "request-")):
+    if form_id and form_id not in shown and not form_id.startswith(("confirm-", "report-", "special-", "request-", "box36-", "refuse-")):
         form_id = "page-form"
+    locations = await locations_of_branch(actor.branch_id)
     return Template(
         "paper/index.html",
         context={
-            "locations": await locations_of_branch(actor.branch_id),
+            "locations": locations,
+            # A paper declaration goes by the article of its gate: Art 35.3 (form 07) at ports, airports and ICDs,
+            # Art 36.3 (outside state, box 36) at land border gates.
+            "port_locations": [place for place in locations if not place["border_gate"]],
+            "border_locations": [place for place in locations if place["border_gate"]],
+            "border_checks": await services.border_checks(actor.branch_id),
             "forms": await services.recent_forms(actor.branch_id),
             "waiting": waiting,
             "approved": approved,
@@ -54,6 +61,7 @@ async def _page(
             "basis_labels": services.BASIS_LABELS,
             "kind_labels": DECLARATION_KIND_LABELS,
             "state_labels": STATE_LABELS,
+            "outcome_labels": OUTCOME_LABELS,
             "today": clock.now().astimezone(services.VIETNAM).date().isoformat(),
             "error_form": form_id if error else None,
             "form": form or {},
@@ -106,6 +114,16 @@ async def report_declaration(request: Request[Any, Any, Any], state: State) -> T
     return await _submit(request, state, "paper.report_declaration", "report-form")
 
 
+@post("/paper/border/sign", guards=[require_roles(*CAN_USE)])
+async def sign_box36(request: Request[Any, Any, Any], state: State) -> Template | Redirect:
+    return await _submit(request, state, "paper.sign_box36", "box36-form")
+
+
+@post("/paper/border/refuse", guards=[require_roles(*CAN_USE)])
+async def refuse_exit(request: Request[Any, Any, Any], state: State) -> Template | Redirect:
+    return await _submit(request, state, "paper.refuse_exit", "refuse-form")
+
+
 @post("/paper/special-cases", guards=[require_roles(*CAN_USE)])
 async def record_special_case(request: Request[Any, Any, Any], state: State) -> Template | Redirect:
     return await _submit(request, state, "paper.record_special_case", "special-form")
@@ -153,6 +171,8 @@ ROUTES = [
     paper_page,
     confirm_declaration,
     report_declaration,
+    sign_box36,
+    refuse_exit,
     record_special_case,
     request_export_exit,
     decide_request,

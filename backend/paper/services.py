@@ -17,7 +17,7 @@ from backend.lib.errors import N_, DomainError, NotFound
 from backend.officers.schemas import Actor
 from backend.officers.services import location_of_branch
 from backend.paper.schemas import GoodsLine, goods_from_json
-from backend.paper.tables import ExportExitRequest, Form07, PaperReport
+from backend.paper.tables import BorderCheck, ExportExitRequest, Form07, PaperReport
 from backend.paper.workflow import RequestState
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -27,6 +27,10 @@ PAGE_LIMIT = 50  # forms, requests and reports a list on /paper shows
 BASIS_PAPER_DECLARATION = "paper_declaration"  # Art 35.3.a / 36.3.a
 BASIS_AUTHORITY_DOCUMENT = "authority_document"  # Art 37.1-2 → 38.1
 BASIS_EXPORT_EXIT_REQUEST = "export_exit_request"  # Art 37.3 → 38.2
+
+# What a border check (Art 36.3, BorderCheck.outcome) came to.
+BOX36_SIGNED = "box36_signed"  # 36.3.a
+EXIT_REFUSED = "exit_refused"  # 36.3.b
 
 BASIS_LABELS = {
     BASIS_PAPER_DECLARATION: N_("Paper customs declaration"),
@@ -181,3 +185,16 @@ async def recent_reports(branch_id: int | None, limit: int = PAGE_LIMIT) -> list
         .limit(limit)
     )
 
+
+
+async def border_checks(branch_id: int | None, *, outcome: str | None = None, limit: int = PAGE_LIMIT) -> list[dict[str, Any]]:
+    """The branch's Art 36.3 checks of paper declarations at border gates, newest first (one outcome, or all)."""
+    query = BorderCheck.select(
+        BorderCheck.all_columns(),
+        BorderCheck.location.name.as_alias("location_name"),
+        BorderCheck.officer.full_name.as_alias("officer_name"),
+        BorderCheck.officer.code.as_alias("officer_code"),
+    ).where(BorderCheck.branch == branch_id)
+    if outcome is not None:
+        query = query.where(BorderCheck.outcome == outcome)
+    return await query.order_by(BorderCheck.id, ascending=False).limit(limit)

@@ -1,6 +1,6 @@
 """The paper domain's tables; written only by the `paper.*` commands (backend/paper/commands.py)."""
 
-from piccolo.columns import UUID, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, Boolean, Date, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -81,4 +81,33 @@ class PaperReport(Table, tablename="paper_report"):
     declarant_tax_code = Varchar(length=20, default="")
     reason = Text()
     issued_at = Timestamptz()
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class BorderCheck(Table, tablename="paper_border_check"):
+    """Art 36.3: a paper import declaration at a land border gate, compared with the outside state of the goods.
+
+    `outcome` "box36_signed" (36.3.a: it matches, the officer supervises the goods out and signs box 36 — a signed
+    command, no form 07) or "exit_refused" (36.3.b: it does not match, or the declaration lacks the confirmation;
+    the goods may not leave and the branch head is told, on /paper). Written only by `paper.sign_box36` and
+    `paper.refuse_exit`."""
+
+    command_id = UUID(unique=True)
+    branch = ForeignKey(references=Branch, null=False, index=True)
+    location = ForeignKey(references=Location, null=False)
+    officer = ForeignKey(references=Officer, null=False)
+    outcome = Varchar(length=16, index=True)
+    declaration_number = Varchar(length=64)
+    declaration_date = Date()
+    declaration_kind = Varchar(length=16)
+    declarant_name = Varchar(length=200)
+    declarant_tax_code = Varchar(length=20, default="")
+    vehicle = Varchar(length=100, default="")
+    containers = Text(default="")  # container numbers, one per line
+    goods_description = Text(default="")
+    outside_state = Varchar(length=16)  # "intact" | "damaged": the goods' outside state as the officer saw it
+    seals_intact = Boolean(null=True, default=None)  # None: no seal on the goods, or not checked
+    outside_note = Text(default="")  # what was compared, what differs
+    reason = Text(default="")  # why exit was refused (36.3.b)
+    issued_at = Timestamptz()  # device clock: when the officer signed box 36 or refused exit
     recorded_at = Timestamptz(default=TimestamptzNow())

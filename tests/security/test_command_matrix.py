@@ -53,6 +53,12 @@ POLICY: dict[str, Rule] = {
     "paper.confirm_declaration": Rule(OFFICERS, AT_A_LOCATION, lambda loc: {
         "location_id": loc, "declaration_number": "104000000009", "declaration_date": "2026-12-01", "declaration_kind": "import",
         "declarant_name": "Công ty A", "goods": "Gạo; 20; tấn", "eligible_confirmed": "yes"}),
+    "paper.sign_box36": Rule(OFFICERS, AT_A_LOCATION + " (a land border gate)", lambda loc: {
+        "location_id": loc, "declaration_number": "104000000009", "declaration_date": "2026-12-01", "declaration_kind": "import",
+        "declarant_name": "Công ty A", "outside_state": "intact", "eligible_confirmed": "yes"}),
+    "paper.refuse_exit": Rule(OFFICERS, AT_A_LOCATION + " (a land border gate)", lambda loc: {
+        "location_id": loc, "declaration_number": "104000000009", "declaration_date": "2026-12-01", "declaration_kind": "import",
+        "declarant_name": "Công ty A", "outside_state": "damaged", "reason": "x"}),
     "paper.report_declaration": Rule(OFFICERS, AT_A_LOCATION, lambda loc: {
         "location_id": loc, "declaration_number": "104000000009", "declaration_date": "2026-12-01", "declaration_kind": "import",
         "declarant_name": "Công ty A", "reason": "x"}),
