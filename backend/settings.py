@@ -125,6 +125,19 @@ def _percent(env: dict[str, str], name: str, default: float) -> float:
 
 
 @dataclass(frozen=True)
+class SealsSettings:
+    """Handover records on the receiving page (docs/seals.md, "Receiving"). giamsat's rules, not the procedure's."""
+
+    # A record handed over to a branch and not yet received is listed until it is, and highlighted as overdue after
+    # this many days: Art 41.1.4.b has goods past the transport time registered for them followed up; giamsat does
+    # not hold that time for a handover record, so this number stands in for it.
+    record_overdue_days: int = 3
+    # How long a record already checked (received, or found in discrepancy) stays on the receiving page and in the
+    # handover_records replica.
+    checked_record_days: int = 30
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     web: WebSettings
@@ -133,6 +146,7 @@ class Settings:
     sync: SyncSettings = field(default_factory=lambda: SyncSettings(3, frozenset()))
     quotas: QuotaSettings = field(default_factory=QuotaSettings)
     gate: GateSettings = field(default_factory=GateSettings)
+    seals: SealsSettings = field(default_factory=SealsSettings)
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -213,9 +227,13 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         weight_tolerance_percent=_percent(env, "GIAMSAT_WEIGHT_TOLERANCE_PERCENT", 2.0),
         xray_warnings_block=_flag(env.get("GIAMSAT_XRAY_WARNINGS_BLOCK") or "1"),
     )
+    seals = SealsSettings(
+        record_overdue_days=_positive(env, "GIAMSAT_RECORD_OVERDUE_DAYS", 3),
+        checked_record_days=_positive(env, "GIAMSAT_CHECKED_RECORD_DAYS", 30),
+    )
     return Settings(
         database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync,
-        quotas=quotas, gate=gate,
+        quotas=quotas, gate=gate, seals=seals,
     )
 
 

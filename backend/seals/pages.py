@@ -9,7 +9,6 @@ part by the services (a record or evidence of another branch is answered 404).
 from __future__ import annotations
 
 import functools
-from datetime import timedelta
 from typing import Any
 
 import msgspec
@@ -35,7 +34,7 @@ from backend.officers.services import locations_of_branch
 from backend.officers.tables import Branch, Role
 from backend.seals import record_qr, services
 from backend.seals.services import SEAL_ROLES
-from backend.seals.replica import RECENT_DAYS
+from backend.seals.replica import checked_since
 from backend.seals.schemas import RecordView
 from backend.sync import contingency
 
@@ -160,13 +159,18 @@ async def receive_page(request: Request[Any, Any, Any], location: FromQuery[int 
     chosen = next((place for place in locations if place["id"] == location), locations[0] if locations else None)
     records = []
     if request.user.branch_id is not None:
-        records = await services.records_addressed_to(request.user.branch_id, clock.now() - timedelta(days=RECENT_DAYS))
+        records = await services.records_addressed_to(request.user.branch_id, checked_since())
+    settings = request.app.state.settings.seals
     return Template(
         "seals/receive.html",
         context={
             "locations": locations,
             "location": chosen,
             "records": records,
+            # Highlighted, never hidden: Art 41.1.4.b wants goods past their time followed up.
+            "overdue": services.overdue_days(records, clock.now(), settings.record_overdue_days),
+            "overdue_limit": settings.record_overdue_days,
+            "checked_days": settings.checked_record_days,
             "branches": await _branches(request.user.branch_id),
         },
     )

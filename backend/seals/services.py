@@ -210,18 +210,33 @@ async def record_view(actor: Actor, record_id: int) -> RecordView:
 
 
 async def records_addressed_to(branch_id: int, since: datetime) -> list[RecordView]:
-    """The records handed over to a branch (or already checked there) that changed after `since`, oldest first:
-    what the receiving officers' devices keep (the `handover_records` replica)."""
+    """The records handed over to a branch and not yet checked there, however old, and those checked (received or
+    in discrepancy) that changed after `since`, oldest first: what the receiving officers' devices keep (the
+    `handover_records` replica). A record waiting for its receipt never drops off: an overdue one is what Art
+    41.1.4.b wants followed up (the receiving page highlights it, `overdue_days`)."""
     rows = await (
         HandoverRecord.select(*_RECORD_COLUMNS)
         .where(
             (HandoverRecord.to_branch == branch_id)
-            & HandoverRecord.state.is_in(["handed_over", "received", "discrepancy"])
-            & (HandoverRecord.changed_at >= since)
+            & (
+                (HandoverRecord.state == "handed_over")
+                | (HandoverRecord.state.is_in(["received", "discrepancy"]) & (HandoverRecord.changed_at >= since))
+            )
         )
         .order_by(HandoverRecord.id)
     )
     return [await _record_view(row) for row in rows]
+
+
+def overdue_days(records: Iterable[RecordView], now: datetime, limit_days: int) -> dict[int, int]:
+    """{record id: whole days since it was handed over} of the records still waiting for their receipt longer than
+    `limit_days` (giamsat's rule, GIAMSAT_RECORD_OVERDUE_DAYS, standing in for Art 41.1.4.b's registered time)."""
+    late = {}
+    for record in records:
+        since = record.handed_over_at or record.issued_at
+        if record.state == "handed_over" and now - since > timedelta(days=limit_days):
+            late[record.id] = (now - since).days
+    return late
 
 
 async def violations_for(branch_id: int | None, *, open_only: bool = False, limit: int = 200) -> list[ViolationView]:

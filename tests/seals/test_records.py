@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any
 
 import pytest
@@ -401,6 +402,47 @@ def test_handover_records_replica_reaches_the_receiving_branch_only(client: Test
     assert ours["items"] == [] and draft != record_id
     again = receiver.client.get(f"/api/v1/replica/handover_records?since={theirs['cursor']}").json()
     assert again["changed"] is False
+
+
+def _age(record_id: int, days: int) -> None:
+    async def run() -> None:
+        from datetime import timedelta
+
+        from backend.lib import clock
+        from backend.seals.tables import HandoverRecord
+
+        then = clock.now() - timedelta(days=days)
+        await HandoverRecord.update({
+            HandoverRecord.issued_at: then, HandoverRecord.signed_at: then, HandoverRecord.handed_over_at: then,
+            HandoverRecord.changed_at: then,
+        }).where(HandoverRecord.id == record_id)
+
+    return run
+
+
+def test_record_unreceived_for_40_days_stays_on_the_receiving_page_highlighted_as_overdue_41_1_4_b(
+    client: TestClient, world: World, officer: Person, receiver: Person
+) -> None:
+    """Art 41.1.4.b has goods past the time registered for them followed up; a handover record waiting 40 days for
+    its receipt used to leave the receiving page and the replica after 30. It stays, highlighted as overdue after
+    GIAMSAT_RECORD_OVERDUE_DAYS (3, giamsat's rule); a record already received 40 days ago leaves the list after
+    GIAMSAT_CHECKED_RECORD_DAYS (30)."""
+    waiting = handed_over(officer, world)
+    fresh = handed_over(officer, world)
+    received = handed_over(officer, world)
+    assert receiver.do("seals.receive_record", {"location_id": world["other_gate"], "record_id": received, "containers": as_found()})["status"] == "applied"
+    for record_id in (waiting, received):
+        in_app(client, _age(record_id, 40))
+
+    page = receiver.client.get("/seals/receive").text
+    replica = receiver.client.get("/api/v1/replica/handover_records").json()
+
+    assert f'data-record-id="{waiting}"' in page and f'data-record-id="{fresh}"' in page
+    assert f'data-record-id="{received}"' not in page
+    overdue = re.findall(r'class="seals-record seals-record-overdue" data-record-id="(\d+)"[^>]*data-overdue-days="(\d+)"', page)
+    assert overdue == [(str(waiting), "40")]
+    assert "Quá hạn: đã bàn giao 40 ngày" in page and "Điều 41.1.4.b" in page
+    assert sorted(int(item["key"]) for item in replica["items"]) == [waiting, fresh]
 
 
 def test_evidence_shows_seals_records_photos_and_who_did_what(client: TestClient, world: World, officer: Person) -> None:
