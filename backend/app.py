@@ -35,6 +35,7 @@ from backend import __version__, db
 from backend.auth.middleware import AuthMiddleware, BearerAwareCSRFMiddleware, signed_in
 from backend.domains import DOMAINS
 from backend.barcodes import services as barcode_services
+from backend.declarations.source import UpstreamProbe
 from backend.seals import record_qr
 from backend.gate import services as gate_services
 from backend.journal import signing
@@ -252,6 +253,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def stop_database() -> None:
         await db.stop(engine)
 
+    # Records when the upstream customs system stops answering (docs/offline.md 6); after the database starts.
+    upstream_probe = UpstreamProbe(settings)
+
     def freeze_heap() -> None:
         # Objects made at start-up live for the whole process: moving them out of the GC's reach
         # took hello-world p99 from ~45 ms to ~2 ms in the stack trial (stack-notes.md).
@@ -276,9 +280,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=[static_router, *domain_routes()],
-        state=State({"settings": settings, "engine": engine}),
-        on_startup=[start_database, freeze_heap],
-        on_shutdown=[stop_database],
+        state=State({"settings": settings, "engine": engine, "upstream_probe": upstream_probe}),
+        on_startup=[start_database, upstream_probe.start, freeze_heap],
+        on_shutdown=[upstream_probe.stop, stop_database],
         guards=[signed_in],
         middleware=[
             LanguageMiddleware,

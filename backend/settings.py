@@ -7,6 +7,7 @@ Every variable is documented in `.env.example` and the README. One frozen datacl
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -69,8 +70,38 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class HelpdeskContact:
+    """Whom to call when the customs system fails (Decision 1966 Art 35.2.d.2, 36.2.đ.2): a name and its numbers,
+    as written in GIAMSAT_HELPDESK_CONTACTS."""
+
+    name: str
+    phones: tuple[str, ...] = ()
+
+    @staticmethod
+    def tel(phone: str) -> str:
+        """The number to dial (a `tel:` link): its digits, and a leading + if it has one."""
+        digits = re.sub(r"\D", "", phone)
+        return ("+" if phone.strip().startswith("+") else "") + digits
+
+
+def parse_helpdesk_contacts(value: str) -> tuple[HelpdeskContact, ...]:
+    """`Name: phone, phone; Other name: phone` -> contacts; an entry without a colon is numbers only."""
+    contacts = []
+    for entry in value.split(";"):
+        entry = entry.strip()
+        if not entry:
+            continue
+        name, colon, numbers = entry.partition(":")
+        if not colon:
+            name, numbers = "", entry
+        phones = tuple(phone.strip() for phone in numbers.split(",") if phone.strip())
+        contacts.append(HelpdeskContact(name.strip(), phones))
+    return tuple(contacts)
+
+
+@dataclass(frozen=True)
 class SyncSettings:
-    """How devices keep working offline."""
+    """How devices keep working offline, and how the server notices that the upstream customs system is down."""
 
     queue_warn_days: int  # warn on the device when its oldest queued command is older than this
     extra_signed_commands: frozenset[str]  # tests and trials only: more command types that must be signed
@@ -83,6 +114,13 @@ class SyncSettings:
     # /reconciliation (docs/offline.md, "The device clock"). giamsat's rule, not the procedure's: Decision 1966 says
     # nothing of device clocks. The default is the age at which a device warns of its queue (3 days).
     clock_past_hours: int = 72
+    # The upstream source the server probes (backend/declarations/source.py): a JSON file standing in for the
+    # customs gateway (FileSource) until a live adapter exists. None: nothing is probed.
+    upstream_file: Path | None = None
+    # Seconds between two probes of the upstream source in each app process; 0 switches the probe off.
+    upstream_probe_seconds: int = 60
+    # Whom to call when the customs system fails, shown on the contingency banner and page (docs/offline.md 6).
+    helpdesk_contacts: tuple[HelpdeskContact, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -176,6 +214,13 @@ def _positive(env: dict[str, str], name: str, default: int) -> int:
     return value
 
 
+def _not_negative(env: dict[str, str], name: str, default: int) -> int:
+    value = int(env.get(name) or default)
+    if value < 0:
+        raise SettingsError(f"{name} must be a whole number, 0 or more (it is {value})")
+    return value
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 
@@ -215,6 +260,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         issued_at_max_ahead_hours=int(env.get("GIAMSAT_ISSUED_AT_MAX_AHEAD_HOURS") or 24),
         offline_grace_seconds=int(env.get("GIAMSAT_OFFLINE_GRACE_SECONDS") or 30),
         clock_past_hours=_positive(env, "GIAMSAT_CLOCK_PAST_HOURS", 72),
+        upstream_file=Path(env["GIAMSAT_UPSTREAM_FILE"]).resolve() if env.get("GIAMSAT_UPSTREAM_FILE") else None,
+        upstream_probe_seconds=_not_negative(env, "GIAMSAT_UPSTREAM_PROBE_SECONDS", 60),
+        helpdesk_contacts=parse_helpdesk_contacts(env.get("GIAMSAT_HELPDESK_CONTACTS") or ""),
     )
     defaults = QuotaSettings()
     quotas = QuotaSettings(

@@ -1,4 +1,5 @@
-"""Commands of the sync domain: declaring and ending contingency mode, reviewing what was made in it."""
+"""Commands of the sync domain: declaring and ending contingency mode, reviewing what was made in it, and what the
+automatic check of the upstream customs system found."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from uuid import UUID
 import msgspec
 
 from backend.journal.registry import CommandContext, command
-from backend.lib.errors import N_, DomainError
+from backend.lib.errors import N_, DomainError, Forbidden
 from backend.lib.structs import Struct
 from backend.officers.tables import Role
-from backend.sync import policy, reconciliation
-from backend.sync.tables import ContingencyPeriod, ReconciliationReview
+from backend.sync import policy, reconciliation, upstream
+from backend.sync.tables import ContingencyPeriod, ReconciliationReview, UpstreamOutage
 from backend.journal.tables import JournalEntry
 
 
@@ -33,6 +34,13 @@ class ReviewCommands(Struct):
 
     command_ids: Annotated[list[UUID], msgspec.Meta(max_length=200)]  # none chosen: refused in words
     note: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+
+
+class RecordUpstreamStatus(Struct):
+    """What the automatic check found: the upstream customs system stopped answering, or answers again."""
+
+    answering: bool
+    detail: Annotated[str, msgspec.Meta(max_length=500)] = ""
 
 
 async def _open_in_scope(branch_id: int | None) -> dict[str, Any] | None:
@@ -126,3 +134,33 @@ async def review_commands(context: CommandContext, payload: ReviewCommands) -> d
             ]
         )
     return {"reviewed": len(new), "already_reviewed": len(ids) - len(new)}
+
+
+@command(
+    "sync.record_upstream_status",
+    payload=RecordUpstreamStatus,
+    roles={Role.ADMIN},
+    label=N_("Customs system status recorded"),
+)
+async def record_upstream_status(context: CommandContext, payload: RecordUpstreamStatus) -> dict[str, Any]:
+    """A change of the upstream system's state, as the probe saw it (sync/upstream.py); it declares nothing.
+    Only the probe's system officer sends it. The same state twice is refused, so that with the chain lock a
+    change is recorded once however many processes probe (their command ids agree too)."""
+    if not upstream.is_probe(context.actor):
+        raise Forbidden("upstream_probe_only", N_("Only the automatic check records the customs system's state."))
+    current = await upstream.latest_outage()
+    if payload.answering:
+        if current is None or current.ended_at is not None:
+            raise DomainError("upstream_state_unchanged", N_("The customs system is already recorded as answering."))
+        await UpstreamOutage.update(
+            {UpstreamOutage.ended_at: context.received_at, UpstreamOutage.end_command_id: context.command_id}
+        ).where(UpstreamOutage.id == current.id)
+        return {"outage_id": current.id, "answering": True}
+    if current is not None and current.ended_at is None:
+        raise DomainError("upstream_state_unchanged", N_("The customs system is already recorded as not answering."))
+    outage_id = (
+        await UpstreamOutage.insert(
+            UpstreamOutage(started_at=context.received_at, start_command_id=context.command_id)
+        ).returning(UpstreamOutage.id)
+    )[0]["id"]
+    return {"outage_id": outage_id, "answering": False}

@@ -19,7 +19,7 @@ from backend.journal.services import apply_commands
 from backend.lib import clock
 from backend.logbook.services import sync_text
 from backend.officers.tables import Role
-from backend.sync import contingency, reconciliation
+from backend.sync import contingency, reconciliation, upstream
 from backend.sync.replica import ReplicaPage, replica_page
 
 
@@ -46,10 +46,14 @@ def contingency_view(period: contingency.Period | None) -> ContingencyView | Non
 
 
 async def before_page(request: Request[Any, Any, Any]) -> None:
-    """For every page of a signed-in user: is contingency mode on for their branch (the banner in base.html)."""
+    """For every page of a signed-in user: is contingency mode on for their branch (the banner in base.html); for
+    those who may declare it, what the automatic check of the upstream system found (sync/upstream.py)."""
     user = request.scope.get("user")
     if user is not None and not request.url.path.startswith(("/api/", "/static/")):
-        request.state.contingency = await contingency.open_period(user.branch_id)
+        period = await contingency.open_period(user.branch_id)
+        request.state.contingency = period
+        if upstream.may_declare(user):
+            request.state.upstream_notice = upstream.notice_for(user, await upstream.latest_outage(), period)
 
 
 @get("/sync")
@@ -98,6 +102,7 @@ async def _contingency_page(
             "in_scope": lambda period: reconciliation.in_scope(actor, period),
             "recent": await reconciliation.recent_periods(actor),
             "can_reconcile": actor.role == Role.SUPERVISOR,
+            "outage": await upstream.latest_outage(),
             "form": form or {},
             "error": error,
         },

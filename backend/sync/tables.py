@@ -29,3 +29,17 @@ class ReconciliationReview(Table, tablename="reconciliation_review"):
     reviewed_at = Timestamptz()
     note = Text(default="")
     review_command_id = UUID()  # the sync.review_commands command that recorded it
+
+
+class UpstreamOutage(Table, tablename="upstream_outage"):
+    """A time when the automatic check found the upstream customs system not answering (docs/offline.md 6).
+
+    A detection, not a declaration: contingency mode is declared by a person (ContingencyPeriod), whom the
+    supervisors' banner asks to. Written only by `sync.record_upstream_status`, which the probe sends as the system
+    officer UPSTREAM; the command ids make each start and end recorded once however many processes probe.
+    """
+
+    started_at = Timestamptz()  # the first probe that got no answer
+    start_command_id = UUID(unique=True)
+    ended_at = Timestamptz(null=True, default=None)  # the first probe answered again
+    end_command_id = UUID(null=True, default=None)

@@ -1,4 +1,5 @@
-"""The demo declarations (deterministic, idempotent) and the upstream source's health probe (contingency mode)."""
+"""The demo declarations (deterministic, idempotent) and the upstream file source. The source's health probe is
+tested in tests/sync/test_upstream.py."""
 
 from __future__ import annotations
 
@@ -72,53 +73,3 @@ def test_file_source_reports_changes_once(tmp_path: Path) -> None:
     assert run_async(source.health()) is True
     path.unlink()
     assert run_async(source.health()) is False
-
-
-async def open_periods() -> list[dict[str, Any]]:
-    from backend.sync.tables import ContingencyPeriod
-
-    return await ContingencyPeriod.select(
-        ContingencyPeriod.branch, ContingencyPeriod.ended_at, ContingencyPeriod.started_by.code.as_alias("by")
-    ).order_by(ContingencyPeriod.id)
-
-
-async def journal_types() -> list[tuple[str, str]]:
-    from backend.journal.tables import JournalEntry
-
-    rows = await JournalEntry.select(JournalEntry.command_type, JournalEntry.actor_code).order_by(JournalEntry.id)
-    return [(row["command_type"], row["actor_code"]) for row in rows]
-
-
-def test_probe_declares_contingency_when_upstream_is_down_and_ends_it_when_back(client: TestClient, world: World, tmp_path: Path) -> None:
-    from backend.declarations.source import FileSource, probe_upstream
-
-    path = tmp_path / "upstream.json"
-    source = FileSource(path)  # no file yet: upstream is down
-
-    down = in_app(client, probe_upstream, source)
-    still_down = in_app(client, probe_upstream, source)
-    during = in_app(client, open_periods)
-    path.write_text("[]")
-    back = in_app(client, probe_upstream, source)
-    still_up = in_app(client, probe_upstream, source)
-
-    assert (down, still_down, back, still_up) == ("declared", None, "ended", None)
-    assert [(p["branch"], p["ended_at"] is None, p["by"]) for p in during] == [(None, True, "UPSTREAM")]
-    assert [p["ended_at"] is not None for p in in_app(client, open_periods)] == [True]
-    assert in_app(client, journal_types) == [("sync.declare_contingency", "UPSTREAM"), ("sync.end_contingency", "UPSTREAM")]
-
-
-def test_probe_leaves_a_period_declared_by_a_person(client: TestClient, world: World, tmp_path: Path) -> None:
-    from backend.declarations.source import FileSource, probe_upstream
-    from tests.conftest import sign_in_as
-    from tests.sync.test_contingency import declare
-
-    sign_in_as(client, world["admin"])
-    assert declare(client)["status"] == "applied"
-    path = tmp_path / "upstream.json"
-    path.write_text("[]")
-
-    result = in_app(client, probe_upstream, FileSource(path))
-
-    assert result is None
-    assert [(p["ended_at"] is None, p["by"]) for p in in_app(client, open_periods)] == [(True, "AD1")]
