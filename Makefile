@@ -20,10 +20,17 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+# The demo's help desk: the numbers Decision 1966 Art 35.2.d.2 / 36.2.đ.2 gives, as written there (docs/offline.md 6).
+DEMO_HELPDESK := Bộ phận hỗ trợ - Tổng cục Hải quan (Help Desk): (04) 37824754, (04) 37824755, (04) 37824756, (04) 37824757
+# The demo's upstream is a file: delete it and supervisors are asked to declare contingency within 15 s.
+DEMO_UPSTREAM := var/upstream.json
+
 run: $(VENV)/.installed
 	$(PY) -m backend.cli db upgrade
 	GIAMSAT_DEMO=1 GIAMSAT_ORIGIN=http://localhost:$(PORT) $(PY) -m backend.cli demo
-	GIAMSAT_DEMO=1 GIAMSAT_ORIGIN=http://localhost:$(PORT) $(PY) -m backend.cli serve --port $(PORT)
+	@mkdir -p $(dir $(DEMO_UPSTREAM)); [ -f $(DEMO_UPSTREAM) ] || echo '[]' > $(DEMO_UPSTREAM)
+	GIAMSAT_DEMO=1 GIAMSAT_ORIGIN=http://localhost:$(PORT) GIAMSAT_HELPDESK_CONTACTS='$(DEMO_HELPDESK)' \
+	  GIAMSAT_UPSTREAM_FILE=$(DEMO_UPSTREAM) GIAMSAT_UPSTREAM_PROBE_SECONDS=15 $(PY) -m backend.cli serve --port $(PORT)
 
 # Debian packages the tests need: Chromium for the browser tests, libzbar0 for pyzbar, node for the JavaScript twins.
 system-deps:
