@@ -15,6 +15,7 @@ DOMAINS: tuple[str, ...] = (
     "gate",
     "paper",
     "seals",
+    "transit",
     "logbook",
     "sync",
     "shell",

@@ -22,6 +22,31 @@ class WarningItem(Struct, kw_only=True):
     source: Annotated[str, msgspec.Meta(max_length=32)] = "upstream"  # "xray" for form 03/KQSCT/GSQL (Art 35.4)
 
 
+class TransitFacts(Struct, kw_only=True):
+    """What the declarant registered on a transit declaration (Decision 1966, Arts 41-42), as upstream sends it.
+
+    Facts of the national system, never typed by an officer: the transit domain (backend/transit) builds its case
+    from them, and their changes are the upstream events of its state machine (docs/transit.md):
+    - `destination_branch_code`: the branch where the goods are transported to (Chi cục Hải quan nơi hàng hóa
+      vận chuyển đến); the branch of registration is the departure branch (Art 41.1);
+    - `transit_hours`: the transit time the declarant registered and customs accepted (Art 41.1.4.b);
+    - `exit_mode`: for exports leaving through a road, river, inland-waterway or international rail border gate,
+      that mode (arrival is then confirmed in two steps, Art 41.2.b.1.1); empty otherwise;
+    - `combined_case`: for a combined transit declaration, the case of Art 42.1 (a, b, c, d or đ);
+    - `supplements`: how many COT/COT11 supplements the declarant filed (each one raises it, Art 41.1.b.2.2);
+    - `amendment_kind`, `amendments`: the last COR (amendment) or CAN (cancellation) filed and how many were filed
+      (each one raises it, Art 41.3).
+    """
+
+    destination_branch_code: Annotated[str, msgspec.Meta(max_length=16)]
+    transit_hours: int = 0
+    exit_mode: Literal["", "road", "river", "inland_waterway", "rail"] = ""
+    combined_case: Literal["", "a", "b", "c", "d", "đ"] = ""
+    supplements: Annotated[int, msgspec.Meta(ge=0)] = 0
+    amendment_kind: Literal["", "COR", "CAN"] = ""
+    amendments: Annotated[int, msgspec.Meta(ge=0)] = 0
+
+
 class DeclarationUpsert(Struct, kw_only=True):
     """One declaration as the upstream system sends it (API item, JSON import item, CSV row).
 
@@ -47,6 +72,9 @@ class DeclarationUpsert(Struct, kw_only=True):
     # Location codes of the places where the goods are declared to be supervised (port or border gate of loading
     # or exit, warehouse of storage); the giamsat locations among them make their branches concerned.
     places: Annotated[list[Annotated[str, msgspec.Meta(max_length=32)]], msgspec.Meta(max_length=20)] = []
+    # Transit declarations only: what the declarant registered for the transit (an item without it keeps the
+    # stored facts).
+    transit: TransitFacts | None = None
 
 
 class ItemResult(msgspec.Struct, kw_only=True, omit_defaults=True):
@@ -100,6 +128,7 @@ class DeclarationView(msgspec.Struct, kw_only=True):
     package_count: int | None
     goods_description: str
     places: list[str] = []  # location codes where upstream says the goods are supervised
+    transit: TransitFacts | None = None  # transit declarations: what the declarant registered for the transit
     updated_at: datetime
     containers: list[ContainerView]
     warnings: list[WarningView]

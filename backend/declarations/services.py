@@ -29,6 +29,7 @@ from backend.declarations.schemas import (
     DeclarationView,
     HistoryView,
     ItemResult,
+    TransitFacts,
     WarningView,
 )
 from backend.declarations.tables import (
@@ -213,6 +214,12 @@ def validate_item(raw: Any, branches: Mapping[str, int]) -> DeclarationUpsert | 
         if not warning.text.strip():
             return _refuse("empty_warning", N_("A warning has no text."), "warnings")
         warnings.append(type(warning)(text=warning.text.strip(), source=warning.source.strip() or "upstream"))
+    transit = item.transit
+    if transit is not None:
+        refusal = _transit_refusal(item.kind, transit)
+        if refusal is not None:
+            return refusal
+        transit = msgspec.structs.replace(transit, destination_branch_code=transit.destination_branch_code.strip())
     weight_kg = round(item.weight_kg * 1000) / 1000 if item.weight_kg is not None else None
     places: list[str] = []
     for place in item.places:
@@ -231,7 +238,36 @@ def validate_item(raw: Any, branches: Mapping[str, int]) -> DeclarationUpsert | 
         weight_kg=weight_kg,
         goods_description=item.goods_description.strip(),
         places=places,
+        transit=transit,
     )
+
+
+MAX_TRANSIT_HOURS = 24 * 60  # 60 days: longer is a typing error upstream, not a transit time
+
+
+def _transit_refusal(kind: str, transit: TransitFacts) -> Refusal | None:
+    """What is wrong with a transit declaration's facts (Arts 41-42), if anything."""
+    if kind not in (DeclarationKind.INDEPENDENT_TRANSIT, DeclarationKind.COMBINED_TRANSIT):
+        return _refuse("transit_not_expected", N_("Only a transit declaration has transit facts."), "transit")
+    if not transit.destination_branch_code.strip():
+        return _refuse("missing_destination", N_("A transit declaration names its destination branch."), "transit")
+    if kind == DeclarationKind.INDEPENDENT_TRANSIT:
+        if not 1 <= transit.transit_hours <= MAX_TRANSIT_HOURS:
+            return _refuse(
+                "bad_transit_time",
+                N_("The registered transit time must be between 1 and 1440 hours: %(value)s"),
+                "transit",
+                value=transit.transit_hours,
+            )
+        if transit.combined_case:
+            return _refuse("combined_case_not_expected", N_("Only a combined transit declaration has a case of Art 42.1."), "transit")
+    elif not transit.combined_case:
+        return _refuse("missing_combined_case", N_("A combined transit declaration names its case of Art 42.1 (a to đ)."), "transit")
+    return None
+
+
+def _transit_json(transit: TransitFacts | None) -> str:
+    return "" if transit is None else msgspec.json.encode(transit).decode()
 
 
 # --- what a declaration is, for comparing and for history ---------------------------------------------------------
@@ -255,6 +291,8 @@ def snapshot(item: DeclarationUpsert) -> dict[str, Any]:
         "goods_description": item.goods_description,
         "warnings": [[w.text, w.source] for w in item.warnings],
         "places": list(item.places),
+        # Only when upstream sent them: an item without transit facts keeps the stored ones.
+        **({"transit": msgspec.to_builtins(item.transit)} if item.transit is not None else {}),
     }
 
 
@@ -306,6 +344,7 @@ async def _stored(numbers: list[str]) -> dict[str, tuple[int, dict[str, Any]]]:
                     "goods_description": row["goods_description"],
                     "warnings": warnings[row["id"]],
                     "places": msgspec.json.decode(row["places"] or "[]"),
+                    **({"transit": msgspec.json.decode(row["transit"])} if row["transit"] else {}),
                 },
             )
     return found
@@ -337,6 +376,7 @@ def _columns(item: DeclarationUpsert, branch_id: int, source: str) -> dict[str, 
         "package_count": item.package_count,
         "goods_description": item.goods_description,
         "places": msgspec.json.encode(list(item.places)).decode(),
+        **({"transit": _transit_json(item.transit)} if item.transit is not None else {}),
         "source": source,
         "updated_at": clock.now(),
     }
@@ -445,7 +485,7 @@ async def upsert_many(items: Sequence[Any], source: str, *, all_or_nothing: bool
                 )
                 continue
             after = snapshot(item)
-            changes = {name: [before[name], after[name]] for name in after if before[name] != after[name]}
+            changes = {name: [before.get(name), after[name]] for name in after if before.get(name) != after[name]}
             if not changes:
                 results[index] = ItemResult(number=item.number, status="unchanged")
                 continue
@@ -516,6 +556,7 @@ async def declaration_by_number(number: str) -> DeclarationView:
         package_count=row["package_count"],
         goods_description=row["goods_description"],
         places=msgspec.json.decode(row["places"] or "[]"),
+        transit=msgspec.json.decode(row["transit"], type=TransitFacts) if row["transit"] else None,
         updated_at=row["updated_at"],
         containers=[ContainerView(number=c["number"], seal_number=c["seal_number"]) for c in containers],
         warnings=[WarningView(text=w["text"], source=w["source"]) for w in warnings],

@@ -64,6 +64,9 @@ class Declaration(Table, tablename="declaration"):
     # storage), as a JSON list. The branches of those places are concerned with the goods (seals/policy.py): a
     # fact the upstream system states, which a branch cannot make up by itself.
     places = Text(default="[]")
+    # Transit declarations: the facts the declarant registered for the transit (schemas.TransitFacts) as JSON, ""
+    # for other kinds. Opaque here; backend/transit reads them (its case, its upstream events).
+    transit = Text(default="")
     source = Varchar(length=64, default="")  # who sent the last change: api:<officer code>, import, demo
     updated_at = Timestamptz(default=TimestamptzNow())
 
