@@ -55,6 +55,19 @@ class CommandSpec:
 
 COMMANDS: dict[str, CommandSpec] = {}
 
+# What must be written with an applied command or not at all, kept by another domain than the command's (the outbox's
+# messages to the national system, backend/outbox). The journal runs each hook after the handler succeeded, in the
+# command's transaction (and savepoint), with the handler's result; it knows none of them by name.
+AfterApply = Callable[[CommandContext, str, Any, dict[str, Any]], Awaitable[None]]
+AFTER_APPLY: list[AfterApply] = []
+
+
+def after_apply(hook: AfterApply) -> AfterApply:
+    """Register a hook run after every applied command (see AFTER_APPLY); registering it again changes nothing."""
+    if hook not in AFTER_APPLY:
+        AFTER_APPLY.append(hook)
+    return hook
+
 # The actions that replace an officer's signature and stamp on paper (Decision 1966: the officer "ký, đóng
 # dấu công chức"). Later issues add confirm passage, confirm sealed, handover records, ... here.
 SIGNED_COMMANDS: frozenset[str] = frozenset(

@@ -30,7 +30,7 @@ from backend import db
 from backend.journal import envelope as envelope_module
 from backend.journal.envelope import CommandEnvelope, CommandOutcome
 from backend.journal import signing
-from backend.journal.registry import COMMANDS, CommandContext
+from backend.journal.registry import AFTER_APPLY, COMMANDS, CommandContext
 from backend.journal.tables import JournalChainHead, JournalEntry
 from backend.lib import clock
 from backend.lib.errors import N_, DomainError
@@ -396,6 +396,13 @@ async def _seen_before(engine: Engine, ids: list[UUID]) -> list[dict[str, Any]]:
     )
 
 
+async def _after_apply(context: CommandContext, command_type: str, payload: Any, result: dict[str, Any]) -> None:
+    """The registered after-apply hooks (registry.AFTER_APPLY: the outbox's messages), inside the handler's try: what
+    they write is kept or rolled back with the command, and a hook's refusal refuses the command."""
+    for hook in AFTER_APPLY:
+        await hook(context, command_type, payload, result)
+
+
 async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> _Result:
     if envelope.id in group.seen:
         actor_code, stored_result = group.seen[envelope.id]
@@ -430,6 +437,7 @@ async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> 
         try:
             signature = await signing.verify_and_use(envelope, actor) if spec.signed else None
             result = await spec.handler(context, payload)
+            await _after_apply(context, envelope.type, payload, result)
         except DomainError as error:
             raise _NeedSavepoints() from error
     else:
@@ -439,6 +447,7 @@ async def _apply_one(group: _Group, envelope: CommandEnvelope, actor: Actor) -> 
         try:
             signature = await signing.verify_and_use(envelope, actor) if spec.signed else None
             result = await spec.handler(context, payload)
+            await _after_apply(context, envelope.type, payload, result)
         except DomainError as error:
             await db.execute_in(group.transaction, f"ROLLBACK TO SAVEPOINT {SAVEPOINT}")
             return envelope, error
