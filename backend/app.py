@@ -45,6 +45,7 @@ from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import LanguageMiddleware, gettext
 from backend.lib.structs import ErrorBody
 from backend.lib.templates import configure_jinja
+from backend.outbox.worker import OutboxWorker
 from litestar.plugins.jinja import JinjaTemplateEngine
 from backend.settings import Settings, get_settings
 
@@ -256,6 +257,10 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # Records when the upstream customs system stops answering (docs/offline.md 6); after the database starts.
     upstream_probe = UpstreamProbe(settings)
 
+    # Delivers the outbox's messages to the national system (docs/outbox.md); after the database starts, stopped
+    # before it stops. Off when GIAMSAT_UPSTREAM_URL is empty or GIAMSAT_OUTBOX_INTERVAL_SECONDS is 0.
+    outbox_worker = OutboxWorker(settings, engine)
+
     def freeze_heap() -> None:
         # Objects made at start-up live for the whole process: moving them out of the GC's reach
         # took hello-world p99 from ~45 ms to ~2 ms in the stack trial (stack-notes.md).
@@ -281,8 +286,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
     app = Litestar(
         route_handlers=[static_router, *domain_routes()],
         state=State({"settings": settings, "engine": engine, "upstream_probe": upstream_probe}),
-        on_startup=[start_database, upstream_probe.start, freeze_heap],
-        on_shutdown=[upstream_probe.stop, stop_database],
+        on_startup=[start_database, upstream_probe.start, outbox_worker.start, freeze_heap],
+        on_shutdown=[outbox_worker.stop, upstream_probe.stop, stop_database],
         guards=[signed_in],
         middleware=[
             LanguageMiddleware,

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import sys
+from pathlib import Path
 from typing import Awaitable, Callable
 
 os.environ.setdefault("PICCOLO_CONF", "backend.piccolo_conf")
@@ -53,6 +54,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
         forwarded_allow_ips=",".join(trusted) or None,
         log_level=args.log_level,
     )
+    return 0
+
+
+def cmd_upstream_sim(args: argparse.Namespace) -> int:
+    """The simulator of the national system's message gateway (backend/outbox/simulator.py, docs/outbox.md)."""
+    import uvicorn
+
+    from backend.outbox.simulator import create_simulator
+
+    store = Path(args.store).resolve() if args.store else None
+    uvicorn.run(create_simulator(store), host=args.host, port=args.port, log_level=args.log_level)
     return 0
 
 
@@ -330,6 +342,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "1")))
     serve.add_argument("--log-level", default="info")
     serve.set_defaults(func=cmd_serve)
+
+    sim = sub.add_parser("upstream-sim", help="run the simulator of the national system's message gateway (docs/outbox.md)")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8900)
+    sim.add_argument("--store", default="", help="a JSON file keeping what it received (default: in memory)")
+    sim.add_argument("--log-level", default="warning")
+    sim.set_defaults(func=cmd_upstream_sim)
 
     database = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
     database.add_parser("upgrade", help="apply migrations (SQLite or PostgreSQL, from DATABASE_URL)").set_defaults(func=cmd_db_upgrade)

@@ -18,5 +18,6 @@ DOMAINS: tuple[str, ...] = (
     "transit",
     "logbook",
     "sync",
+    "outbox",
     "shell",
 )

@@ -176,6 +176,19 @@ class SealsSettings:
 
 
 @dataclass(frozen=True)
+class OutboxSettings:
+    """Delivery of the outbox's messages to the national system (docs/outbox.md)."""
+
+    # The gateway (or the simulator, `giamsat upstream-sim`) the HTTP adapter posts to; "" : nothing is delivered
+    # (messages are still made, and wait).
+    upstream_url: str = ""
+    # Seconds between two delivery passes in each app process; 0 switches the background delivery off.
+    interval_seconds: float = 5.0
+    # Seconds the adapter waits for the upstream's answer before it counts as no answer (sent again later).
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     web: WebSettings
@@ -184,6 +197,7 @@ class Settings:
     sync: SyncSettings = field(default_factory=lambda: SyncSettings(3, frozenset()))
     quotas: QuotaSettings = field(default_factory=QuotaSettings)
     gate: GateSettings = field(default_factory=GateSettings)
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
     seals: SealsSettings = field(default_factory=SealsSettings)
 
 
@@ -218,6 +232,16 @@ def _not_negative(env: dict[str, str], name: str, default: int) -> int:
     value = int(env.get(name) or default)
     if value < 0:
         raise SettingsError(f"{name} must be a whole number, 0 or more (it is {value})")
+    return value
+
+
+def _seconds(env: dict[str, str], name: str, default: float) -> float:
+    try:
+        value = float(env.get(name) or default)
+    except ValueError:
+        raise SettingsError(f"{name} must be a number of seconds, e.g. 5 or 0.5 (it is {env.get(name)!r})") from None
+    if value < 0:
+        raise SettingsError(f"{name} must be 0 or more seconds (it is {value:g})")
     return value
 
 
@@ -279,9 +303,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         record_overdue_days=_positive(env, "GIAMSAT_RECORD_OVERDUE_DAYS", 3),
         checked_record_days=_positive(env, "GIAMSAT_CHECKED_RECORD_DAYS", 30),
     )
+    outbox = OutboxSettings(
+        upstream_url=(env.get("GIAMSAT_UPSTREAM_URL") or "").strip().rstrip("/"),
+        interval_seconds=_seconds(env, "GIAMSAT_OUTBOX_INTERVAL_SECONDS", 5.0),
+        timeout_seconds=_seconds(env, "GIAMSAT_OUTBOX_TIMEOUT_SECONDS", 10.0) or 10.0,
+    )
     return Settings(
         database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync,
-        quotas=quotas, gate=gate, seals=seals,
+        quotas=quotas, gate=gate, seals=seals, outbox=outbox,
     )
 
 

@@ -162,6 +162,12 @@ RULES: dict[tuple[str, str], Rule] = {
     # page's fallback without its script)
     ("GET", "/seals/violations"): roles(Role.SUPERVISOR, url="/seals/violations"),
     ("POST", "/seals/violations"): roles(Role.SUPERVISOR, url="/seals/violations", form={"violation_id": "999999", "note": "x"}),
+    # the outbox: the branch's messages to the national system, for its officers and supervisors; sending a refused
+    # one again is a supervisor's (outbox/policy.py: another branch's message is unknown to them)
+    ("GET", "/outbox"): roles(Role.OFFICER, Role.SUPERVISOR, url="/outbox"),
+    ("POST", "/outbox/retry"): roles(
+        Role.SUPERVISOR, url="/outbox/retry", form={"message_id": "00000000-0000-4000-8000-000000000000"}
+    ),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(

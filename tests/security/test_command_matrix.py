@@ -92,6 +92,7 @@ POLICY: dict[str, Rule] = {
     "sync.end_contingency": Rule(frozenset({Role.SUPERVISOR, Role.ADMIN}), "as declare_contingency"),
     "sync.review_commands": Rule(SUPERVISORS, "marked commands of the supervisor's branch's chain"),
     "sync.record_upstream_status": Rule(ADMINS, "only the upstream probe's system officer UPSTREAM (upstream_probe_only), on the HQ chain"),
+    "outbox.retry": Rule(SUPERVISORS, "a refused message of the supervisor's branch (outbox/policy.py)"),
     "officers.create_officer": Rule(ADMINS, "the admin's branch (a national admin: every branch)"),
     "officers.issue_enrollment": Rule(ADMINS, "an officer of the admin's branch (a national admin: every branch)"),
     "officers.set_active": Rule(ADMINS, "an officer of the admin's branch (a national admin: every branch)"),
