@@ -137,6 +137,8 @@ class QuotaSettings:
     commands_burst: int = 3000
     commands_at_once: int = 1  # an officer's command requests applied at the same time (the others wait their turn)
     uploads_at_once: int = 1  # an officer's photo uploads checked and copied at the same time (the others wait)
+    # Per process, not per officer: command batches applied at once; more are answered 503 (lib/admission.py).
+    max_batches_in_flight: int = 64
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from litestar.params import JSONBody
 from backend.journal import signing
 from backend.journal.envelope import MAX_BATCH, CommandBatchResult, CommandEnvelope
 from backend.journal.services import apply_commands
-from backend.lib import clock, quotas
+from backend.lib import admission, clock, quotas
 from backend.lib.structs import Struct
 
 
@@ -41,20 +41,25 @@ def decode_envelopes(body: bytes) -> list[CommandEnvelope]:
     return envelopes
 
 
-@post("/api/v1/commands", status_code=200, summary="Apply one command or an ordered batch")
+@post("/api/v1/commands", status_code=200, summary="Apply one command or an ordered batch", responses=admission.RESPONSES)
 async def post_commands(
     request: Request[Any, Any, Any], state: State, data: JSONBody[CommandEnvelope | list[CommandEnvelope]]
 ) -> CommandBatchResult:
     """Each command answers `applied`, `duplicate` (seen before: the stored result, never applied twice) or
     `rejected` (with a reason code and a reason in the caller's language; nothing changed).
     `server_time` lets the device measure its clock's offset."""
+    # Refused before the quota, so that a batch the server had no room for costs the officer nothing (503 is "not
+    # now" to the device, as 429 is). docs/security.md, "Many devices at once".
+    in_flight = admission.of(state)
+    in_flight.check(request.user.id)
     envelopes = decode_envelopes(await request.body())  # `data` is there for validation and the API schema
     # Counted in commands, not requests; a refused batch is refused whole, and the device's queue waits and keeps
     # its order (429 is "not now" to it). docs/security.md, "Quotas".
     limits = quotas.of(state)
     limits.commands.take(request.user.id, len(envelopes))
     async with limits.turn(request.user.id):
-        results = await apply_commands(state.engine, envelopes, request.user)
+        with in_flight.admitted():
+            results = await apply_commands(state.engine, envelopes, request.user)
     return CommandBatchResult(results=results, server_time=clock.iso(clock.now()))
 
 
