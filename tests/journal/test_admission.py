@@ -108,15 +108,17 @@ def refusal(gate: admission.Admission, key: Any) -> int:
 
 
 def test_retry_after_spreads_the_waiting_over_the_time_their_batches_need() -> None:
-    """At most (devices waiting) x (batch time / limit): 100 devices, 2 at a time, 1 s a batch: up to 50 s."""
+    """At most (devices waiting) x (batch time / limit), capped at 30 s (the device's own backoff cap): 50 devices,
+    2 at a time, 1 s a batch: up to 25 s; past the cap, 30 s."""
     gate, stack = full(2, jitter=lambda: 1.0)  # the longest wait the jitter can draw
     gate.batch_seconds = 1.0
 
     waits = [refusal(gate, key) for key in range(100)]
     again = refusal(gate, 0)  # the first device back too early: it is not counted twice
 
-    assert waits == [max(1, math.ceil((n + 1) * 0.5)) for n in range(100)]
-    assert again == 50
+    assert admission.MAX_RETRY_AFTER == 30
+    assert waits == [min(30, max(1, math.ceil((n + 1) * 0.5))) for n in range(100)]
+    assert again == 30
     stack.close()
 
 
