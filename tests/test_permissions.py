@@ -150,6 +150,11 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/seals/declarations/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/seals/declarations/999999999999"),
     ("GET", "/api/v1/seals/records/{record_id:int}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/seals/records/999999"),
     ("GET", "/api/v1/seals/violations"): roles(Role.SUPERVISOR, url="/api/v1/seals/violations"),
+    # transit: a case for its departure branch (and its destination once departed), the branch's lists and letters
+    ("GET", "/api/v1/transit/declarations/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/transit/declarations/999999999999"),
+    ("GET", "/api/v1/transit/lists"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/transit/lists"),
+    ("GET", "/api/v1/transit/overdue"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/transit/overdue"),
+    ("GET", "/api/v1/transit/verifications"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/transit/verifications"),
     # the seals pages: sealing (any declaration the gate sees), a record's print (its two branches'; 404 otherwise),
     # receiving (the records handed over to the caller's branch)
     ("GET", "/seals"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals?number=999999999999"),

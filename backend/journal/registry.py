@@ -82,6 +82,11 @@ SIGNED_COMMANDS: frozenset[str] = frozenset(
         "seals.confirm_sealed",  # "Xác nhận niêm phong hàng hóa" (Art 35.1.a, 41.1.c)
         "seals.sign_record",  # the officer signs the handover record / record of findings (form 10/BBBG/GSQL)
         "seals.receive_record",  # the receiving branch confirms the record (Art 43.1.c)
+        "transit.assign",  # CES: the head assigns the checking officer, with instructions (Art 41.1.b.1, 41.3.a)
+        "transit.decide_amendment",  # the head accepts or refuses an amendment or cancellation (Art 41.3.b)
+        "transit.decide",  # CET A / C / X by the assigned officer (Art 41.1.b.2, 41.3.b)
+        "transit.register_departure",  # BOA (Art 41.1.4.a)
+        "transit.confirm_arrival",  # BIA (Art 41.2.b.1)
     }
 )
 
