@@ -310,3 +310,23 @@ def test_officer_lists(client: TestClient, world: World, people: People) -> None
     declare(client, "501000000003")
     heads = people.head.client.get("/api/v1/transit/lists").json()
     assert [i["number"] for i in heads["to_assign"]] == ["501000000003"]
+
+
+# --- the outbox (backend/outbox): what the national system learns ------------------------------------------------
+
+
+def test_ces_cet_boa_bia_become_outbound_messages_in_order(client: TestClient, world: World, people: People) -> None:
+    declare(client)
+    assign(people)
+    cet(people, "A")
+    seal(people.officer, world)
+    depart(people)
+    arrive(people)
+
+    async def messages() -> list[tuple[str, str]]:
+        from backend.outbox.tables import OutboxMessage
+
+        rows = await OutboxMessage.select(OutboxMessage.kind, OutboxMessage.declaration_number).where(OutboxMessage.kind.like("transit.%")).order_by(OutboxMessage.id)
+        return [(r["kind"], r["declaration_number"]) for r in rows]
+
+    assert in_app(client, messages) == [(kind, NUMBER) for kind in ("transit.CES", "transit.CET", "transit.BOA", "transit.BIA")]
