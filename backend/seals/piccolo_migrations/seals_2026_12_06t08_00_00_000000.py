@@ -3,6 +3,8 @@ record for the branch the goods left, or 43.1.c.4, a proposal to the head of the
 warehouse for a physical inspection — and, for a paper record from a branch not in giamsat, whom the receiving
 branch's supervisors pass it on to. Earlier rows were all 41.2.b.2's."""
 
+from enum import Enum
+
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.column_types import Varchar
 from piccolo.columns.indexes import IndexMethod
@@ -12,7 +14,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "ViolationRecord.clause and forward_to: 41.2.b.2 or 43.1.c.4, and whom a paper record's violation is passed on to"
 
 
-def _params(default: str, length: int) -> dict:
+def _params(default: str, length: int, choices: type[Enum] | None = None) -> dict:
     return {
         "length": length,
         "default": default,
@@ -21,7 +23,7 @@ def _params(default: str, length: int) -> dict:
         "unique": False,
         "index": False,
         "index_method": IndexMethod.btree,
-        "choices": None,
+        "choices": choices,
         "db_column_name": None,
         "secret": False,
     }
@@ -36,7 +38,7 @@ async def forwards():
         db_column_name="clause",
         column_class_name="Varchar",
         column_class=Varchar,
-        params=_params("41.2.b.2", 16),
+        params=_params("41.2.b.2", 16, Enum("ViolationClause", {"TRANSIT": "41.2.b.2", "BONDED_WAREHOUSE": "43.1.c.4"})),
         schema=None,
     )
     manager.add_column(
