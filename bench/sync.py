@@ -179,7 +179,12 @@ def journal_counts(server: Server, database: str, env: dict[str, str]) -> dict[s
 
 
 def main() -> int:
+    if "--submit" in sys.argv[1:]:  # submit latency with a long queue (issue 12): bench/submit.py, given the other options
+        from bench.submit import main as submit_main
+
+        return submit_main([arg for arg in sys.argv[1:] if arg != "--submit"])
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--submit", action="store_true", help="measure submit latency with 0, 1,000, 5,000 queued instead (bench/submit.py; see its --help)")
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--commands", type=int, default=1000)
     parser.add_argument("--photos", type=int, default=100)
