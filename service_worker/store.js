@@ -190,6 +190,25 @@
     });
   }
 
+  // The first `limit` of one officer's entries that `wanted(entry)` accepts, in queue order, read with a cursor
+  // on the officer index that stops there; `more` tells whether the officer has entries after the last read.
+  function queueFirstWhere(officerCode, wanted, limit) {
+    return transaction(["queue"], "readonly", function (s) {
+      return new Promise(function (resolve, reject) {
+        var found = [];
+        var request = s.queue.index("officer").openCursor(IDBKeyRange.only(officerCode));
+        request.onerror = function () { reject(request.error); };
+        request.onsuccess = function () {
+          var cursor = request.result;
+          if (!cursor) return resolve({ entries: found, more: false });
+          if (found.length === limit) return resolve({ entries: found, more: true });
+          if (wanted(cursor.value)) found.push(cursor.value);
+          cursor.continue();
+        };
+      });
+    });
+  }
+
   // One officer's entries about one declaration (payload.number), in queue order.
   function queuedFor(officerCode, number) {
     return transaction(["queue"], "readonly", function (s) {
@@ -308,6 +327,7 @@
     queueEntries: queueEntries,
     queueHead: queueHead,
     queuedFor: queuedFor,
+    queueFirstWhere: queueFirstWhere,
     counts: counts,
     updateQueued: updateQueued,
     finishEntry: finishEntry,

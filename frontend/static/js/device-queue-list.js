@@ -39,31 +39,50 @@
     return element ? element.content : "";
   }
 
+  // At most SHOWN entries are drawn: a long queue (thousands after a day offline) drawn whole made every change
+  // to the page redo the layout of thousands of rows, and a submit slow (bench/submit.py). /sync lists them all.
+  var SHOWN = 20;
+
+  function fill(text, values) {
+    return String(text || "").replace(/\{(\w+)\}/g, function (all, name) { return name in values ? values[name] : all; });
+  }
+
+  function renderHolder(holder) {
+    var store = window.giamsatStore;
+    var officer = officerCode();
+    var types = holder.dataset.deviceQueue.split(",");
+    var location = holder.dataset.locationId ? Number(holder.dataset.locationId) : null;
+    function wanted(entry) {
+      var payload = entry.envelope.payload || {};
+      return types.indexOf(entry.envelope.type) >= 0 && (location === null || payload.location_id === location);
+    }
+    return store.queueFirstWhere(officer, wanted, SHOWN).then(function (read) {
+      var list = holder.querySelector("[data-device-queue-items]");
+      var template = holder.querySelector("template");
+      list.replaceChildren();
+      read.entries.forEach(function (entry) {
+        var item = template.content.firstElementChild.cloneNode(true);
+        item.querySelector(".entry-type").textContent = label(entry.envelope.type);
+        item.querySelector(".entry-summary").textContent = summary(entry.envelope);
+        item.querySelector(".entry-time").textContent = when(entry.envelope.issued_at);
+        list.appendChild(item);
+      });
+      holder.hidden = read.entries.length === 0;
+      var more = holder.querySelector("[data-device-queue-more]");
+      if (!more) return null;
+      more.hidden = !read.more;
+      if (!read.more) return null;
+      return store.counts(officer).then(function (counts) {
+        more.querySelector("span").textContent = fill(more.dataset.text, { count: counts.mine });
+      });
+    });
+  }
+
   function render() {
     var holders = document.querySelectorAll("[data-device-queue]");
-    if (!holders.length || !window.giamsatStore) return Promise.resolve();
-    return window.giamsatStore.queueEntries().then(function (entries) {
-      Array.prototype.forEach.call(holders, function (holder) {
-        var types = holder.dataset.deviceQueue.split(",");
-        var location = holder.dataset.locationId ? Number(holder.dataset.locationId) : null;
-        var mine = entries.filter(function (entry) {
-          var payload = entry.envelope.payload || {};
-          return entry.officer_code === officerCode() && types.indexOf(entry.envelope.type) >= 0
-            && (location === null || payload.location_id === location);
-        });
-        var list = holder.querySelector("[data-device-queue-items]");
-        var template = holder.querySelector("template");
-        list.replaceChildren();
-        mine.forEach(function (entry) {
-          var item = template.content.firstElementChild.cloneNode(true);
-          item.querySelector(".entry-type").textContent = label(entry.envelope.type);
-          item.querySelector(".entry-summary").textContent = summary(entry.envelope);
-          item.querySelector(".entry-time").textContent = when(entry.envelope.issued_at);
-          list.appendChild(item);
-        });
-        holder.hidden = mine.length === 0;
-      });
-    }).catch(function (error) { console.warn("giamsat: queued entries unreadable", error); });
+    if (!holders.length || !window.giamsatStore || !officerCode()) return Promise.resolve();
+    return Promise.all(Array.prototype.map.call(holders, renderHolder))
+      .catch(function (error) { console.warn("giamsat: queued entries unreadable", error); });
   }
 
   // A replay announces every answer; reading the whole queue for each one made a 1,000-entry sync several times
