@@ -2,6 +2,12 @@
 container numbers, X-ray warnings, amendments (versions 2-3 with their history), seal requirements, and some whose
 status does not allow passing the zone. Deterministic (seeded) and idempotent: a second run changes nothing.
 
+Transit declarations carry the facts their declarant registered (docs/transit.md): most go to the border branch
+LS-HN (exports among them leave through its road gate: arrival in two steps), some to a branch that does not use
+giamsat; transit times from 1 hour (overdue soon after departure) to 3 days; combined ones name their case of Art
+42.1; an amended one files a COR (a green one) or a CAN. Upstream's facts alone put the cases in the green or yellow
+lane, in gate supervision, or with an amendment or cancellation received; every later step is an officer's.
+
 Loaded through `FileSource`-style items and `upsert_many`, the same path upstream data takes.
 """
 
@@ -30,6 +36,12 @@ ELIGIBLE = {
     "combined_transit": ["PHE_DUYET_VC"],
 }
 NOT_ELIGIBLE = ["CHO_KIEM_TRA", "CHO_PHE_DUYET", "DA_HUY"]
+# Transit destinations: the demo's border branch (officers/demo.py), and a branch not using giamsat (a letter asking
+# it to verify goes on paper, Art 41.1.4.b).
+TRANSIT_DESTINATION = "LS-HN"
+TRANSIT_DESTINATION_ELSEWHERE = "HN-GL"
+TRANSIT_HOURS = (1, 8, 24, 48, 72)
+COMBINED_CASES = ("a", "b", "c", "d", "đ")
 GOODS = {
     "containers": [
         "Linh kiện điện tử (bo mạch, tụ điện)",
@@ -55,6 +67,22 @@ def container_number(rng: random.Random) -> str:
     """A valid ISO 6346 number: owner code + U + 6-digit serial + its check digit."""
     first_ten = rng.choice(OWNERS) + "U" + f"{rng.randrange(1_000_000):06d}"
     return first_ten + str(iso6346.check_digit(first_ten))
+
+
+def transit_facts(kind: str, index: int) -> dict[str, Any] | None:
+    """A transit declaration's registered facts (declarations.schemas.TransitFacts), from its index only: the
+    seeded draw of the other fields stays what it was."""
+    if kind == "combined_transit":
+        return {"destination_branch_code": TRANSIT_DESTINATION, "combined_case": COMBINED_CASES[index % len(COMBINED_CASES)]}
+    if kind != "independent_transit":
+        return None
+    elsewhere = index % 5 == 4
+    return {
+        "destination_branch_code": TRANSIT_DESTINATION_ELSEWHERE if elsewhere else TRANSIT_DESTINATION,
+        "transit_hours": TRANSIT_HOURS[index % len(TRANSIT_HOURS)],
+        # Exports leaving through the border branch's road gate: the gate area first, then BIA (Art 41.2.b.1.1).
+        "exit_mode": "road" if not elsewhere and index % 2 == 0 else "",
+    }
 
 
 def demo_items() -> list[list[dict[str, Any]]]:
@@ -89,6 +117,9 @@ def demo_items() -> list[list[dict[str, Any]]]:
             # exit (so the border branch is concerned with those goods: seals/policy.py).
             "places": list(DEMO_PLACES) + (list(BORDER_EXIT) if kind == "export" and index % 2 == 0 else []),
         }
+        facts = transit_facts(kind, index)
+        if facts is not None:
+            item["transit"] = facts
         if item["seal_required"]:
             item["sealed"] = rng.random() < 0.5
         if cargo == "containers":
@@ -119,6 +150,11 @@ def demo_items() -> list[list[dict[str, Any]]]:
             else:
                 amended["package_count"] = amended["package_count"] + rng.randint(1, 20)
             versions.append(amended)
+        if kind == "independent_transit" and len(versions) > 1:
+            # The last version files an amendment (COR, handled once approved: a green one may) or a cancellation
+            # (CAN), Art 41.3.
+            kind_filed = "COR" if item["lane"] == 1 and index % 2 == 0 else "CAN"
+            versions[-1] = {**versions[-1], "transit": {**item["transit"], "amendment_kind": kind_filed, "amendments": 1}}
         declarations.append(versions)
     return declarations
 
