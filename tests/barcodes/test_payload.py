@@ -125,6 +125,8 @@ def test_payload_empty_is_unreadable(text: str) -> None:
 
 
 def test_payload_typed_number_is_unsigned_and_marked_typed() -> None:
+    """Decision 1966 Art 35.2.c / 36.2.d: with no barcode reader the officer types the declaration number; it
+    decodes as typed and unsigned, with no barcode version to expire."""
     decoded = payload.decode(KEYRING, " 305123456789 ")
 
     assert decoded == Payload(number=NUMBER, kind=None, version=None, key_id=None, signed=False, typed=True)

@@ -242,9 +242,10 @@ def test_gate_declaration_that_may_not_pass_has_no_confirm_and_its_report_reache
 
 
 def test_border_gate_checks_outside_state_and_refuses_exit(gate_server: Server, browsing: Browsing) -> None:
-    """Art 36 at a road border gate: the officer's own check of the goods' outside state joins the verdict; damaged
-    goods may not leave, and the exit refused reaches the border branch's records. The declaration is registered at
-    the port branch: the border officer's device has no card for it, so the server's card is used (online)."""
+    """Art 36.2.b at a road border gate: the officer's own check of the goods' outside state joins the verdict;
+    damaged goods may not leave (36.2.c.2.3), and the exit refused reaches the border branch's records. The
+    declaration is registered at the port branch: the border officer's device has no card for it, so the server's
+    card is used (online)."""
     server = gate_server
     page = browsing.new_page()
     sign_in(page, server, "CB101")

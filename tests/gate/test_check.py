@@ -129,6 +129,11 @@ def test_check_rule_gives_its_reason_and_clause(
     border_gate: bool,
     expected: dict[str, tuple[str, Severity]],
 ) -> None:
+    """Decision 1966: each case asserts the clause its reason cites and proves that clause's check, among them
+    35.2.a.1 (status_not_eligible), 36.2.b.1 (status_not_eligible_border), 35.2.a.3 (system_warning), 36.2.c.2.1
+    (system_warning_border), 35.2.b.2.1.1 (seal_not_confirmed), 36.2.c.2.1.2 (barcode_expired_border), 36.2.b
+    (border_unchecked_outside_state) and 36.2.b.2 (whole_lot_border for the containers; border_goods_damaged and
+    border_intact for a loose lot's original state, whose mismatch refuses exit under 36.2.c.2.3)."""
     verdict = check_passage(card(**changes), presented, scanned_version=scanned_version, border_gate=border_gate)
 
     assert {r.code: (r.clause, r.severity) for r in verdict.reasons} == expected
@@ -157,6 +162,8 @@ def test_check_wrong_check_digit_hints_the_meant_container() -> None:
 
 
 def test_check_barcode_expired_worded_in_vietnamese_and_english() -> None:
+    """Decision 1966 Art 35.2.b.2.1, in its case b.2.1.2: the refusal guides the declarant through what is still to
+    do (reprint the list at the branch of registration), in Vietnamese and English."""
     verdict = check_passage(card(version=3), Presented(), scanned_version=1, border_gate=False)
 
     (reason,) = verdict.reasons

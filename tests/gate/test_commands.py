@@ -71,6 +71,8 @@ def officer(client: TestClient, world: World) -> Person:
 
 
 def test_confirm_two_containers_one_by_one_counts_passed_and_is_signed(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 35.2.b.1: when the check matches, the officer confirms the containers passed, each
+    confirmation signed with the officer's passkey (the signature and stamp on the list)."""
     first = confirm(officer, world["gate"], C1)
     second = confirm(officer, world["gate"], C2.lower())
 
@@ -95,6 +97,7 @@ def test_confirm_same_container_twice_is_refused_naming_the_first(client: TestCl
 
 
 def test_confirm_without_signature_is_refused(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 35.2.b.1: a confirmation the officer has not signed is refused and records nothing."""
     envelope = officer.envelope("gate.confirm_passage", {"location_id": world["gate"], "number": NUMBER, "containers": [C1]})
     del envelope["signature"]
 
@@ -149,6 +152,8 @@ def test_confirm_with_forged_or_foreign_barcode_is_refused(client: TestClient, w
 
 
 def test_confirm_when_status_does_not_allow_passage_is_refused_online(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 35.2.a.1: the server checks the declaration's status and refuses a confirmation that the
+    status does not allow."""
     upsert(client, item(NUMBER, status_code="CHO_KIEM_TRA", allows_passage=False, containers=[{"number": C1, "seal": ""}]))
 
     outcome = confirm(officer, world["gate"], C1)

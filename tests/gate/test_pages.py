@@ -44,6 +44,8 @@ def test_gate_page_offers_the_branchs_locations_and_an_autofocused_scan_field(cl
 
 
 def test_gate_page_with_typed_number_shows_verdict_and_what_passed(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 35.2.c: a typed declaration number is checked the same way as a scanned one: the page shows
+    the verdict, what passed, and that there is no barcode to check."""
     confirm(officer, world["gate"], C1)
 
     page = client.get("/gate", params={"code": NUMBER, "location": world["gate"]})

@@ -30,6 +30,8 @@ def cards_since(client: TestClient, cursor: str | None) -> dict:
 
 
 def test_confirm_sealed_makes_the_card_sealed_and_reaches_devices(client: TestClient, world: World) -> None:
+    """Decision 1966 Art 35.2.b.2.1.1: a declaration refused because its sealing is not confirmed passes the check
+    once the goods are sealed and the sealing confirmed, and the devices learn it."""
     upsert(client, item(NUMBER, seal_required=True, sealed=False))
     officer = Person(client, world["officer"], own_browser=False)
     before = cards_since(client, None)
@@ -53,6 +55,8 @@ def test_confirm_sealed_makes_the_card_sealed_and_reaches_devices(client: TestCl
 
 
 def test_withdrawn_seal_requirement_is_what_the_gate_checks(client: TestClient, world: World) -> None:
+    """Decision 1966 Art 35.1.b / 36.1.b: the seal requirement withdrawn ("Bỏ đề xuất niêm phong") is what the gate
+    checks: no seal is asked for until the requirement is proposed again."""
     upsert(client, item(NUMBER, seal_required=True, sealed=False))
     officer = Person(client, world["officer"], own_browser=False)
 

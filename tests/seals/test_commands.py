@@ -42,6 +42,8 @@ def seal_state(client: TestClient) -> dict[str, bool | None]:
 
 
 def test_record_seal_stores_it_active_with_its_unit(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 35.1.a.1 / 36.1.a.1: the seal put on the goods is recorded, active on its container, by the
+    officer at the place of sealing."""
     outcome = seal(officer, world, C1.lower(), " hq-000101 ")
 
     assert outcome["status"] == "applied"
@@ -178,6 +180,8 @@ def test_record_seal_at_a_location_of_another_branch_is_refused(client: TestClie
 
 
 def test_set_requirement_propose_then_withdraw_is_the_officers_word(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 35.1.b / 36.1.b: the officer proposes or withdraws the seal requirement ("Đề xuất/Bỏ đề
+    xuất niêm phong hàng hóa"); a withdrawal needs its reason."""
     assert seal_state(client) == {"required": None, "sealed": False}
 
     proposed = officer.do("seals.set_requirement", {"location_id": world["gate"], "number": NUMBER, "decision": "propose"})
