@@ -258,6 +258,8 @@ def test_hand_over_a_draft_is_refused(client: TestClient, world: World, officer:
 
 
 def test_receive_record_by_the_receiving_branch_confirms_it(client: TestClient, world: World, officer: Person, receiver: Person) -> None:
+    """Decision 1966 Art 43.1.c.3: the receiving branch confirms the handover record in the system, a signed command
+    recording what it found (seals intact)."""
     record_id = handed_over(officer, world)
 
     outcome = receiver.do("seals.receive_record", {"location_id": world["other_gate"], "record_id": record_id, "containers": as_found()})
@@ -305,6 +307,8 @@ def test_receive_record_not_yet_handed_over_is_refused(client: TestClient, world
 def test_receive_record_that_differs_is_refused_for_a_discrepancy(
     client: TestClient, world: World, officer: Person, receiver: Person, found: list, goods_match: bool, words: str
 ) -> None:
+    """Decision 1966 Art 43.1.c.2: containers, seals or unsealable goods that differ from the handover record are
+    refused as a discrepancy, and the record stays handed over."""
     record_id = handed_over(officer, world)
 
     outcome = receiver.do("seals.receive_record", {
