@@ -26,6 +26,8 @@ def supervisor(client: TestClient, world: World) -> Person:
 
 
 def test_confirm_paper_declaration_makes_form07_with_its_goods(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 35.3.a.1 / 35.3.a.2: a paper declaration that carries the eligibility confirmation is
+    confirmed by the officer's signed command (box 36) and one form 07 lists its goods."""
     outcome = officer.send("paper.confirm_declaration", declaration(world))
 
     assert outcome["status"] == "applied", outcome
@@ -55,6 +57,8 @@ def test_confirm_declaration_is_in_the_logbook_of_its_location(client: TestClien
 
 
 def test_confirm_declaration_without_the_eligibility_mark_is_refused(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 35.3.b: without the confirmation that the goods may leave the zone box 36 is not signed:
+    the command is refused and nothing is recorded."""
     outcome = officer.send("paper.confirm_declaration", declaration(world, eligible_confirmed=""))
 
     assert outcome["status"] == "rejected" and outcome["code"] == "eligibility_not_confirmed"
@@ -62,6 +66,8 @@ def test_confirm_declaration_without_the_eligibility_mark_is_refused(client: Tes
 
 
 def test_confirm_declaration_unsigned_is_refused(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 35.3.a.1: box 36 is the officer's signature: an unsigned confirmation is refused and no
+    form 07 is made."""
     outcome = officer.send("paper.confirm_declaration", declaration(world), sign=False)
 
     assert outcome["status"] == "rejected" and outcome["code"] == "signature_required"
@@ -136,6 +142,8 @@ def test_warehouse_role_is_refused(client: TestClient, world: World, type_: str,
 
 
 def test_report_declaration_is_kept_for_the_supervisor(client: TestClient, world: World, officer: Person, supervisor: Person) -> None:
+    """Decision 1966 Art 35.3.b: a paper declaration without the confirmation is not confirmed but reported, and the
+    report reaches the branch head's list (the supervisor's page), not the officer's."""
     outcome = officer.send("paper.report_declaration", report(world))
 
     assert outcome["status"] == "applied" and outcome["result"] == {"report_id": 1}
@@ -155,6 +163,8 @@ def test_report_without_a_reason_is_refused(client: TestClient, world: World, of
 
 
 def test_special_case_records_the_authority_document(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 37.1 / 37.2, handled as 38.1 and 38.1.a: goods allowed in or out by a competent authority's
+    document get one form 07 recording the document's issuer, number and what it allows."""
     outcome = officer.send("paper.record_special_case", special(world))
 
     assert outcome["status"] == "applied"
@@ -164,6 +174,9 @@ def test_special_case_records_the_authority_document(client: TestClient, world: 
 
 
 def test_export_exit_request_approved_then_form_issued(client: TestClient, world: World, officer: Person, supervisor: Person) -> None:
+    """Decision 1966 Art 37.3, handled as 38.2.a and 38.2.b: export goods brought into the port without customs
+    procedure go out on the declarant's request confirmed by the operator, approved by the branch head, and then
+    one form 07, once."""
     requested = officer.send("paper.request_export_exit", exit_request(world))
     request_id = requested["result"]["request_id"]
     before = officer.send("paper.issue_form07", {"location_id": world["gate"], "request_id": request_id})
@@ -188,6 +201,8 @@ def test_export_exit_request_approved_then_form_issued(client: TestClient, world
 
 
 def test_rejected_request_needs_a_reason_and_cannot_be_issued(client: TestClient, world: World, officer: Person, supervisor: Person) -> None:
+    """Decision 1966 Art 38.2.a / 38.2.b: a rejected request needs its reason and gets no form 07, which follows
+    only the head's approval."""
     request_id = officer.send("paper.request_export_exit", exit_request(world))["result"]["request_id"]
     decision = {"location_id": world["gate"], "request_id": request_id, "decision": "reject"}
 
@@ -214,6 +229,8 @@ def test_withdrawn_request_cannot_be_decided(client: TestClient, world: World, o
 
 
 def test_officer_cannot_decide(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 38.2.a: only the branch head approves the declarant's request; an officer's decision is
+    refused."""
     request_id = officer.send("paper.request_export_exit", exit_request(world))["result"]["request_id"]
 
     outcome = officer.send("paper.decide_request", {"location_id": world["gate"], "request_id": request_id, "decision": "approve"})

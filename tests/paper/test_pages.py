@@ -179,6 +179,8 @@ def test_refusal_is_worded_in_the_officers_language(client: TestClient, world: W
 
 
 def test_paper_actions_are_in_the_logbook(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 38.2.b: as khoản 1 asks, the request, the head's decision and the form 07 issued are in the
+    place's logbook ("sổ theo dõi hàng qua khu vực giám sát")."""
     request_id = officer.send("paper.request_export_exit", exit_request(world))["result"]["request_id"]
     supervisor = Person(client, world["supervisor"])
     supervisor.send("paper.decide_request", {"location_id": world["gate"], "request_id": request_id, "decision": "approve"})
@@ -195,6 +197,8 @@ def test_paper_actions_are_in_the_logbook(client: TestClient, world: World, offi
 
 
 def test_print_page_names_each_basis(client: TestClient, world: World, officer: Person) -> None:
+    """Decision 1966 Art 38.1.a: the printed form 07 names its basis, the authority's document (38.1) or the request
+    the head approved (38.2.b)."""
     from tests.paper.helpers import special
 
     special_id = officer.send("paper.record_special_case", special(world))["result"]["form07_id"]
