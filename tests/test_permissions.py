@@ -155,6 +155,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/v1/transit/lists"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/transit/lists"),
     ("GET", "/api/v1/transit/overdue"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/transit/overdue"),
     ("GET", "/api/v1/transit/verifications"): roles(Role.OFFICER, Role.SUPERVISOR, url="/api/v1/transit/verifications"),
+    # the transit pages: the branch's lists, a case (404 unless the branch departs it, or receives it once departed),
+    # the departure branch's overdue list; a step's form without the script applies its command (which checks the
+    # party: policy.py), then shows the case (404 for an unknown number)
+    ("GET", "/transit"): roles(Role.OFFICER, Role.SUPERVISOR, url="/transit"),
+    ("GET", "/transit/overdue"): roles(Role.OFFICER, Role.SUPERVISOR, url="/transit/overdue"),
+    ("GET", "/transit/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/transit/999999999999"),
+    ("POST", "/transit/{number:str}/{step:str}"): roles(
+        Role.OFFICER, Role.SUPERVISOR, url="/transit/999999999999/open_trace", form={"number": "999999999999", "note": "x"}
+    ),
     # the seals pages: sealing (any declaration the gate sees), a record's print (its two branches'; 404 otherwise),
     # receiving (the records handed over to the caller's branch)
     ("GET", "/seals"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals?number=999999999999"),

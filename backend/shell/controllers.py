@@ -36,6 +36,8 @@ def actions_for(role: Role) -> list[dict[str, str]]:
     if role == Role.SUPERVISOR:
         actions.append({"href": "/seals/violations", "label": gettext("Violation records"), "hint": gettext("What receiving branches found not as recorded")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
+        actions.append({"href": "/transit", "label": gettext("Transit"), "hint": gettext("Assign, check, seal, depart and confirm arrival of transit goods; overdue lots")})
+    if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/paper", "label": gettext("Paper declarations and special cases"), "hint": gettext("Box 36, form 07, goods allowed by an authority's document")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/declarations", "label": gettext("Declarations"), "hint": gettext("Look up a declaration by its number, with its history")})

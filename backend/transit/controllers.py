@@ -13,6 +13,7 @@ from litestar.params import FromPath
 
 from backend.auth.middleware import require_roles
 from backend.officers.tables import Role
+from backend.transit import pages  # the officers' pages: the transit list, a case, the overdue list
 from backend.transit import services
 from backend.transit.schemas import TransitCaseView, TransitListItem, TransitLists, VerificationView
 
@@ -43,4 +44,4 @@ async def get_verifications(request: Request[Any, Any, Any]) -> list[Verificatio
     return await services.verification_requests_for(request.user)
 
 
-ROUTES = [get_case, get_lists, get_overdue, get_verifications]
+ROUTES = [get_case, get_lists, get_overdue, get_verifications, *pages.ROUTES]

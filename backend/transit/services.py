@@ -165,3 +165,74 @@ async def verification_requests_for(actor: Actor) -> list[VerificationView]:
         for row in rows
     ]
     return sorted(views, key=lambda view: view.answered_at is not None)
+
+
+async def letters_about(actor: Actor, case: dict[str, Any]) -> list[dict[str, Any]]:
+    """The letters about one case that the actor's branch sent or was sent (41.1.4.b), oldest first."""
+    if actor.branch_id is None:
+        return []
+    return await VerificationRequest.select(
+        *VerificationRequest.all_columns(),
+        VerificationRequest.from_branch.code.as_alias("from_branch_code"),
+        VerificationRequest.to_branch.code.as_alias("to_branch_code"),
+    ).where(
+        (VerificationRequest.case == case["id"])
+        & ((VerificationRequest.from_branch == actor.branch_id) | (VerificationRequest.to_branch == actor.branch_id))
+    ).order_by(VerificationRequest.id)
+
+
+async def risk_notes(case: dict[str, Any]) -> list[dict[str, str]]:
+    """What the destination is to watch closely (41.2.a.3), as giamsat holds it: the declaration's warnings (risk
+    management, X-ray findings) and the departure head's instructions for the document check. Each with its source."""
+    from backend.declarations.tables import DeclarationWarning
+
+    warnings = await DeclarationWarning.select(DeclarationWarning.text, DeclarationWarning.source).where(
+        DeclarationWarning.declaration == case["declaration"]
+    ).order_by(DeclarationWarning.position)
+    notes = [{"source": row["source"], "text": row["text"]} for row in warnings]
+    if case["instructions"].strip():
+        notes.append({"source": "instructions", "text": case["instructions"].strip()})
+    return notes
+
+
+async def assignable_officers(branch_id: int) -> list[dict[str, Any]]:
+    """Whom CES may name: the active officers and supervisors of the departure branch (commands._assignee)."""
+    return await Officer.select(Officer.id, Officer.code, Officer.full_name).where(
+        (Officer.branch == branch_id) & (Officer.active == True) & Officer.role.is_in([Role.OFFICER.value, Role.SUPERVISOR.value])  # noqa: E712
+    ).order_by(Officer.code)
+
+
+async def violations_to_handle(actor: Actor, now: datetime | None = None) -> list[TransitListItem]:
+    """For the departure branch's supervisors: lots found in violation at the destination, waiting for the penalty
+    carried out (41.2.b.2)."""
+    now = now or clock.now()
+    if actor.branch_id is None or actor.role != Role.SUPERVISOR:
+        return []
+    return await _items((TransitCase.departure_branch == actor.branch_id) & (TransitCase.state == TransitState.VIOLATION.value), now)
+
+
+async def overdue_follow_up(actor: Actor, now: datetime | None = None) -> list[dict[str, Any]]:
+    """The overdue list (overdue_list) with what the departure branch did about each lot: its trace case and the
+    letters sent to the destination branch with their answers (41.1.4.b)."""
+    now = now or clock.now()
+    items = await overdue_list(actor, now)
+    if not items:
+        return []
+    rows = {
+        row["number"]: row
+        for row in await TransitCase.select().where(TransitCase.number.is_in([item.number for item in items]))
+    }
+    letters: dict[int, list[dict[str, Any]]] = {}
+    for letter in await VerificationRequest.select(
+        *VerificationRequest.all_columns(), VerificationRequest.to_branch.code.as_alias("to_branch_code")
+    ).where(VerificationRequest.case.is_in([row["id"] for row in rows.values()])).order_by(VerificationRequest.id):
+        letters.setdefault(letter["case"], []).append(letter)
+    return [
+        {
+            "item": item,
+            "case": rows[item.number],
+            "hours_late": int((now - item.deadline).total_seconds() // 3600) if item.deadline else 0,
+            "letters": letters.get(rows[item.number]["id"], []),
+        }
+        for item in items
+    ]
