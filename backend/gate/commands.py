@@ -26,7 +26,7 @@ from backend.declarations.tables import Declaration
 from backend.gate import services
 from backend.gate.card_states import seen_card_could_pass
 from backend.gate.cards import card_with_id
-from backend.gate.check import GateCard, OutsideState, Presented, Reason, Severity, check_passage
+from backend.gate.check import DIRECT_KINDS, GateCard, OutsideState, Presented, Reason, Severity, check_passage
 from backend.gate.tables import LOT, GateReport, Passage, ReportKind
 from backend.journal.registry import CommandContext, command
 from backend.lib import clock
@@ -101,25 +101,43 @@ class _Reasons:
         self.reasons = reasons
 
     def __str__(self) -> str:
-        return " ".join(reason.text() for reason in self.reasons)
+        # Each reason with its clause, as the gate page shows them (gate/_result.html): a refusal names its rule.
+        return " ".join(f"{reason.text()} ({_clause_words(reason)})" for reason in self.reasons)
 
 
-def _scanned_version(barcode: str, number: str) -> tuple[int | None, list[Reason]]:
+def _clause_words(reason: Reason) -> str:
+    if reason.by_analogy:
+        return gettext(
+            "Clause %(clause)s, applied by analogy: the articles for export goods are not in the procedure text",
+            clause=reason.clause,
+        )
+    return gettext("Clause %(clause)s", clause=reason.clause)
+
+
+def _scanned_version(barcode: str, number: str, *, border_gate: bool, kind: str) -> tuple[int | None, list[Reason]]:
     """The version the scanned list was printed for, and the reasons the barcode itself is refused (forged,
-    unknown key, of another declaration). A typed number (35.2.c) has no version and vouches for nothing."""
+    unknown key, of another declaration). A typed number (35.2.c) has no version and vouches for nothing.
+
+    Reading the barcode and comparing it with the list presented is the lead-in of Art 35.2.a at a port gate and
+    of Art 36.2.b at a land border gate ("sử dụng máy đọc mã vạch kiểm tra thông tin mã vạch in trên Danh sách
+    container…"), not the status check of 35.2.a.1; an export's reasons cite it by analogy (gate/check.py)."""
     if not barcode.strip():
         return None, []
+    clause = "36.2.b" if border_gate else "35.2.a"
+    by_analogy = kind not in DIRECT_KINDS
     try:
         decoded = barcode_payload.decode(configured_keyring(), barcode)
     except BarcodeError as error:
-        return None, [Reason(code=error.code, clause="35.2.a.1", severity=Severity.BLOCKING, message=error.message, params=error.params)]
+        return None, [Reason(code=error.code, clause=clause, severity=Severity.BLOCKING, message=error.message,
+                             params=error.params, by_analogy=by_analogy)]
     if decoded.number != number:
         reason = Reason(
             code="barcode_other_declaration",
-            clause="35.2.a.1",
+            clause=clause,
             severity=Severity.BLOCKING,
             message=N_("The barcode is for declaration %(scanned)s, not %(number)s."),
             params={"scanned": decoded.number, "number": number},
+            by_analogy=by_analogy,
         )
         return None, [reason]
     return decoded.version, []
@@ -178,7 +196,9 @@ async def confirm_passage(context: CommandContext, payload: ConfirmPassage) -> d
     number = parse_number(payload.number)
     declaration_id, card = await card_with_id(number)
     units = _units(card, payload)
-    scanned_version, barcode_reasons = _scanned_version(payload.barcode, number)
+    scanned_version, barcode_reasons = _scanned_version(
+        payload.barcode, number, border_gate=bool(location["border_gate"]), kind=card.kind
+    )
     presented = Presented(
         containers=units if units != [LOT] else None,
         weight_kg=payload.weight_kg,

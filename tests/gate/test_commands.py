@@ -134,11 +134,20 @@ def test_confirm_with_barcode_expired_by_supplementary_declaration_is_refused_in
     assert in_app(client, passages) == []
 
 
+@pytest.mark.parametrize("border_gate", [False, True], ids=["port", "border"])
 @pytest.mark.parametrize("tamper", ["forged", "other_declaration"])
-def test_confirm_with_forged_or_foreign_barcode_is_refused(client: TestClient, world: World, officer: Person, tamper: str) -> None:
+def test_confirm_with_forged_or_foreign_barcode_is_refused(
+    client: TestClient, world: World, officer: Person, tamper: str, border_gate: bool
+) -> None:
+    """Decision 1966 Art 35.2.a (a port gate) and 36.2.b (a land border gate): the officer reads the list's barcode
+    and compares it with the list presented; a forged barcode, or another declaration's, is refused citing that
+    lead-in, not the status check of 35.2.a.1."""
     from backend.barcodes import payload
     from backend.barcodes.services import configured_keyring
+    from backend.officers.tables import Location
 
+    if border_gate:
+        in_app(client, lambda: Location.update({Location.border_gate: True}).where(Location.id == world["gate"]))
     if tamper == "forged":
         code = payload.encode(configured_keyring(), NUMBER, 1, "container_list")
         code = code[:-1] + ("A" if code[-1] != "A" else "B")
@@ -148,6 +157,8 @@ def test_confirm_with_forged_or_foreign_barcode_is_refused(client: TestClient, w
     outcome = confirm(officer, world["gate"], C1, barcode=code)
 
     assert outcome["status"] == "rejected" and outcome["code"] == "not_eligible"
+    clause = "36.2.b" if border_gate else "35.2.a"
+    assert f"({clause})" in outcome["reason"] or clause in outcome["reason"], outcome["reason"]
     assert in_app(client, passages) == []
 
 
