@@ -171,6 +171,8 @@ def test_logbook_shows_photo_thumbnails_linking_to_the_full_copy(client: TestCli
 
 
 def test_logbook_shows_the_representative(client: TestClient, world: World) -> None:
+    """The 2024 outage instructions (2024.2): the logbook shows the enterprise representative's name and id number
+    written with an entry."""
     sign_in_as(client, world["officer"])
     (with_rep,) = send(
         client,

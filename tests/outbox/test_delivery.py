@@ -92,6 +92,8 @@ def test_lost_answer_is_sent_again_and_kept_once_by_the_upstream(client: TestCli
 
 
 def test_contingency_holds_delivery_until_it_ends(client: TestClient, world: World) -> None:
+    """Decision 1966 Art 35.2.d.2 / 36.2.đ.2 and the 2024 outage instructions (2024.7): a confirmation made during
+    contingency is held, and sent to the national system once it is restored and contingency ends."""
     declarations(client)
     confirm(gate_officer(client, world), world["gate"], C1)
     sim = simulator()

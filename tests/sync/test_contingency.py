@@ -66,6 +66,8 @@ def test_contingency_declared_by_supervisor_shows_banner_and_status(client: Test
 
 
 def test_contingency_marks_commands_made_meanwhile_and_not_after(client: TestClient, world: World) -> None:
+    """Decision 1966 Art 35.2.d.2 / 36.2.đ.2 ("lập sổ theo dõi"): what is done during contingency, synced late
+    included, is marked so in the journal; what is done before or after it is not."""
     sign_in_as(client, world["supervisor"])
     declare(client)
     during = log_entry(world["gate"], "trong thời gian sự cố")
@@ -96,6 +98,8 @@ def test_contingency_marks_commands_made_meanwhile_and_not_after(client: TestCli
 
 
 def test_command_made_offline_is_marked_offline_and_contingency(client: TestClient, world: World) -> None:
+    """The 2024 outage instructions (2024.7): a command made offline on a device is applied when it reaches the
+    server, marked offline and contingency for the review."""
     sign_in_as(client, world["officer"])
     entry = log_entry(world["gate"], offline=True, issued_at=datetime.now(UTC) - timedelta(hours=3))
 

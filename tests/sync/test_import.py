@@ -70,6 +70,8 @@ async def attachments() -> list[dict[str, Any]]:
 
 
 def test_sync_import_twice_applies_once(client: TestClient, world: World, app_env: dict[str, str], tmp_path: Path) -> None:
+    """The 2024 outage instructions (2024.7): entries exported from a device are entered into the system once; a
+    second import applies nothing again."""
     photo = jpeg()
     sha = hashlib.sha256(photo).hexdigest()
     entries = [

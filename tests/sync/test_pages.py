@@ -187,6 +187,8 @@ def test_reconciliation_lists_marked_commands_only(client: TestClient, world: Wo
 def test_reconciliation_shows_what_changed_since_and_the_checks_notes(
     client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The 2024 outage instructions (2024.8): the supervisor reviews on /reconciliation what was done offline, what
+    was done at the place since, and the checks' notes."""
     from backend.sync import reconciliation
 
     async def seal_check(row: dict[str, Any]) -> list[str]:

@@ -217,6 +217,8 @@ def test_supervisors_of_every_branch_are_asked_to_declare_and_officers_are_not(c
 
 
 def test_declared_contingency_replaces_the_request_and_everyone_sees_the_help_desk(client: TestClient, world: World) -> None:
+    """Decision 1966 Art 35.2.d.2 / 36.2.đ.2: once contingency is declared, every officer sees the help desk's
+    numbers to call (a tel: link)."""
     assert probe(client, ScriptedSource([False])) == "down"
     sign_in_as(client, world["supervisor"])
     assert declare(client, "Hệ thống không trả lời")["status"] == "applied"
@@ -245,6 +247,8 @@ def test_supervisor_is_asked_to_end_contingency_when_upstream_answers_again(clie
 
 
 def test_contingency_page_shows_the_check_and_the_help_desk(client: TestClient, world: World) -> None:
+    """Decision 1966 Art 35.2.d.2 / 36.2.đ.2: the contingency page lists the help desk's contacts at all times and,
+    while the upstream check fails, its state and the form to declare contingency."""
     sign_in_as(client, world["supervisor"])
     before = client.get("/contingency").text
     probe(client, ScriptedSource([False]))
