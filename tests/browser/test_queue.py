@@ -479,9 +479,11 @@ def test_queue_server_killed_mid_replay_loses_and_duplicates_nothing(own_server:
     assert killed, "the server was never killed: the replay ended before it"
     assert 0 < len(left) < 300
     assert [entry["id"] for entry in left] == ids[300 - len(left):]  # the order is kept: the oldest still first
-    # Only the batch it tried was written (one more attempt, the error); the rest of the queue was not touched.
+    # Only the batch it tried was written (one more attempt, the error); the rest of the queue was not touched. (The
+    # page's own retry may have tried again meanwhile, against the dead server: "network".)
     tried = [entry for entry in left if entry["attempts"]]
-    assert 0 < len(tried) <= 5 and tried == left[: len(tried)] and {entry["error"] for entry in tried} == {first["error"]}
+    assert 0 < len(tried) <= 5 and tried == left[: len(tried)]
+    assert {entry["error"] for entry in tried} <= {"network", "no_answer"}
     assert all(entry["attempts"] == 0 and entry["error"] is None and not entry["offline"] for entry in left[len(tried):])
 
     server.start()
