@@ -11,12 +11,17 @@ gateway that implements it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Protocol
 
 import httpx
 import msgspec
 
 from backend.outbox.schemas import OutboundMessage
+
+# httpx logs every request at INFO: one line per delivered message, 10,000 after an outage, and 6-9 % of the
+# delivering thread (bench/README.md, "Transit and the outbox"). Failures are logged by the worker.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 
 
 class Accepted(msgspec.Struct, frozen=True):
