@@ -25,8 +25,10 @@ from typing import Any
 import msgspec
 
 from backend.declarations.services import on_declaration_changed
+from backend.journal.registry import CommandContext, after_apply
 from backend.declarations.tables import Declaration, DeclarationKind, Lane
 from backend.lib import clock
+from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import translate_in
 from backend.officers.tables import Branch
 from backend.transit import workflow
@@ -114,6 +116,29 @@ async def follow_upstream(declaration_id: int) -> None:
         case = await _upstream_step(case, TransitState.AMENDMENT_RECEIVED, amendment_kind=facts["amendment_kind"])
     if case["state"] in (TransitState.GREEN, TransitState.APPROVED):
         await _follow_sealing(case)
+
+
+# A transit declaration is sealed at step 3 (41.1.c), which a green-lane declaration reaches at once (41.1.a.2: "luồng
+# xanh, chuyển sang Bước 3") and a yellow-lane one after the document check approved it (41.1.b.2.3, CET A).
+SEALABLE = (TransitState.GREEN, TransitState.APPROVED, TransitState.SEALED)
+
+
+@after_apply
+async def sealing_follows_approval(context: CommandContext, command_type: str, payload: Any, result: dict[str, Any]) -> None:
+    """Refuse `seals.confirm_sealed` of a transit declaration whose case has not reached step 3. Made offline or in
+    contingency mode the goods were sealed all the same: it is applied, and the case's timeline notes what the state
+    machine refused (follow_upstream), for reconciliation."""
+    if command_type != "seals.confirm_sealed" or context.contingency or not result.get("declaration_id"):
+        return
+    case = await case_row(result["declaration_id"])
+    if case is None or case["state"] in SEALABLE:
+        return
+    raise DomainError(
+        "transit_not_approved",
+        N_("Declaration %(number)s is a transit declaration not approved yet: seal its goods in the green lane or after "
+           "its approval (CET A) (Decision 1966, Art 41.1.a.2, 41.1.b.2.3, 41.1.c)."),
+        number=case["number"],
+    )
 
 
 async def _follow_sealing(case: dict[str, Any]) -> None:

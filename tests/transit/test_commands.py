@@ -11,9 +11,9 @@ import pytest
 from litestar.testing import TestClient
 
 from tests.conftest import World, in_app
-from tests.declarations.helpers import C1
+from tests.declarations.helpers import C1, C2
 from tests.journal.device import Person
-from tests.transit.helpers import NUMBER, People, case, declare, journal_count, seal, timeline, transit_item
+from tests.transit.helpers import NUMBER, People, case, declare, journal_count, seal, signed_record, timeline, transit_item
 from tests.seals.helpers import upsert
 
 
@@ -93,6 +93,25 @@ def test_green_lane_goes_to_sealing_without_assignment(client: TestClient, world
     assert assign_green["status"] == "rejected" and "41.1.b.1" in assign_green["reason"]
     assert case(client)["state"] == "sealed"
     assert [step[1] for step in timeline(client)] == ["registered", "green", "sealed"]
+
+
+def test_sealing_a_yellow_lane_transit_before_its_approval_is_refused_41_1_c(client: TestClient, world: World, people: People) -> None:
+    """Decision 1966 Art 41.1.c: a transit declaration is sealed at step 3, which the green lane reaches at once
+    (41.1.a.2) and the yellow lane after CET A (41.1.b.2.3): "confirm sealed" before that is refused, nothing changes;
+    after the approval it goes."""
+    declare(client, lane=2)
+    containers = [{"number": C1, "seal_number": "HQ-000201"}, {"number": C2, "seal_number": "HQ-000202"}]
+    signed_record(people.officer, world, containers, NUMBER)
+
+    early = people.officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
+
+    assert early["status"] == "rejected" and early["code"] == "transit_not_approved"
+    assert "41.1.c" in early["reason"] and case(client)["state"] == "yellow"
+    assign(people)
+    assert cet(people, "A")["status"] == "applied"
+    late = people.officer.do("seals.confirm_sealed", {"location_id": world["gate"], "number": NUMBER})
+    assert late["status"] == "applied", late
+    assert case(client)["state"] == "sealed"
 
 
 def test_boa_before_sealing_is_refused_citing_41_1_4_a_and_nothing_written(client: TestClient, world: World, people: People) -> None:
