@@ -246,6 +246,8 @@ def test_shift_failed_replay_writes_only_the_entry_it_tried(shift_server: Server
     server = shift_server
     page = device_without_worker(browsing, server)
     tag = uuid.uuid4().hex[:10]
+    # Unreachable from the start: the page may try to send by itself while the queue fills (focus, retries).
+    page.route("**/api/**", lambda route: route.abort("connectionrefused"))
     page.evaluate("""async (tag) => {
       const locationId = Number(document.getElementById("location_id").value);
       for (let n = 0; n < 1000; n++) {
@@ -254,7 +256,6 @@ def test_shift_failed_replay_writes_only_the_entry_it_tried(shift_server: Server
           signature: null}, "CB001", []);
       }
     }""", tag)
-    page.route("**/api/**", lambda route: route.abort("connectionrefused"))
     page.evaluate("() => giamsatQueue.replay()")
     wait_until(page, "async () => !(await giamsatQueue.syncing())")
 

@@ -390,11 +390,16 @@
     failures = 0;
     remember().then(function () { return sync(false); });
   });
+  // Shown again or focused after a failed replay (here or in another context): try at once rather than wait out the
+  // backoff. With no failure there is nothing to recover (a submit sends its own entry).
   document.addEventListener("visibilitychange", function () {
-    if (document.visibilityState === "visible") retryNow();
-    else cancelRetry();
+    if (document.visibilityState === "visible") {
+      if (failures) retryNow();
+    } else {
+      cancelRetry();
+    }
   });
-  window.addEventListener("focus", function () { retryNow(); });
+  window.addEventListener("focus", function () { if (failures) retryNow(); });
 
   function showFlash() {
     var text = null;
