@@ -148,7 +148,9 @@ def test_passkey_officer_day_language_logbook_and_devices(server: Server, browsi
 
     # Switch to English.
     page.click('.lang-choice[value="en"]')
-    page.wait_for_function("() => document.documentElement.lang === 'en'")
+    # A selector wait is retried across the navigation the choice makes (a function wait can run in the
+    # document being torn down and fail with "execution context was destroyed").
+    page.wait_for_selector("html[lang='en']", state="attached")
     assert page.inner_text(".profile h1") == "Hello, Nguyễn Văn An"
     assert page.inner_text("#role") == "Supervision officer"
     assert page.inner_text("#signout") == "Sign out"

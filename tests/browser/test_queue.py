@@ -67,6 +67,17 @@ ENQUEUE = """async ({officer, texts, copies, location, photos}) => {
 }"""
 
 
+# Replay in this page, waiting while another context holds the replay (a worker the browser has just started
+# replays an empty queue at once and lets go).
+REPLAY_WHEN_FREE = """async (batchSize) => {
+  for (;;) {
+    const summary = await giamsatQueue.replay({batchSize: batchSize});
+    if (!summary.skipped) return summary;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}"""
+
+
 def journal(server: Server, tag: str) -> list[tuple[str, str, int]]:
     """(command id, payload text, offline) of every applied logbook command whose text holds `tag`."""
     rows = server.query(
@@ -454,6 +465,9 @@ def test_queue_server_killed_mid_replay_loses_and_duplicates_nothing(own_server:
     texts = [f"killed {tag} #{n:03d}" for n in range(300)]
     # Queued through the API (no submit, so nothing starts a replay yet); sent below in batches of 5, so the
     # replay is long enough to be killed in the middle.
+    # The worker replays whenever the browser starts it (and the page after its load): wait until none runs, so
+    # the replay below is the one that sends the queue.
+    page.wait_for_function("async () => !(await giamsatQueue.syncing())", polling=100)
     ids = page.evaluate(ENQUEUE, {"officer": "CB001", "texts": texts})
 
     killed: list[int] = []
@@ -472,7 +486,7 @@ def test_queue_server_killed_mid_replay_loses_and_duplicates_nothing(own_server:
             server.process.wait()
 
     page.route("**/api/v1/commands", kill_during_the_13th_batch)
-    first = page.evaluate("() => giamsatQueue.replay({batchSize: 5})")
+    first = page.evaluate(REPLAY_WHEN_FREE, 5)
     page.unroute("**/api/v1/commands")
 
     # Killed before it answered ("network") or while it answered (a cut body: "no_answer"); either way it stops.
