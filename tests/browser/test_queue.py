@@ -69,9 +69,9 @@ ENQUEUE = """async ({officer, texts, copies, location, photos}) => {
 
 # Replay in this page, waiting while another context holds the replay (a worker the browser has just started
 # replays an empty queue at once and lets go).
-REPLAY_WHEN_FREE = """async (batchSize) => {
+REPLAY_WHEN_FREE = """async (options) => {
   for (;;) {
-    const summary = await giamsatQueue.replay({batchSize: batchSize});
+    const summary = await giamsatQueue.replay(options || {});
     if (!summary.skipped) return summary;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
@@ -369,7 +369,7 @@ def test_queue_command_replayed_100_times_is_applied_once(queue_server: Server, 
     }""")
 
     (command_id,) = page.evaluate(ENQUEUE, {"officer": "CB001", "texts": [f"once {tag}"], "copies": 100})
-    summary = page.evaluate("() => giamsatQueue.replay()")
+    summary = page.evaluate(REPLAY_WHEN_FREE)
     page.evaluate(ENQUEUE.replace("crypto.randomUUID()", repr(command_id)), {"officer": "CB001", "texts": [f"once {tag}"]})
     page.evaluate("() => giamsatQueue.replay()")  # and once more, in a later sync
 
@@ -486,7 +486,7 @@ def test_queue_server_killed_mid_replay_loses_and_duplicates_nothing(own_server:
             server.process.wait()
 
     page.route("**/api/v1/commands", kill_during_the_13th_batch)
-    first = page.evaluate(REPLAY_WHEN_FREE, 5)
+    first = page.evaluate(REPLAY_WHEN_FREE, {"batchSize": 5})
     page.unroute("**/api/v1/commands")
 
     # Killed before it answered ("network") or while it answered (a cut body: "no_answer"); either way it stops.
