@@ -11,6 +11,7 @@ from backend.declarations.demo import load_demo_declarations
 from backend.officers.services import create_officer, ensure_branch, ensure_location
 from backend.officers.tables import LocationKind, Officer, Role
 from backend.settings import WebSettings
+from backend.transit.demo import load_demo_transit
 
 BRANCH = ("HP-KV3", "Chi cục Hải quan cửa khẩu cảng Hải Phòng khu vực III")
 LOCATIONS = [
@@ -44,6 +45,8 @@ async def load_demo(web: WebSettings) -> list[str]:
         officer_id = row["id"] if row else await create_officer(code, name, role, branch_code, premises)
         link = await create_enrollment(officer_id, web)
         lines.append(f"  {role.value:<10} {code:<7} {name:<16} {link}")
+    # The officers' steps on some transit lots (signed as they would sign them): every state has an example.
+    lines.insert(2, await load_demo_transit(web.origin, web.rp_id))
     if web.demo:
         lines.append(f"GIAMSAT_DEMO=1: {web.origin}/signin also offers a demo sign-in without a passkey.")
     return lines

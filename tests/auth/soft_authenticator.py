@@ -7,55 +7,24 @@ sees exactly what a phone would send. One instance is one device holding one pas
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import json
-import os
 import struct
 from typing import Any
 
 import cbor2
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 
-FLAG_UP, FLAG_UV, FLAG_AT = 0x01, 0x04, 0x40
+from backend.auth.soft_passkey import FLAG_AT, FLAG_UP, FLAG_UV, SoftPasskey, b64url, unb64url
 
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+__all__ = ["SoftAuthenticator", "b64url", "unb64url"]
 
 
-def unb64url(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-class SoftAuthenticator:
-    def __init__(self, origin: str = "http://localhost:8000") -> None:
-        self.origin = origin
-        self.key = ec.generate_private_key(ec.SECP256R1())
-        self.credential_id = os.urandom(32)
-        self.sign_count = 0
-        self.user_handle: bytes | None = None
-
-    @property
-    def id(self) -> str:
-        return b64url(self.credential_id)
-
-    def _client_data(self, kind: str, challenge: str, origin: str | None) -> bytes:
-        body = {"type": kind, "challenge": challenge, "origin": origin or self.origin, "crossOrigin": False}
-        return json.dumps(body, separators=(",", ":")).encode()
-
-    def _auth_data(self, rp_id: str, flags: int, attested: bytes = b"") -> bytes:
-        rp_hash = hashlib.sha256(rp_id.encode()).digest()
-        return rp_hash + bytes([flags]) + struct.pack(">I", self.sign_count) + attested
+class SoftAuthenticator(SoftPasskey):
+    """The app's software passkey (backend/auth/soft_passkey.py), answering the server's JSON options."""
 
     def create(self, options: dict[str, Any], origin: str | None = None) -> dict[str, Any]:
         """navigator.credentials.create(): a new passkey for options["rp"]["id"]."""
         self.user_handle = unb64url(options["user"]["id"])
-        numbers = self.key.public_key().public_numbers()
-        cose_key = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
-        attested = bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + cose_key
-        auth_data = self._auth_data(options["rp"]["id"], FLAG_UP | FLAG_UV | FLAG_AT, attested)
+        attested = bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + self.cose_public_key()
+        auth_data = self.auth_data(options["rp"]["id"], FLAG_UP | FLAG_UV | FLAG_AT, attested)
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
         return {
             "id": self.id,
@@ -64,7 +33,7 @@ class SoftAuthenticator:
             "authenticatorAttachment": "platform",
             "clientExtensionResults": {},
             "response": {
-                "clientDataJSON": b64url(self._client_data("webauthn.create", options["challenge"], origin)),
+                "clientDataJSON": b64url(self.client_data("webauthn.create", options["challenge"], origin)),
                 "attestationObject": b64url(attestation),
                 "transports": ["internal", "hybrid"],
             },
@@ -72,23 +41,7 @@ class SoftAuthenticator:
 
     def get(self, options: dict[str, Any], origin: str | None = None) -> dict[str, Any]:
         """navigator.credentials.get(): an assertion signed with this passkey (the counter goes up by one)."""
-        self.sign_count += 1
-        client_data = self._client_data("webauthn.get", options["challenge"], origin)
-        auth_data = self._auth_data(options["rpId"], FLAG_UP | FLAG_UV)
-        signature = self.key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
-        return {
-            "id": self.id,
-            "rawId": self.id,
-            "type": "public-key",
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": b64url(client_data),
-                "authenticatorData": b64url(auth_data),
-                "signature": b64url(signature),
-                "userHandle": b64url(self.user_handle) if self.user_handle else None,
-            },
-        }
+        return self.assertion(options["challenge"], options["rpId"], origin)
 
 
 # --- driving the ceremonies through the app, as passkeys.js does ------------------------------------------
