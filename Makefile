@@ -6,6 +6,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+SIM_PORT ?= 8900  # the upstream simulator `make run` starts beside the app
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test screenshot install system-deps postgres messages bench clean
@@ -29,8 +30,12 @@ run: $(VENV)/.installed
 	$(PY) -m backend.cli db upgrade
 	GIAMSAT_DEMO=1 GIAMSAT_ORIGIN=http://localhost:$(PORT) $(PY) -m backend.cli demo
 	@mkdir -p $(dir $(DEMO_UPSTREAM)); [ -f $(DEMO_UPSTREAM) ] || echo '[]' > $(DEMO_UPSTREAM)
+	@# The national system's message gateway, simulated beside the app (docs/outbox.md): the outbox delivers the
+	@# demo's CES, CET, BOA, BIA... to it; `curl -X POST localhost:$(SIM_PORT)/control -d '{"mode": "down"}'` plays an outage.
+	$(PY) -m backend.cli upstream-sim --port $(SIM_PORT) --store var/upstream-sim.json & sim=$$!; trap "kill $$sim" EXIT; \
 	GIAMSAT_DEMO=1 GIAMSAT_ORIGIN=http://localhost:$(PORT) GIAMSAT_HELPDESK_CONTACTS='$(DEMO_HELPDESK)' \
-	  GIAMSAT_UPSTREAM_FILE=$(DEMO_UPSTREAM) GIAMSAT_UPSTREAM_PROBE_SECONDS=15 $(PY) -m backend.cli serve --port $(PORT)
+	  GIAMSAT_UPSTREAM_FILE=$(DEMO_UPSTREAM) GIAMSAT_UPSTREAM_PROBE_SECONDS=15 \
+	  GIAMSAT_UPSTREAM_URL=http://localhost:$(SIM_PORT) $(PY) -m backend.cli serve --port $(PORT)
 
 # Debian packages the tests need: Chromium for the browser tests, libzbar0 for pyzbar, node for the JavaScript twins.
 system-deps:

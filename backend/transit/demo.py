@@ -43,6 +43,19 @@ class Lot:
     transit_hours: int | None = None  # the lot needs this registered transit time (the overdue one)
 
 
+# The state each step leaves a lot in: a load that stopped half-way resumes after the last step taken.
+STATE_AFTER = {
+    "assign": TransitState.ASSIGNED,
+    "approve": TransitState.APPROVED,
+    "supplement": TransitState.SUPPLEMENT_REQUESTED,
+    "refuse": TransitState.REFUSED,
+    "seal": TransitState.SEALED,
+    "depart": TransitState.DEPARTED,
+    "exit_area": TransitState.AT_EXIT_AREA,
+    "arrive": TransitState.ARRIVED,
+    "violation": TransitState.VIOLATION,
+}
+STEP_APART = timedelta(minutes=20)
 CHECK = ("assign", "approve")
 SEAL_AND_GO = ("seal", "depart")
 PLAN: tuple[Lot, ...] = (
@@ -111,7 +124,7 @@ class _Steps:
     async def _do(self, code: str, type_: str, payload: dict[str, Any], at: datetime) -> dict[str, Any]:
         outcome = await self.signer.do(code, type_, payload, at=at)
         if outcome.status != "applied":
-            raise RuntimeError(f"demo transit step {type_} of {payload.get('number')} refused: {outcome.error}: {outcome.message}")
+            raise RuntimeError(f"demo transit step {type_} of {payload.get('number')} refused: {outcome.code}: {outcome.reason}")
         return outcome.result or {}
 
     async def assign(self, item: dict[str, Any], at: datetime) -> None:
@@ -186,13 +199,19 @@ async def load_demo_transit(origin: str, rp_id: str) -> str:
             if item is None:
                 raise RuntimeError(f"no demo transit declaration fits the demo lot {lot}")
             taken.add(item["number"])
-            if states.get(item["number"]) not in (TransitState.GREEN, TransitState.YELLOW):
-                continue  # taken by an earlier load (or by someone trying the demo)
-            at = now - timedelta(hours=lot.hours_ago)
-            for step in lot.steps:
+            reached = [STATE_AFTER[step] for step in lot.steps]
+            state = states.get(item["number"])
+            if state in (TransitState.GREEN, TransitState.YELLOW):
+                start = 0
+            elif state in reached[:-1]:
+                start = reached.index(state) + 1  # an earlier load stopped half-way (each step is its own transaction)
+            else:
+                continue  # taken there by an earlier load, or elsewhere by someone trying the demo
+            at = now - timedelta(hours=lot.hours_ago) + start * STEP_APART
+            for step in lot.steps[start:]:
                 action: Callable[[dict[str, Any], datetime], Awaitable[None]] = getattr(steps, step)
                 await action(item, at)
-                at += timedelta(minutes=20)
+                at += STEP_APART
             done.append(f"{item['number']} {lot.target}")
     return f"Demo transit lots taken to later states: {len(done)} of {len(PLAN)}" + (f" ({', '.join(done)})" if done else " (all there already).")
 
