@@ -19,5 +19,6 @@ DOMAINS: tuple[str, ...] = (
     "logbook",
     "sync",
     "outbox",
+    "inbox",
     "shell",
 )

@@ -182,6 +182,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/outbox/retry"): roles(
         Role.SUPERVISOR, url="/outbox/retry", form={"message_id": "00000000-0000-4000-8000-000000000000"}
     ),
+    # the supervisor's inbox: what waits for a decision of the branch (inbox/policy.py)
+    ("GET", "/inbox"): roles(Role.SUPERVISOR, url="/inbox"),
+    ("GET", "/api/v1/inbox"): roles(Role.SUPERVISOR, url="/api/v1/inbox"),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(

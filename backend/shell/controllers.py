@@ -27,6 +27,8 @@ PUBLIC = {"public": True}
 def actions_for(role: Role) -> list[dict[str, str]]:
     """The home page's actions for a role. The routes check the role again: this list is only a menu."""
     actions: list[dict[str, str]] = []
+    if role == Role.SUPERVISOR:
+        actions.append({"href": "/inbox", "label": gettext("Inbox"), "hint": gettext("Everything waiting for a decision of your branch")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/gate", "label": gettext("Gate check"), "hint": gettext("Scan a container list, check it, confirm passage")})
     if role == Role.SUPERVISOR:

@@ -1,0 +1,35 @@
+"""Reconciliation for the branch head: actions made offline or in contingency mode, or with an implausible device
+time, that no supervisor has reviewed yet (Decision 1966 Art 35.2.d.2, 36.2.đ.2: what was done while the System was
+down is checked once it is back; docs/offline.md). One item for them all: the page lists and reviews them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from backend.inbox.registry import Asking, inbox_kind
+from backend.inbox.schemas import InboxItem
+from backend.journal.tables import JournalEntry
+from backend.lib.errors import N_
+from backend.lib.i18n import ngettext
+from backend.sync import reconciliation
+from backend.sync.tables import ReconciliationReview
+
+
+@inbox_kind("sync.reconciliation", label=N_("Actions to reconcile after an outage"), clause="35.2.d.2, 36.2.đ.2", order=90)
+async def unreviewed(asking: Asking) -> list[InboxItem]:
+    where = reconciliation._marked(asking.actor, None, timedelta(hours=asking.settings.sync.clock_past_hours)) & JournalEntry.command_id.not_in(
+        ReconciliationReview.select(ReconciliationReview.command_id)
+    )
+    oldest = await JournalEntry.select(JournalEntry.received_at).where(where).order_by(JournalEntry.seq).first()
+    if oldest is None:
+        return []
+    count = await JournalEntry.count().where(where)
+    return [
+        InboxItem(
+            kind="sync.reconciliation",
+            ref=asking.actor.branch_code or "",
+            title=ngettext("%(count)d action to review", "%(count)d actions to review", count, count=count),
+            since=oldest["received_at"],
+            url="/reconciliation",
+        )
+    ]

@@ -1,0 +1,68 @@
+"""Transit's decisions for the departure branch's head (Decision 1966, Art 41): lots to assign for the document
+check and amendments or cancellations received (CES, 41.1.b.1, 41.3.a), officers' proposals on them to decide
+(41.3.b), violation records whose penalty must be recorded as carried out (41.2.b.2), and lots past their deadline
+without arrival, for which the head asks the destination to verify (41.1.4.b)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from backend.inbox.registry import Asking, inbox_kind
+from backend.inbox.schemas import InboxItem
+from backend.lib.errors import N_
+from backend.lib.i18n import gettext
+from backend.transit.tables import TransitCase
+from backend.transit.workflow import STATE_LABELS, TransitState
+
+LIMIT = 200
+
+
+async def _cases(asking: Asking, where: Any, *, order: Any = TransitCase.changed_at) -> list[dict[str, Any]]:
+    return await TransitCase.select(
+        TransitCase.number, TransitCase.state, TransitCase.changed_at, TransitCase.deadline, TransitCase.destination_code,
+        TransitCase.amendment_kind, TransitCase.amendment_reason, TransitCase.violation_note,
+        TransitCase.assigned_officer.full_name.as_alias("assigned_name"),
+    ).where((TransitCase.departure_branch == asking.actor.branch_id) & where).order_by(order).limit(LIMIT)
+
+
+def _item(kind: str, row: dict[str, Any], detail: str, officer: str = "", **more: Any) -> InboxItem:
+    return InboxItem(
+        kind=kind,
+        ref=row["number"],
+        title=gettext("Transit declaration %(number)s to %(destination)s: %(state)s", number=row["number"], destination=row["destination_code"] or "-", state=gettext(STATE_LABELS[row["state"]])),
+        number=row["number"],
+        detail=detail,
+        officer=officer,
+        since=row["changed_at"],
+        url=f"/transit/{row['number']}",
+        **more,
+    )
+
+
+@inbox_kind("transit.to_assign", label=N_("Transit declarations to assign (CES)"), clause="41.1.b.1, 41.3.a", order=41)
+async def to_assign(asking: Asking) -> list[InboxItem]:
+    rows = await _cases(asking, TransitCase.state.is_in([TransitState.YELLOW.value, TransitState.AMENDMENT_RECEIVED.value]))
+    return [_item("transit.to_assign", row, row["amendment_kind"] if row["state"] == TransitState.AMENDMENT_RECEIVED else "") for row in rows]
+
+
+@inbox_kind("transit.proposal", label=N_("Proposals on amendments and cancellations to decide"), clause="41.3.b", order=41)
+async def proposals(asking: Asking) -> list[InboxItem]:
+    rows = await _cases(asking, TransitCase.state == TransitState.AMENDMENT_PROPOSED.value)
+    return [_item("transit.proposal", row, f"{row['amendment_kind']}: {row['amendment_reason']}".strip(": "), row["assigned_name"] or "") for row in rows]
+
+
+@inbox_kind("transit.violation", label=N_("Transit violation records: the penalty to record"), clause="41.2.b.2", order=41)
+async def violations(asking: Asking) -> list[InboxItem]:
+    rows = await _cases(asking, TransitCase.state == TransitState.VIOLATION.value)
+    return [_item("transit.violation", row, row["violation_note"]) for row in rows]
+
+
+@inbox_kind("transit.overdue", label=N_("Transit lots past their deadline"), clause="41.1.4.b", order=41)
+async def overdue(asking: Asking) -> list[InboxItem]:
+    rows = await _cases(
+        asking, (TransitCase.state == TransitState.DEPARTED.value) & (TransitCase.deadline < asking.now), order=TransitCase.deadline
+    )
+    items = [_item("transit.overdue", row, "", deadline=row["deadline"]) for row in rows]
+    for item, row in zip(items, rows):
+        item.since = row["deadline"]  # waiting since the lot was due
+    return items

@@ -1,0 +1,116 @@
+"""The supervisor's inbox (issue 15, first part): each kind's item appears from its domain's facts and leaves when
+decided; only a supervisor has one; a supervisor of another branch sees nothing of this branch. SQLite and
+PostgreSQL, through the app."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar.testing import TestClient
+
+from tests.conftest import World, in_app
+from tests.journal.device import Person
+from tests.paper.helpers import exit_request
+from tests.seals.helpers import declare as declare_import
+from tests.transit.helpers import NUMBER as TRANSIT_NUMBER, People, declare as declare_transit, seal
+
+IMPORT_NUMBER = "104000000001"
+
+
+def inbox(person: Person) -> dict[str, list[dict[str, Any]]]:
+    """kind -> items, from the JSON API."""
+    response = person.client.get("/api/v1/inbox")
+    assert response.status_code == 200, response.text
+    body = response.json()
+    groups = {group["kind"]: group["items"] for group in body["groups"]}
+    assert body["total"] == sum(len(items) for items in groups.values())
+    return groups
+
+
+def test_only_a_supervisor_has_an_inbox(client: TestClient, world: World) -> None:
+    for role in ("officer", "warehouse_user", "admin"):
+        person = Person(client, world[role])
+        assert person.client.get("/api/v1/inbox").status_code == 403, role
+        assert person.client.get("/inbox").status_code == 403, role
+    head = Person(client, world["supervisor"])
+    assert inbox(head) == {}
+    page = head.client.get("/inbox")
+    assert page.status_code == 200 and 'id="inbox-empty"' in page.text
+
+
+def test_gate_report_appears_and_leaves_when_closed_35_2_b_2_3(client: TestClient, world: World) -> None:
+    declare_import(client)
+    officer, head = Person(client, world["officer"]), Person(client, world["supervisor"])
+    other_head = Person(client, in_app(client, _supervisor_of_b2))
+    reported = officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": IMPORT_NUMBER, "note": "Container lạ trên xe"})
+    report_id = reported["result"]["report_id"]
+
+    (item,) = inbox(head)["gate.report"]
+    assert item["ref"] == str(report_id) and item["number"] == IMPORT_NUMBER and item["officer"] == "Nguyễn Văn Một"
+    assert "Container lạ trên xe" in item["detail"] and item["url"] == f"/gate/reports#report-{report_id}"
+    assert inbox(other_head) == {}  # another branch's supervisor: nothing of B1
+    page = head.client.get("/inbox", headers={"accept-language": "vi"})
+    assert 'data-kind="gate.report"' in page.text and "35.2.b.2.3" in page.text
+
+    closed = head.do("gate.close_report", {"report_id": report_id, "note": "Đã xử lý"})
+    assert closed["status"] == "applied", closed
+    assert "gate.report" not in inbox(head)
+
+
+def test_export_exit_request_waits_for_the_head_38_2_a(client: TestClient, world: World) -> None:
+    officer, head = Person(client, world["officer"]), Person(client, world["supervisor"])
+    requested = officer.do("paper.request_export_exit", exit_request(world))
+    request_id = requested["result"]["request_id"]
+
+    (item,) = inbox(head)["paper.export_exit_request"]
+    assert item["ref"] == str(request_id) and "15/2026/CV-NSV" in item["title"] and item["url"] == f"/paper#request-{request_id}"
+
+    decided = head.do("paper.decide_request", {"location_id": world["gate"], "request_id": request_id, "decision": "approve"})
+    assert decided["status"] == "applied", decided
+    assert "paper.export_exit_request" not in inbox(head)
+
+
+def test_transit_lot_to_assign_then_overdue_41_1_b_1_and_41_1_4_b(client: TestClient, world: World) -> None:
+    people = People(client, world)
+    declare_transit(client)  # yellow lane
+    (item,) = inbox(people.head)["transit.to_assign"]
+    assert item["number"] == TRANSIT_NUMBER and item["url"] == f"/transit/{TRANSIT_NUMBER}"
+
+    assert people.head.do("transit.assign", {"number": TRANSIT_NUMBER, "officer_code": "CB1"})["status"] == "applied"
+    assert "transit.to_assign" not in inbox(people.head)
+    assert people.officer.do("transit.decide", {"number": TRANSIT_NUMBER, "code": "A"})["status"] == "applied"
+    seal(people.officer, world)
+    departed = people.officer.do("transit.register_departure", {"location_id": world["gate"], "number": TRANSIT_NUMBER})
+    assert departed["status"] == "applied", departed
+    assert "transit.overdue" not in inbox(people.head)  # 24 hours to arrive
+
+    async def later() -> list[Any]:
+        from backend.inbox.services import inbox_for
+        from backend.officers.services import actor_by_id
+        from backend.lib import clock
+
+        head = await actor_by_id(world["supervisor"])
+        answer = await inbox_for(head, client.app.state.settings, clock.now() + timedelta(hours=25))
+        return [(group.kind, [(item.ref, item.deadline is not None) for item in group.items]) for group in answer.groups]
+
+    assert ("transit.overdue", [(TRANSIT_NUMBER, True)]) in in_app(client, later)
+
+
+def test_actions_made_offline_wait_for_reconciliation_35_2_d_2(client: TestClient, world: World) -> None:
+    officer, head = Person(client, world["officer"]), Person(client, world["supervisor"])
+    offline = officer.do("logbook.add_entry", {"location_id": world["gate"], "text": "Ghi khi mất mạng"}, offline=True)
+    officer.do("logbook.add_entry", {"location_id": world["gate"], "text": "Ghi khi có mạng"})
+
+    (item,) = inbox(head)["sync.reconciliation"]
+    assert item["url"] == "/reconciliation" and item["title"].startswith("1 ")
+
+    reviewed = head.do("sync.review_commands", {"command_ids": [offline["id"]], "note": "Đã đối chiếu"})
+    assert reviewed["status"] == "applied", reviewed
+    assert "sync.reconciliation" not in inbox(head)
+
+
+async def _supervisor_of_b2() -> int:
+    from backend.officers.services import create_officer
+
+    return await create_officer("GS2", "Vũ Thị Sáu", "supervisor", "B2")
