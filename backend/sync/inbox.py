@@ -10,7 +10,7 @@ from backend.inbox.registry import Asking, inbox_kind
 from backend.inbox.schemas import InboxItem
 from backend.journal.tables import JournalEntry
 from backend.lib.errors import N_
-from backend.lib.i18n import ngettext
+from backend.lib.i18n import gettext
 from backend.sync import reconciliation
 from backend.sync.tables import ReconciliationReview
 
@@ -28,7 +28,7 @@ async def unreviewed(asking: Asking) -> list[InboxItem]:
         InboxItem(
             kind="sync.reconciliation",
             ref=asking.actor.branch_code or "",
-            title=ngettext("%(count)d action to review", "%(count)d actions to review", count, count=count),
+            title=gettext("Actions to review: %(count)d", count=count),
             since=oldest["received_at"],
             url="/reconciliation",
         )

@@ -103,7 +103,7 @@ def test_actions_made_offline_wait_for_reconciliation_35_2_d_2(client: TestClien
     officer.do("logbook.add_entry", {"location_id": world["gate"], "text": "Ghi khi có mạng"})
 
     (item,) = inbox(head)["sync.reconciliation"]
-    assert item["url"] == "/reconciliation" and item["title"].startswith("1 ")
+    assert item["url"] == "/reconciliation" and item["title"].endswith(": 1")
 
     reviewed = head.do("sync.review_commands", {"command_ids": [offline["id"]], "note": "Đã đối chiếu"})
     assert reviewed["status"] == "applied", reviewed
