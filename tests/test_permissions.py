@@ -176,6 +176,12 @@ RULES: dict[tuple[str, str], Rule] = {
     # page's fallback without its script)
     ("GET", "/seals/violations"): roles(Role.SUPERVISOR, url="/seals/violations"),
     ("POST", "/seals/violations"): roles(Role.SUPERVISOR, url="/seals/violations", form={"violation_id": "999999", "note": "x"}),
+    # the documents signed at a transit declaration's sealing (Art 41.1.c.1.2-c.1.3): its departure branch, and its
+    # destination once departed for the copies carried to it (seals/policy.py, from the transit case); 404 otherwise
+    ("GET", "/seals/{number:str}/transit-documents"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals/999999999999/transit-documents"),
+    ("GET", "/seals/{number:str}/transit-documents/{kind:str}"): roles(
+        Role.OFFICER, Role.SUPERVISOR, url="/seals/999999999999/transit-documents/notice"
+    ),
     # the outbox: the branch's messages to the national system, for its officers and supervisors; sending a refused
     # one again is a supervisor's (outbox/policy.py: another branch's message is unknown to them)
     ("GET", "/outbox"): roles(Role.OFFICER, Role.SUPERVISOR, url="/outbox"),

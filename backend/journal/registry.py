@@ -80,6 +80,7 @@ SIGNED_COMMANDS: frozenset[str] = frozenset(
         "paper.decide_request",  # the branch head's approval on the declarant's request (Art 38.2.a)
         "paper.issue_form07",  # form 07 for an approved request (Art 38.2.b)
         "seals.confirm_sealed",  # "Xác nhận niêm phong hàng hóa" (Art 35.1.a, 41.1.c)
+        "seals.correct",  # a container or carrier seal number corrected on the goods schedule, signed and stamped (Art 41.1.c.1.1)
         "seals.sign_record",  # the officer signs the handover record / record of findings (form 10/BBBG/GSQL)
         "seals.receive_record",  # the receiving branch confirms the record (Art 43.1.c)
         "transit.assign",  # CES: the head assigns the checking officer, with instructions (Art 41.1.b.1, 41.3.a)

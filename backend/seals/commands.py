@@ -29,19 +29,21 @@ from backend.barcodes import iso6346
 from backend.declarations.services import mark_changed, parse_number
 from backend.files import services as files
 from backend.journal.registry import CommandContext, command
-from backend.lib.errors import N_, DomainError, NotFound
+from backend.lib.errors import N_, DomainError, Forbidden, NotFound
 from backend.lib.i18n import gettext
 from backend.lib.structs import RowId, Struct
 from backend.logbook.services import SUMMARIES, Summary
 from backend.officers.tables import Branch, Location, LocationKind, Role
-from backend.seals import policy, services
+from backend.seals import policy, services, units
 from backend.seals.schemas import ContainerSeal, GoodsLine, ReceivedContainer, Sha256
 from backend.seals.tables import (
     HandoverRecord,
+    MismatchRoute,
     RecordKind,
     Seal,
     SealCorrection,
     SealedConfirmation,
+    SealingMismatch,
     SealRequirementDecision,
     SealState,
     UnitKind,
@@ -105,6 +107,24 @@ class CorrectSeal(Struct, kw_only=True):
     old_value: Annotated[str, msgspec.Meta(max_length=64)]
     new_value: Annotated[str, msgspec.Meta(max_length=64)]
     reason: Note
+
+
+class ReportSealingMismatch(Struct, kw_only=True):
+    """Sealing a transit declaration found the goods not as declared (Art 41.1.c.2): the officer guided the declarant
+    to supplement the declaration, or reports to the head of the branch. Until resolved the goods are not sealed."""
+
+    location_id: RowId
+    number: Number
+    route: Literal["supplement", "report"]
+    differences: Note  # what differs from the approval notice and the goods schedule
+    units: Annotated[list[Annotated[str, msgspec.Meta(max_length=64)]], msgspec.Meta(max_length=MAX_CONTAINERS)] = []
+
+
+class ResolveSealingMismatch(Struct, kw_only=True):
+    """The mismatch is settled: the head's decision (reported), or the declarant's supplement received (guided)."""
+
+    mismatch_id: RowId
+    resolution: Note
 
 
 class ConfirmSealed(Struct, kw_only=True):
@@ -207,32 +227,29 @@ def _json(value: Any) -> str:
 
 
 def _container(raw: str) -> str:
-    verdict = iso6346.check(raw)
-    if not verdict.valid:
-        raise DomainError(
-            "container_invalid",
-            N_("%(number)s is not an ISO 6346 container number. Did you mean: %(hints)s?"),
-            number=raw.strip()[:20],
-            hints=", ".join(verdict.hints) or "-",
-        )
-    return verdict.number
+    return units.container_number(raw)
 
 
 def _unit(kind: UnitKind, raw: str) -> str:
-    if kind is UnitKind.CONTAINER:
-        return _container(raw)
-    unit = " ".join(raw.split()).upper()
-    if not unit:
-        raise DomainError("unit_required", N_("Write the wagon number or the package marks."))
-    return unit
+    return units.unit_id(kind, raw)
+
+
+def _old_container(raw: str) -> str:
+    """The old container number as the officer read it, normalized if it is one (compared, never stored)."""
+    verdict = iso6346.check(raw)
+    return verdict.number if verdict.valid else " ".join(raw.split()).upper()
 
 
 def _record_containers(items: list[ContainerSeal]) -> list[dict[str, str]]:
-    seen: dict[str, dict[str, str]] = {}
+    """A record's sealing units (containers, wagons, packages: Art 41.1.c.1.1), each named as its kind says."""
+    seen: dict[tuple[str, str], dict[str, str]] = {}
     for item in items:
-        number = _container(item.number)
+        number = _unit(UnitKind(item.kind), item.number)
         seal = services.clean_seal_number(item.seal_number) if item.seal_number.strip() else ""
-        seen[number] = {"number": number, "seal_number": seal}
+        unit = {"number": number, "seal_number": seal}
+        if item.kind != UnitKind.CONTAINER.value:  # a container is the default: records made before keep their form
+            unit["kind"] = item.kind
+        seen[(item.kind, number)] = unit
     return list(seen.values())
 
 
@@ -444,12 +461,22 @@ async def correct(context: CommandContext, payload: CorrectSeal) -> dict[str, An
             "container_not_declared", N_("%(container)s is not a container of declaration %(number)s."),
             container=container, number=declaration["number"],
         )
+    # Art 41.1.c.1.1: the officer corrects what the goods schedule says ("sửa trực tiếp trên Bản kê hàng hóa"): the
+    # old value the officer read must be the declaration's (corrections before applied), else nothing is corrected.
     if payload.field == "container_number":
         old, new = container, _container(payload.new_value)
+        given = _old_container(payload.old_value)
     else:
         old, new = current["carrier_seal"], " ".join(payload.new_value.split()).upper()
+        given = " ".join(payload.old_value.split()).upper()
         if not new:
             raise DomainError("new_value_required", N_("Write the correct number."))
+    if given != old:
+        raise DomainError(
+            "old_value_not_declared",
+            N_("“%(given)s” is not what the goods schedule of declaration %(number)s says for %(container)s: it says “%(old)s”. Only what the schedule says is corrected (Decision 1966, Art 41.1.c.1.1)."),
+            given=payload.old_value.strip()[:64] or "-", number=declaration["number"], container=container, old=old or "-",
+        )
     if old == new:
         raise DomainError("nothing_to_correct", N_("The correct number is the same as the one recorded."))
     await SealCorrection.insert(
@@ -493,6 +520,15 @@ async def confirm_sealed(context: CommandContext, payload: ConfirmSealed) -> dic
                 number=declaration["number"], officer=existing["officer"],
             )
         return _result(declaration["number"], declaration["id"], confirmation_id=existing["id"], already_confirmed=True)
+    # Art 41.1.c: sealing and signing (c.1) follow only "kết quả kiểm tra phù hợp"; goods found not as declared
+    # (c.2) are guided to a supplement or reported to the head, and are not sealed until that is resolved.
+    open_mismatches = await services.open_mismatches(declaration["id"])
+    if open_mismatches and not context.contingency:
+        raise DomainError(
+            "mismatch_open",
+            N_("Sealing found the goods of declaration %(number)s not as declared: %(differences)s. Resolve it first (the declarant's supplement, or the head's decision): goods are sealed only when the check found them as declared (Decision 1966, Art 41.1.c.1, 41.1.c.2)."),
+            number=declaration["number"], differences="; ".join(row["differences"] for row in open_mismatches),
+        )
     record_states = [RecordState.SIGNED.value, RecordState.HANDED_OVER.value, RecordState.RECEIVED.value]
     record_query = HandoverRecord.select(HandoverRecord.id).where(
         (HandoverRecord.declaration == declaration["id"]) & HandoverRecord.state.is_in(record_states)
@@ -531,6 +567,8 @@ async def confirm_sealed(context: CommandContext, payload: ConfirmSealed) -> dic
             "record_required",
             N_("Confirm sealed after the handover record is made and signed (Decision 1966, Art 35.1.a.3 and 36.1.a.3: “Xác nhận đã niêm phong sau khi đã lập Biên bản bàn giao”)."),
         )
+    if open_mismatches:  # made offline: the seals are on; reconciliation says the mismatch was open
+        notes.append({"code": "mismatch_open", "mismatches": [row["id"] for row in open_mismatches]})
     confirmation_id = (
         await SealedConfirmation.insert(
             SealedConfirmation(
@@ -552,6 +590,81 @@ async def confirm_sealed(context: CommandContext, payload: ConfirmSealed) -> dic
         declaration["number"], declaration["id"], confirmation_id=confirmation_id, seal_count=len(seals),
         record_id=record["id"] if record else None, server_notes=[note["code"] for note in notes],
     )
+
+
+# --- the result not as declared (Art 41.1.c.2) -------------------------------------------------------------------
+
+
+@command("seals.report_sealing_mismatch", payload=ReportSealingMismatch, roles=SEALERS, label=N_("Goods not as declared at sealing reported"))
+async def report_sealing_mismatch(context: CommandContext, payload: ReportSealingMismatch) -> dict[str, Any]:
+    await services.check_location(context.actor, payload.location_id)
+    declaration = await policy.goods_of_concern(context.actor, payload.number)
+    case = await policy.transit_case(declaration["number"])
+    if case is None:
+        raise DomainError(
+            "not_transit",
+            N_("Declaration %(number)s is not a transit declaration: at a gate, report a mismatch to the supervisor from the gate page (Decision 1966, Art 35.2.b.2.3); Art 41.1.c.2 is the sealing of a transit declaration."),
+            number=declaration["number"],
+        )
+    if not policy.seals_transit_at_departure(context.actor, case):
+        raise policy.not_found(declaration["number"])  # step 3 is the departure branch's (Art 41.1)
+    differences = payload.differences.strip()
+    if not differences:
+        raise DomainError("differences_required", N_("Write what is not as declared (Decision 1966, Art 41.1.c.2)."))
+    if not context.contingency and await SealedConfirmation.exists().where(SealedConfirmation.declaration == declaration["id"]):
+        raise DomainError(
+            "already_sealed_mismatch",
+            N_("Declaration %(number)s is already confirmed sealed: a mismatch is reported while checking, before sealing (Decision 1966, Art 41.1.c.2)."),
+            number=declaration["number"],
+        )
+    named = [" ".join(unit.split()).upper() for unit in payload.units]
+    mismatch_id = (
+        await SealingMismatch.insert(
+            SealingMismatch(
+                command_id=context.command_id,
+                declaration=declaration["id"],
+                number=declaration["number"],
+                branch=case["departure_branch"],
+                route=MismatchRoute(payload.route).value,
+                differences=differences,
+                units=_json([unit for unit in dict.fromkeys(named) if unit]),
+                location=payload.location_id,
+                officer=context.actor.id,
+                issued_at=context.issued_at,
+                recorded_at=context.received_at,
+            )
+        ).returning(SealingMismatch.id)
+    )[0]["id"]
+    return _result(
+        declaration["number"], declaration["id"], mismatch_id=mismatch_id, route=payload.route, clause="41.1.c.2",
+        addressed_to=await _branch_code(case["departure_branch"]),
+    )
+
+
+@command("seals.resolve_sealing_mismatch", payload=ResolveSealingMismatch, roles=SEALERS, label=N_("Goods not as declared at sealing: resolved"))
+async def resolve_sealing_mismatch(context: CommandContext, payload: ResolveSealingMismatch) -> dict[str, Any]:
+    row = await SealingMismatch.select().where(SealingMismatch.id == payload.mismatch_id).first()
+    if row is None or not policy.is_sealing_staff(context.actor) or row["branch"] != context.actor.branch_id:
+        raise NotFound("mismatch_not_found", N_("There is no such report of goods not as declared for your branch."))
+    if not policy.resolves_mismatch(context.actor, row):
+        raise Forbidden(
+            "head_resolves",
+            N_("Reported to the head of the branch: a supervisor decides it, case by case (Decision 1966, Art 41.1.c.2: “báo cáo Chi cục trưởng để thực hiện việc xử lý theo từng trường hợp cụ thể”)."),
+        )
+    resolution = payload.resolution.strip()
+    if not resolution:
+        raise DomainError("resolution_required", N_("Say how it was resolved: the supplement received, or the head's decision (Decision 1966, Art 41.1.c.2)."))
+    updated = await SealingMismatch.update(
+        {
+            SealingMismatch.resolved_command_id: context.command_id,
+            SealingMismatch.resolved_by: context.actor.id,
+            SealingMismatch.resolved_at: context.issued_at,
+            SealingMismatch.resolution: resolution,
+        }
+    ).where((SealingMismatch.id == row["id"]) & SealingMismatch.resolved_at.is_null()).returning(SealingMismatch.id)
+    if not updated:
+        raise DomainError("mismatch_resolved", N_("This report is already resolved."))
+    return _result(row["number"], row["declaration"], mismatch_id=row["id"], route=row["route"], clause="41.1.c.2")
 
 
 # --- handover records ----------------------------------------------------------------------------------------------
@@ -625,12 +738,14 @@ def _check_contents(containers: list[dict[str, str]], goods: list[dict[str, Any]
         raise DomainError("record_empty", N_("List the containers and their seals, or the goods that cannot be sealed."))
 
 
-def _not_current(containers: list[dict[str, str]], current: dict[str, str]) -> list[str]:
-    """The record's containers whose listed seal is not the one on them now, one line each, in the reader's
-    language. A container with no seal is listed without one (it travels unsealed, Art 35.1.a.2)."""
+def _not_current(containers: list[dict[str, str]], current: dict[tuple[str, str], str]) -> list[str]:
+    """The record's units whose listed seal is not the one on them now, one line each, in the reader's language. A
+    unit with no seal is listed without one (it travels unsealed, Art 35.1.a.2, 41.1.c.1.1). `current`: the active
+    seal of each (kind, unit)."""
     lines = []
     for container in containers:
-        number, listed, now = container["number"], container["seal_number"], current.get(container["number"], "")
+        number, listed = container["number"], container["seal_number"]
+        now = current.get((container.get("kind", "container"), number), "")
         if listed == now:
             continue
         if not listed:
@@ -659,7 +774,7 @@ async def create_record(context: CommandContext, payload: CreateRecord) -> dict[
     # device's queue, a replacement sent before the record counts. Refused offline too: the device that made the
     # record knew its own seals (it pre-fills them, queued ones included), and a seal changed by another device is
     # exactly what the receiving branch must not find first.
-    stale = _not_current(containers, await services.current_container_seals(declaration["id"]))
+    stale = _not_current(containers, await services.current_unit_seals(declaration["id"]))
     if stale:
         raise DomainError(
             "seal_not_current",
@@ -711,25 +826,30 @@ def _found(items: list[ReceivedContainer]) -> list[dict[str, Any]]:
     found = []
     for item in items:
         seal = services.clean_seal_number(item.seal_number) if item.seal_number.strip() else ""
-        found.append({"number": _container(item.number), "seal_number": seal, "intact": item.intact})
+        unit = {"number": _unit(UnitKind(item.kind), item.number), "seal_number": seal, "intact": item.intact}
+        if item.kind != UnitKind.CONTAINER.value:
+            unit["kind"] = item.kind
+        found.append(unit)
     return found
 
 
 def _differences(recorded: list[dict[str, str]], found: list[dict[str, Any]]) -> list[str]:
     """What the receiving officer found that is not as recorded, one line per container."""
-    expected = {c["number"]: c["seal_number"] for c in recorded}
-    seen = {c["number"]: c for c in found}
+    # Keyed by kind and number: a wagon "ABC1234" is not a package marked "ABC1234".
+    expected = {(c.get("kind", "container"), c["number"]): c["seal_number"] for c in recorded}
+    seen = {(c.get("kind", "container"), c["number"]): c for c in found}
     lines = []
-    for number, seal in expected.items():
-        if number not in seen:
+    for key, seal in expected.items():
+        number = key[1]
+        if key not in seen:
             lines.append(gettext("%(container)s: not found", container=number))
-        elif seen[number]["seal_number"] != seal:
+        elif seen[key]["seal_number"] != seal:
             lines.append(
-                gettext("%(container)s: seal %(found)s, recorded %(recorded)s", container=number, found=seen[number]["seal_number"] or "-", recorded=seal or "-")
+                gettext("%(container)s: seal %(found)s, recorded %(recorded)s", container=number, found=seen[key]["seal_number"] or "-", recorded=seal or "-")
             )
-        elif not seen[number]["intact"]:
+        elif not seen[key]["intact"]:
             lines.append(gettext("%(container)s: seal not intact", container=number))
-    lines += [gettext("%(container)s: not in the record", container=number) for number in seen if number not in expected]
+    lines += [gettext("%(container)s: not in the record", container=key[1]) for key in seen if key not in expected]
     return lines
 
 
@@ -907,6 +1027,8 @@ async def _recheck_confirmation(row: dict[str, Any]) -> list[str]:
             notes.append(gettext("When applied, no seal and no signed record of this declaration had reached the server."))
         elif note["code"] == "containers_unsealed":
             notes.append(gettext("When applied, these containers had no seal: %(containers)s.", containers=", ".join(note["containers"])))
+        elif note["code"] == "mismatch_open":
+            notes.append(gettext("When applied, sealing had found the goods not as declared and that was not resolved (Art 41.1.c.2)."))
         elif note["code"] == "no_record":
             notes.append(gettext("When applied, no signed handover record of this declaration had reached the server (Art 35.1.a.3: the record comes before the confirmation)."))
     return notes
@@ -931,7 +1053,9 @@ def _summary(payload: dict[str, Any], result: dict[str, Any]) -> Summary:
     state_label = STATE_LABELS.get(str(result.get("state")))
     if state_label:
         parts.append(gettext(state_label))
-    text = str(payload.get("reason") or payload.get("text") or payload.get("note") or "").strip()
+    text = str(
+        payload.get("reason") or payload.get("text") or payload.get("note") or payload.get("differences") or payload.get("resolution") or ""
+    ).strip()
     return Summary(
         detail=" · ".join(parts),
         text=text,
@@ -953,5 +1077,7 @@ for _type in (
     "seals.record_discrepancy",
     "seals.enter_paper_record",
     "seals.close_violation",
+    "seals.report_sealing_mismatch",
+    "seals.resolve_sealing_mismatch",
 ):
     SUMMARIES[_type] = _summary

@@ -19,6 +19,7 @@ from backend.seals.schemas import Evidence, RecordView, ViolationView
 from backend.seals import record_qr_routes  # the public keys of printed records' QR codes (docs/record-qr.md)
 from backend.seals import pages  # the officers' pages (sealing, print, receiving)
 from backend.seals import evidence_page  # a declaration's sealing evidence, as a page
+from backend.seals import transit_documents  # the documents signed at a transit declaration's sealing (Art 41.1.c.1.2-c.1.3)
 
 
 @get("/api/v1/seals/declarations/{number:str}", guards=[require_roles(Role.OFFICER, Role.SUPERVISOR)], summary="A declaration's sealing evidence")
@@ -40,4 +41,4 @@ async def get_violations(request: Request[Any, Any, Any]) -> list[ViolationView]
     return await services.violations_for(request.user.branch_id)
 
 
-ROUTES = [get_evidence, get_record, get_violations, *record_qr_routes.ROUTES, *pages.ROUTES, *evidence_page.ROUTES]
+ROUTES = [get_evidence, get_record, get_violations, *record_qr_routes.ROUTES, *pages.ROUTES, *evidence_page.ROUTES, *transit_documents.ROUTES]

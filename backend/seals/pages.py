@@ -32,7 +32,7 @@ from backend.lib.errors import DomainError
 from backend.lib.i18n import gettext
 from backend.officers.services import locations_of_branch
 from backend.officers.tables import Branch, Role
-from backend.seals import record_qr, services
+from backend.seals import policy, record_qr, services
 from backend.seals.services import SEAL_ROLES
 from backend.seals.replica import checked_since
 from backend.seals.schemas import RecordView
@@ -69,7 +69,17 @@ async def _declaration(request: Request[Any, Any, Any], number_text: str) -> dic
     for seal in evidence.seals if evidence else []:
         if seal.state != "active":
             ended.setdefault(seal.unit, []).append(seal)
-    return {"card": card, "containers": containers, "evidence": evidence, "seals": seals, "ended": ended}
+    # Rail wagons and packages (Art 41.1.c.1.1) are not in the declaration's container list: their active seals are.
+    other_seals = [seal for seal in (evidence.seals if evidence else []) if seal.state == "active" and seal.unit_kind != "container"]
+    # A transit declaration (Art 41): its departure branch seals it, reports a result not as declared (41.1.c.2) and
+    # prints the documents signed at sealing (41.1.c.1.2-c.1.3).
+    case = await policy.transit_case(card.number)
+    transit = case is not None and policy.seals_transit_at_departure(request.user, case)
+    return {
+        "card": card, "containers": containers, "evidence": evidence, "seals": seals, "ended": ended,
+        "other_seals": other_seals, "transit": transit,
+        "mismatches": await services.mismatches(declaration_id=row["id"]) if transit and row else [],
+    }
 
 
 @get("/seals", guards=[require_roles(*SEAL_ROLES)])
@@ -188,6 +198,8 @@ async def _violations(request: Request[Any, Any, Any], *, open_only: bool, error
         "seals/violations.html",
         context={
             "violations": await services.violations_for(request.user.branch_id, open_only=open_only),
+            # Art 41.1.c.2: goods found not as declared at sealing, reported to the head (or guided to supplement).
+            "mismatches": await services.mismatches(branch_id=request.user.branch_id, open_only=open_only),
             "open_only": open_only,
             "error": error,
         },
@@ -195,16 +207,23 @@ async def _violations(request: Request[Any, Any, Any], *, open_only: bool, error
     )
 
 
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
 @post("/seals/violations", guards=[require_roles(Role.SUPERVISOR)])
 async def close_violation_form(request: Request[Any, Any, Any], state: State) -> Template | Redirect:
-    """Closing a violation record from the page without its script: the same `seals.close_violation` command."""
+    """Closing a violation record, or resolving a report of goods not as declared at sealing, from the page without
+    its script: the same `seals.close_violation` / `seals.resolve_sealing_mismatch` command."""
     form = dict(await request.form())
-    try:
-        violation_id = int(form.get("violation_id") or 0)
-    except ValueError:
-        violation_id = 0
-    payload = {"violation_id": violation_id, "note": str(form.get("note") or "")}
-    (outcome,) = await apply_commands(state.engine, [envelope_from_form(form, "seals.close_violation", payload)], request.user)
+    if "mismatch_id" in form:  # a report of goods not as declared at sealing (Art 41.1.c.2), resolved
+        command_type, payload = "seals.resolve_sealing_mismatch", {"mismatch_id": _int(form.get("mismatch_id")), "resolution": str(form.get("resolution") or "")}
+    else:
+        command_type, payload = "seals.close_violation", {"violation_id": _int(form.get("violation_id")), "note": str(form.get("note") or "")}
+    (outcome,) = await apply_commands(state.engine, [envelope_from_form(form, command_type, payload)], request.user)
     if outcome.status == "rejected":
         return await _violations(request, open_only=True, error=outcome.reason)
     return Redirect("/seals/violations", status_code=303)

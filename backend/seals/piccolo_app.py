@@ -7,6 +7,7 @@ from backend.seals.tables import (
     Seal,
     SealCorrection,
     SealedConfirmation,
+    SealingMismatch,
     SealRequirementDecision,
     ViolationRecord,
 )
@@ -14,6 +15,6 @@ from backend.seals.tables import (
 APP_CONFIG = AppConfig(
     app_name="seals",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[SealRequirementDecision, Seal, SealCorrection, SealedConfirmation, HandoverRecord, ViolationRecord],
+    table_classes=[SealRequirementDecision, Seal, SealCorrection, SealedConfirmation, HandoverRecord, ViolationRecord, SealingMismatch],
     migration_dependencies=["backend.declarations.piccolo_app"],
 )

@@ -120,3 +120,38 @@ async def may_enter_paper_record(actor: Actor, declaration: dict[str, Any] | Non
         return False
     upstream = await branches_by_upstream(declaration)
     return actor.branch_id in upstream and from_branch in upstream
+
+
+# --- transit sealing (Art 41.1.c): the departure branch's step, read from the transit case ---------------------------
+
+
+async def transit_case(number_text: str) -> dict[str, Any] | None:
+    """The declaration's transit case (backend/transit, read only), or None: not a transit declaration."""
+    from backend.transit.services import case_by_number
+
+    return await case_by_number(number_text)
+
+
+def seals_transit_at_departure(actor: Actor, case: dict[str, Any]) -> bool:
+    """Step 3 (41.1.c) is the departure branch's (Art 41.1: "Trách nhiệm của Chi cục Hải quan nơi hàng hóa vận
+    chuyển đi"): its officers and supervisors report a mismatch, and print and keep the signed documents."""
+    from backend.transit import policy as transit_policy
+
+    return is_sealing_staff(actor) and transit_policy.at_departure(actor, case)
+
+
+def reads_destination_copies(actor: Actor, case: dict[str, Any]) -> bool:
+    """The destination branch, once the goods departed (BOA): the copies sealed and carried to it (41.1.c.1.3), which
+    it keeps (41.2.b.3)."""
+    from backend.transit import policy as transit_policy
+
+    return is_sealing_staff(actor) and transit_policy.at_destination(actor, case)
+
+
+def resolves_mismatch(actor: Actor, mismatch: dict[str, Any]) -> bool:
+    """Art 41.1.c.2: a mismatch reported to the head ("báo cáo Chi cục trưởng để thực hiện việc xử lý theo từng trường
+    hợp cụ thể") is resolved by a supervisor of the departure branch; one where the declarant was guided to supplement
+    by an officer or supervisor of that branch, once the supplement is received."""
+    if not is_sealing_staff(actor) or actor.branch_id != mismatch["branch"]:
+        return False
+    return mismatch["route"] != "report" or actor.role == Role.SUPERVISOR

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
@@ -17,11 +17,16 @@ Short = Annotated[str, msgspec.Meta(max_length=100)]
 Name = Annotated[str, msgspec.Meta(max_length=200)]
 
 
-class ContainerSeal(Struct, kw_only=True):
-    """A container of a record and the customs seal on it ("" when it travels without one)."""
+UnitKindName = Literal["container", "wagon", "package"]
 
-    number: ContainerNumber
+
+class ContainerSeal(Struct, kw_only=True):
+    """A sealing unit of a record — a container, a rail wagon or a package (Art 41.1.c.1.1) — and the customs seal on
+    it ("" when it travels without one). `number`: the container number, the wagon number or the package's marks."""
+
+    number: Annotated[str, msgspec.Meta(max_length=64)]
     seal_number: SealNumber = ""
+    kind: UnitKindName = "container"
 
 
 class GoodsLine(Struct, kw_only=True):
@@ -36,11 +41,12 @@ class GoodsLine(Struct, kw_only=True):
 
 
 class ReceivedContainer(Struct, kw_only=True):
-    """What the receiving officer found on a container."""
+    """What the receiving officer found on a container (or a wagon, or a package)."""
 
-    number: ContainerNumber
+    number: Annotated[str, msgspec.Meta(max_length=64)]
     seal_number: SealNumber = ""
     intact: bool = True  # the seal is whole and untouched
+    kind: UnitKindName = "container"
 
 
 class SealView(msgspec.Struct, kw_only=True):
@@ -156,3 +162,20 @@ class ViolationView(msgspec.Struct, kw_only=True):
     # to the head of the branch managing it for a physical inspection.
     clause: str = "41.2.b.2"
     forward_to: str = ""  # a departure branch not in giamsat, to pass the violation record on to
+
+
+class MismatchView(msgspec.Struct, kw_only=True):
+    """Goods found not as declared at the sealing of a transit declaration (Art 41.1.c.2), and how it was resolved."""
+
+    id: int
+    number: str
+    route: str  # "supplement": the declarant guided to supplement; "report": reported to the head of the branch
+    differences: str
+    units: list[str]
+    officer: str
+    location: str
+    issued_at: datetime
+    resolved_by: str | None = None
+    resolved_at: datetime | None = None
+    resolution: str = ""
+    clause: str = "41.1.c.2"

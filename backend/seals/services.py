@@ -29,6 +29,7 @@ from backend.seals.schemas import (
     DecisionView,
     Evidence,
     GoodsLine,
+    MismatchView,
     ReceivedContainer,
     RecordView,
     SealView,
@@ -40,6 +41,7 @@ from backend.seals.tables import (
     Seal,
     SealCorrection,
     SealedConfirmation,
+    SealingMismatch,
     SealRequirementDecision,
     SealState,
     UnitKind,
@@ -109,6 +111,12 @@ async def current_container_seals(declaration_id: int) -> dict[str, str]:
         for row in await active_seals(declaration_id)  # by id: a later seal wins
         if row["unit_kind"] == UnitKind.CONTAINER.value
     }
+
+
+async def current_unit_seals(declaration_id: int) -> dict[tuple[str, str], str]:
+    """Each sealing unit's current customs seal number, by (kind, unit): containers, wagons and packages alike
+    (Art 41.1.c.1.1), the latest active seal of each. What a record must list (commands.create_record)."""
+    return {(row["unit_kind"], row["unit"]): row["seal_number"] for row in await active_seals(declaration_id)}
 
 
 async def seal_holding(seal_number: str) -> dict[str, Any] | None:
@@ -338,3 +346,63 @@ async def evidence(actor: Actor, number_text: str) -> Evidence:
         records=[await _record_view(row) for row in record_rows],
         actions=await actions_from_rows(journal),
     )
+
+
+# --- the result not as declared (Art 41.1.c.2) ----------------------------------------------------------------
+
+
+async def open_mismatches(declaration_id: int) -> list[dict[str, Any]]:
+    """The declaration's reports of goods not as declared at sealing that nobody resolved yet (they block
+    "confirm sealed": Art 41.1.c.1 seals only goods found as declared)."""
+    return await SealingMismatch.select(SealingMismatch.id, SealingMismatch.differences, SealingMismatch.route).where(
+        (SealingMismatch.declaration == declaration_id) & SealingMismatch.resolved_at.is_null()
+    ).order_by(SealingMismatch.id)
+
+
+async def mismatches(*, branch_id: int | None = None, declaration_id: int | None = None, open_only: bool = False, limit: int = 200) -> list[MismatchView]:
+    """Reports of goods not as declared at sealing (Art 41.1.c.2), newest first: a departure branch's (what its
+    supervisors see on /seals/violations), or one declaration's (its sealing page)."""
+    if branch_id is None and declaration_id is None:
+        return []
+    query = SealingMismatch.select(
+        SealingMismatch.all_columns(),
+        SealingMismatch.officer.full_name.as_alias("officer_name"),
+        SealingMismatch.location.name.as_alias("location_name"),
+        SealingMismatch.resolved_by.full_name.as_alias("resolved_by_name"),
+    )
+    if branch_id is not None:
+        query = query.where(SealingMismatch.branch == branch_id)
+    if declaration_id is not None:
+        query = query.where(SealingMismatch.declaration == declaration_id)
+    if open_only:
+        query = query.where(SealingMismatch.resolved_at.is_null())
+    rows = await query.order_by(SealingMismatch.id, ascending=False).limit(limit)
+    return [
+        MismatchView(
+            id=row["id"], number=row["number"], route=row["route"], differences=row["differences"],
+            units=_json(row["units"], []), officer=row["officer_name"], location=row["location_name"] or "",
+            issued_at=row["issued_at"], resolved_by=row["resolved_by_name"], resolved_at=row["resolved_at"],
+            resolution=row["resolution"],
+        )
+        for row in rows
+    ]
+
+
+async def sealing_units(declaration_id: int) -> list[dict[str, str]]:
+    """What was sealed, as the approval notice and the goods schedule list it (Art 41.1.c.1.1: "số hiệu niêm phong
+    hải quan tương ứng của từng số hiệu container/toa tàu/kiện hàng"): the declared containers (corrections applied)
+    with their carrier seal, then any other unit with an active customs seal (rail wagons, packages, a container not
+    declared), in the order sealed. [{kind, number, carrier_seal, seal_number}]; seal_number "" when unsealed."""
+    current = await current_unit_seals(declaration_id)
+    units = [
+        {"kind": UnitKind.CONTAINER.value, "number": c["number"], "carrier_seal": c["carrier_seal"],
+         "seal_number": current.get((UnitKind.CONTAINER.value, c["number"]), "")}
+        for c in await declared_containers(declaration_id)
+    ]
+    listed = {(unit["kind"], unit["number"]) for unit in units}
+    units += [
+        {"kind": kind, "number": unit, "carrier_seal": "", "seal_number": seal}
+        for (kind, unit), seal in current.items()
+        if (kind, unit) not in listed
+    ]
+    return units

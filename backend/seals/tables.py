@@ -197,3 +197,34 @@ class ViolationRecord(Table, tablename="seals_violation"):
     closed_by = ForeignKey(references=Officer, null=True, default=None)
     closed_at = Timestamptz(null=True, default=None)
     closing_note = Text(default="")
+
+
+class MismatchRoute(StrEnum):
+    """Art 41.1.c.2, "hướng dẫn người khai hải quan khai bổ sung (nếu có) hoặc báo cáo Chi cục trưởng": which of the
+    two the officer chose when sealing found the goods not as declared."""
+
+    SUPPLEMENT = "supplement"  # the declarant was guided to supplement the declaration
+    REPORT = "report"  # reported to the head of the branch, who decides case by case
+
+
+class SealingMismatch(Table, tablename="seals_mismatch"):
+    """A transit declaration's goods found not as declared at sealing (Art 41.1.c.2), reported by an officer of the
+    departure branch; seen by that branch's supervisors (/seals/violations). While open, the goods are not sealed:
+    `seals.confirm_sealed` is refused (41.1.c.1 seals only "trường hợp kết quả kiểm tra phù hợp"). Resolved by
+    `seals.resolve_sealing_mismatch`: the head's decision (report), or the supplement received (supplement)."""
+
+    command_id = UUID(unique=True)
+    declaration = ForeignKey(references=Declaration, null=False, index=True)
+    number = Varchar(length=12)
+    branch = ForeignKey(references=Branch, null=False, index=True)  # the departure branch: whose supervisors see it
+    route = Varchar(length=16, choices=MismatchRoute)
+    differences = Text()  # what differs from the declaration and the approval notice, in the officer's words
+    units = Text(default="[]")  # JSON: the containers, wagons or packages concerned, as the officer named them
+    location = ForeignKey(references=Location, null=False)
+    officer = ForeignKey(references=Officer, null=False)
+    issued_at = Timestamptz()
+    recorded_at = Timestamptz(default=TimestamptzNow())
+    resolved_command_id = UUID(null=True, default=None)
+    resolved_by = ForeignKey(references=Officer, null=True, default=None)
+    resolved_at = Timestamptz(null=True, default=None)
+    resolution = Text(default="")

@@ -96,6 +96,7 @@ async def rows(table_name: str) -> list[dict[str, Any]]:
         "decision": tables.SealRequirementDecision,
         "record": tables.HandoverRecord,
         "violation": tables.ViolationRecord,
+        "mismatch": tables.SealingMismatch,
     }[table_name]
     return await table.select().order_by(table.id)
 

@@ -110,10 +110,12 @@ def test_record_seal_bad_input_is_refused_in_words(client: TestClient, world: Wo
     assert in_app(client, rows, "seal") == []
 
 
-def test_record_seal_on_a_wagon_or_package_keeps_its_marks(client: TestClient, world: World, officer: Person) -> None:
+def test_record_seal_on_a_wagon_keeps_its_number_41_1_c_1_1(client: TestClient, world: World, officer: Person) -> None:
+    """Art 41.1.c.1.1 seals "container/toa tàu/kiện hàng": a wagon's number is its letters and digits, written with
+    spaces or hyphens as painted (tests/seals/test_transit_sealing.py has the whole table)."""
     outcome = seal(officer, world, "  toa 3312 ", SEAL_1, unit_kind="wagon")
 
-    assert outcome["status"] == "applied" and outcome["result"]["unit"] == "TOA 3312"
+    assert outcome["status"] == "applied" and outcome["result"]["unit"] == "TOA3312"
 
 
 def test_record_seal_made_offline_with_a_number_in_use_is_kept_and_noted_for_reconciliation(client: TestClient, world: World, officer: Person) -> None:

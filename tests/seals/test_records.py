@@ -402,7 +402,9 @@ def test_handover_records_replica_reaches_the_receiving_branch_only(client: Test
     ours = officer.client.get("/api/v1/replica/handover_records").json()
 
     assert [item["key"] for item in theirs["items"]] == [str(record_id)]  # the draft is not handed over yet
-    assert theirs["items"][0]["containers"] == [{"number": C1, "seal_number": SEAL_1}, {"number": C2, "seal_number": SEAL_2}]
+    assert theirs["items"][0]["containers"] == [
+        {"number": C1, "seal_number": SEAL_1, "kind": "container"}, {"number": C2, "seal_number": SEAL_2, "kind": "container"},
+    ]
     assert ours["items"] == [] and draft != record_id
     again = receiver.client.get(f"/api/v1/replica/handover_records?since={theirs['cursor']}").json()
     assert again["changed"] is False

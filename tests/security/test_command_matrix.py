@@ -88,6 +88,9 @@ POLICY: dict[str, Rule] = {
         "location_id": loc, "paper_number": "1", "paper_date": "2026-12-01", "number": NUMBER, "from_branch": "B1",
         "containers": [{"number": C1, "seal_number": "HQ-424242"}]}),
     "seals.close_violation": Rule(SUPERVISORS, "a violation record addressed to the supervisor's branch"),
+    "seals.report_sealing_mismatch": Rule(OFFICERS, GOODS + "; a transit declaration of the branch (its departure branch)", lambda loc: {
+        "location_id": loc, "number": NUMBER, "route": "report", "differences": "x"}),
+    "seals.resolve_sealing_mismatch": Rule(OFFICERS, "a report of the actor's branch; one reported to the head: its supervisors only (41.1.c.2)"),
     "transit.assign": Rule(SUPERVISORS, "the head of the departure branch (transit/policy.py); a yellow or amendment case; an officer of that branch"),
     "transit.decide": Rule(OFFICERS, "the officer CES assigned, of the departure branch"),
     "transit.propose": Rule(OFFICERS, "the officer CES assigned, of the departure branch"),

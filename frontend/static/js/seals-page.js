@@ -257,6 +257,7 @@
       var group = h("div", { "data-group": "containers" }, (item.containers || []).map(function (container) {
         return h("div", { "data-item": true, class: "receive-container", "data-container": container.number }, [
           h("input", { type: "hidden", "data-key": "number", value: container.number }),
+          h("input", { type: "hidden", "data-key": "kind", value: container.kind || "container" }),
           h("p", {}, [fill(w.recordedSeal, { number: container.number, seal: container.seal_number || "-" })]),
           h("label", {}, [w.sealFound + " ", h("input", { "data-key": "seal_number", maxlength: 40, required: true, autocapitalize: "characters", class: "scan-field", id: "receive-" + item.id + "-" + container.number })]),
           h("label", { class: "check" }, [h("input", { type: "checkbox", "data-key": "intact", "data-type": "bool", checked: true }), " " + w.sealIntact]),
