@@ -161,6 +161,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/transit"): roles(Role.OFFICER, Role.SUPERVISOR, url="/transit"),
     ("GET", "/transit/overdue"): roles(Role.OFFICER, Role.SUPERVISOR, url="/transit/overdue"),
     ("GET", "/transit/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/transit/999999999999"),
+    # the letter asking the destination branch to verify a lot (41.1.4.b), printable: the branch that sent it and
+    # the branch it was sent to (transit/policy.py may_read_letter); 404 otherwise
+    ("GET", "/transit/letters/{request_id:int}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/transit/letters/999999"),
     ("POST", "/transit/{number:str}/{step:str}"): roles(
         Role.OFFICER, Role.SUPERVISOR, url="/transit/999999999999/open_trace", form={"number": "999999999999", "note": "x"}
     ),

@@ -21,8 +21,9 @@ from backend.lib.errors import N_, DomainError, Forbidden
 from backend.lib.structs import RowId, Struct
 from backend.officers.services import location_of_branch
 from backend.officers.tables import Officer, Role
-from backend.transit import policy, services, upstream, workflow
-from backend.transit.tables import TransitCase, VerificationRequest
+from backend.barcodes.services import configured_keyring
+from backend.transit import arrival, policy, services, upstream, workflow
+from backend.transit.tables import ArrivalCheck, RiskNote, TransitCase, VerificationRequest
 from backend.transit.workflow import TransitState
 
 STAFF = {Role.OFFICER, Role.SUPERVISOR}
@@ -116,6 +117,27 @@ class CloseTrace(Struct, kw_only=True):
     number: Number
     outcome: Literal["found", "not_found"]
     note: Text
+
+
+class RecordArrivalCheck(Struct, kw_only=True):
+    """The destination's check on arrival (41.2.a.1-2): the approval notice as read (its barcode, or the number
+    typed), one line per container (wagon, package) with its seal as sealed at departure and what was found
+    (intact / broken or different / missing; a form sends "<unit>|<seal>|<finding>"), the goods' details when not
+    sealed (as_recorded / different), and a note."""
+
+    location_id: RowId
+    number: Number
+    notice: Annotated[str, msgspec.Meta(max_length=80)]
+    lines: Annotated[list[arrival.CheckLine | str], msgspec.Meta(max_length=500)] = []
+    goods_finding: Annotated[str, msgspec.Meta(max_length=16)] = ""
+    note: Text = ""
+
+
+class AddRiskNote(Struct, kw_only=True):
+    """The departure branch tells the destination what to watch closely when the goods arrive (41.2.a.3)."""
+
+    number: Number
+    text: Text
 
 
 def _result(case: dict[str, Any], **more: Any) -> dict[str, Any]:
@@ -315,3 +337,71 @@ async def close_trace(context: CommandContext, payload: CloseTrace) -> dict[str,
         recorded_at=context.received_at, command_id=context.command_id,
     )
     return _result(case, trace=payload.outcome)
+
+
+@command("transit.record_arrival_check", payload=RecordArrivalCheck, roles=STAFF, label=N_("Transit goods checked on arrival"))
+async def record_arrival_check(context: CommandContext, payload: RecordArrivalCheck) -> dict[str, Any]:
+    """41.2.a.1-2, at the destination, once per case, while the goods are departed (before BIA, the exit gate's
+    area or a violation record). The lines must name exactly the units the departure branch recorded, each with its
+    seal at departure (arrival.judge); what was found decides what may follow (workflow.check): BIA when all is as
+    recorded (41.2.b.1), otherwise the violation record first (41.2.b.2)."""
+    await location_of_branch(context.actor, payload.location_id)
+    case = await services.visible_case(context.actor, payload.number)
+    policy.require(context.actor, case, workflow.Party.DESTINATION_OFFICER)
+    if case["state"] != TransitState.DEPARTED or case["arrival_check"]:
+        raise DomainError(
+            "check_not_now",
+            N_("Declaration %(number)s is “%(current)s”: the arrival check is made once, when departed goods arrive, before BIA or a violation record (Decision 1966, Art 41.2.a)."),
+            number=case["number"], current=workflow.label(case["state"]),
+        )
+    facts = await arrival.expected(case)
+    read, version = arrival.read_notice(configured_keyring(), payload.notice, case, facts["declaration"]["version"])
+    lines = arrival.parse_lines(payload.lines)
+    goods_finding = payload.goods_finding.strip()
+    passed = arrival.judge(lines, goods_finding, facts)
+    kinds = {unit["unit"]: unit["unit_kind"] for unit in facts["units"]}
+    stored = [{"unit_kind": kinds[line.unit], "unit": line.unit, "seal_number": line.seal_number, "finding": line.finding} for line in lines]
+    declaration = facts["declaration"]
+    await ArrivalCheck.insert(
+        ArrivalCheck(
+            command_id=context.command_id, case=case["id"], notice_read=read, notice_version=version,
+            status_code=declaration["status_code"], allows_passage=declaration["allows_passage"],
+            lines=msgspec.json.encode(stored).decode(), goods_finding=goods_finding, note=payload.note.strip(), passed=passed,
+            location=payload.location_id, officer=context.actor.id, checked_at=context.issued_at,
+        )
+    )
+    outcome = "passed" if passed else "failed"
+    changed = await TransitCase.update({TransitCase.arrival_check: outcome}).where(
+        (TransitCase.id == case["id"]) & (TransitCase.arrival_check == "")
+    ).returning(TransitCase.id)
+    if not changed:
+        raise workflow.TransitionRefused("state_changed", N_("This transit declaration was changed meanwhile. Reload the page."))
+    summary = ", ".join(f"{line.unit} {line.seal_number or '-'}: {line.finding}" for line in lines)
+    if goods_finding:
+        summary = f"{summary}; goods: {goods_finding}" if summary else f"goods: {goods_finding}"
+    text = f"{outcome} ({read}) · {summary}" + (f" · {payload.note.strip()}" if payload.note.strip() else "")
+    await workflow.note(case, "41.2.a.2", text, by=context.actor.id, at=context.issued_at, recorded_at=context.received_at, command_id=context.command_id)
+    return _result(case, check=outcome, notice=read)
+
+
+@command("transit.add_risk_note", payload=AddRiskNote, roles=STAFF, label=N_("Risk note for the destination added"))
+async def add_risk_note(context: CommandContext, payload: AddRiskNote) -> dict[str, Any]:
+    """41.2.a.3: an officer or supervisor of the departure branch, in any state before arrival; shown first on the
+    destination's page with the declaration's warnings and the head's instructions."""
+    case = await services.visible_case(context.actor, payload.number)
+    if not policy.may_add_risk_note(context.actor, case):
+        raise Forbidden("not_your_step", policy.PARTY_REFUSALS[workflow.Party.DEPARTURE_OFFICER])
+    if TransitState(case["state"]) not in workflow.BEFORE_ARRIVAL:
+        raise DomainError(
+            "risk_note_too_late",
+            N_("Declaration %(number)s is “%(current)s”: notes for the destination are written before the goods arrive (Decision 1966, Art 41.2.a.3)."),
+            number=case["number"], current=workflow.label(case["state"]),
+        )
+    text = payload.text.strip()
+    if not text:
+        raise DomainError("risk_note_required", N_("Write what the destination branch should watch closely (Decision 1966, Art 41.2.a.3)."))
+    await RiskNote.insert(
+        RiskNote(command_id=context.command_id, case=case["id"], text=text, officer=context.actor.id, made_at=context.issued_at)
+    )
+    await workflow.note(case, "41.2.a.3", text, by=context.actor.id, at=context.issued_at, recorded_at=context.received_at, command_id=context.command_id)
+    return _result(case)

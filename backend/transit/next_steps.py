@@ -5,7 +5,9 @@ workflow.check) and the officer is the step's party (policy.may_take); nothing e
 but that a guard refuses for now (BOA without a registered transit time, a letter to a destination branch that does
 not use giamsat) is offered with its refusal, in the officer's language with its clause, instead of a form. Steps
 that change no state follow their own rules: asking the destination branch to verify and opening a trace case for an
-overdue lot, closing the trace case, answering a letter (41.1.4.b).
+overdue lot, closing the trace case, answering a letter (41.1.4.b); at the destination the arrival check of departed
+goods not yet checked (41.2.a.1-2), first; at the departure branch a note for the destination before arrival
+(41.2.a.3).
 
 The page never trusts this list: each form is a command that the server judges again when it arrives.
 """
@@ -58,6 +60,8 @@ COMMAND_OF_FORM: dict[str, str] = {
     "open_trace": "transit.open_trace",
     "close_trace": "transit.close_trace",
     "answer_verification": "transit.answer_verification",
+    "record_arrival_check": "transit.record_arrival_check",
+    "add_risk_note": "transit.add_risk_note",
 }
 # What a step brings, filled in so that check() judges the step itself, not the text the form will ask for.
 _PLACEHOLDER_DETAILS = {"officer_id": 0, "reason": "-", "note": "-", "proposal": "accept"}
@@ -135,6 +139,23 @@ def follow_up_steps(actor: Actor, case: dict[str, Any], now: datetime, letters: 
     return steps
 
 
+def arrival_steps(actor: Actor, case: dict[str, Any]) -> list[NextStep]:
+    """At the destination, departed goods not yet checked: the arrival check (41.2.a.1-2), before BIA or a violation
+    record (workflow.check refuses BIA until it is made)."""
+    if case["state"] == S.DEPARTED and not case["arrival_check"] and policy.at_destination(actor, case):
+        return [NextStep(form="record_arrival_check", command=COMMAND_OF_FORM["record_arrival_check"], clause="41.2.a.1")]
+    return []
+
+
+def note_steps(actor: Actor, case: dict[str, Any]) -> list[NextStep]:
+    """The departure branch's note for the destination, in any state before arrival (41.2.a.3)."""
+    if S(case["state"]) in workflow.BEFORE_ARRIVAL and policy.may_add_risk_note(actor, case):
+        return [NextStep(form="add_risk_note", command=COMMAND_OF_FORM["add_risk_note"], clause="41.2.a.3")]
+    return []
+
+
 def next_steps(actor: Actor, case: dict[str, Any], now: datetime, letters: list[dict[str, Any]]) -> list[NextStep]:
-    """Every next step the case's page offers `actor` (module docstring); `case` is its row, visible to the actor."""
-    return state_steps(actor, case) + follow_up_steps(actor, case, now, letters)
+    """Every next step the case's page offers `actor` (module docstring); `case` is its row, visible to the actor.
+    The arrival check comes first: what the destination does before anything else (41.2.a). The departure
+    branch's note for the destination is not among them: the page offers it with the notes (note_steps)."""
+    return arrival_steps(actor, case) + state_steps(actor, case) + follow_up_steps(actor, case, now, letters)

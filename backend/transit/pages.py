@@ -11,6 +11,7 @@ destination branch once departed (policy.may_see: 404 otherwise). Which forms a 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request, get, post
 from litestar.datastructures import State
@@ -18,20 +19,25 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from backend.auth.middleware import require_roles
+from backend.barcodes import payload as barcode_payload
+from backend.barcodes.payload import DocumentKind
+from backend.barcodes.services import keyring_for
 from backend.declarations.services import parse_number
 from backend.journal.forms import envelope_from_form
 from backend.journal.services import apply_commands
 from backend.lib import clock
 from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import gettext
+from backend.lib.params import PathRowId
 from backend.officers.services import locations_of_branch
 from backend.officers.tables import Role
-from backend.transit import next_steps, policy, services
+from backend.transit import arrival, next_steps, policy, services
 from backend.transit.workflow import STATE_LABELS
 
 STAFF = require_roles(Role.OFFICER, Role.SUPERVISOR)
 ENVELOPE_FIELDS = {"_csrf_token", "command_id", "issued_at", "device_id"}
 INT_FIELDS = {"location_id", "request_id"}
+LIST_FIELDS = {"lines"}
 EXIT_MODE_LABELS = {
     "road": N_("Road border gate"),
     "river": N_("River border gate"),
@@ -39,19 +45,38 @@ EXIT_MODE_LABELS = {
     "rail": N_("International rail border gate"),
 }
 RISK_SOURCE_LABELS = {
+    "departure": N_("The departure branch's note for the destination"),
     "upstream": N_("Risk management (national system)"),
     "xray": N_("X-ray image result (form 03/KQSCT/GSQL)"),
     "instructions": N_("The departure head's instructions for the document check"),
 }
 
 
+def _opened(request: Request[Any, Any, Any], text: str) -> str:
+    """Where a number typed, or the approval notice's barcode scanned, leads: the declaration's page, with what was
+    read kept for the destination's arrival check (41.2.a.1: "sử dụng thiết bị đọc mã vạch hoặc nhập thông tin số
+    tờ khai"). The barcode's signature is checked here and again by the check's command."""
+    try:
+        number = parse_number(text)
+        return f"/transit/{number}?{urlencode({'notice': number})}"
+    except DomainError:
+        read = barcode_payload.decode(keyring_for(request.app.state.settings), text)  # BarcodeError: said in words
+    if read.kind is not DocumentKind.TRANSIT_NOTICE:
+        raise DomainError(
+            "notice_wrong_document",
+            N_("This barcode is not on an approval notice of a transit declaration: scan the notice's barcode (Decision 1966, Art 41.2.a.1)."),
+        )
+    return f"/transit/{read.number}?{urlencode({'notice': ''.join(text.split()).upper()})}"
+
+
 @get("/transit", guards=[STAFF])
 async def transit_page(request: Request[Any, Any, Any], number: FromQuery[str | None] = None) -> Template | Redirect:
-    """What waits for the officer and the branch; a number typed or scanned opens that declaration's page."""
+    """What waits for the officer and the branch; a number typed or the approval notice's barcode scanned opens
+    that declaration's page."""
     error = None
     if number and number.strip():
         try:
-            return Redirect(f"/transit/{parse_number(number)}", status_code=303)
+            return Redirect(_opened(request, number), status_code=303)
         except DomainError as refusal:
             error = gettext(refusal.message, **refusal.params)
     actor = request.user
@@ -92,7 +117,8 @@ async def _overdue(request: Request[Any, Any, Any], *, error: str | None = None,
 
 
 async def _case_page(
-    request: Request[Any, Any, Any], number: str, *, error: str | None = None, error_form: str | None = None, form: dict[str, Any] | None = None
+    request: Request[Any, Any, Any], number: str, *, error: str | None = None, error_form: str | None = None, form: dict[str, Any] | None = None,
+    notice: str = "",
 ) -> Template:
     actor = request.user
     now = clock.now()
@@ -100,19 +126,24 @@ async def _case_page(
     view = await services.case_view(actor, case["number"], now)
     letters = await services.letters_about(actor, case)
     steps = next_steps.next_steps(actor, case, now, letters)
+    note_steps = next_steps.note_steps(actor, case)
     forms = {step.form for step in steps}
     at_destination = policy.at_destination(actor, case)
+    check = await services.arrival_check_of(case)
+    # 41.2.a.1-2: what the departure branch recorded, against which the destination checks (before BIA).
+    facts = await arrival.expected(case) if "record_arrival_check" in forms or check is not None else None
     return Template(
         "transit/case.html",
         context={
             "case": view,
             "steps": steps,
+            "note_steps": note_steps,  # 41.2.a.3: the departure branch's note, offered with the notes
             "letters": letters,
             "risk_notes": await services.risk_notes(case),
             # 41.2.a.3: the destination reads what the departure branch flagged before anything else.
             "at_destination": at_destination,
             "locations": await locations_of_branch(actor.branch_id)
-            if forms & {"register_departure", "confirm_exit_area", "confirm_arrival", "record_violation"}
+            if forms & {"register_departure", "confirm_exit_area", "confirm_arrival", "record_violation", "record_arrival_check"}
             else [],
             "officers": await services.assignable_officers(case["departure_branch"]) if "assign" in forms else [],
             "state_labels": {state: gettext(label) for state, label in STATE_LABELS.items()},
@@ -120,6 +151,16 @@ async def _case_page(
             "risk_source_labels": {source: gettext(label) for source, label in RISK_SOURCE_LABELS.items()},
             "amendment_reason": case["amendment_reason"],
             "amendment_decision_reason": case["amendment_decision_reason"],
+            "arrival": facts,
+            "arrival_check": check,
+            # The violation record starts from what the check found (41.2.b.2), when it found something.
+            "violation_draft": arrival.findings_text(check["lines"], check["goods_finding"], check["note"]) if check and not check["passed"] else "",
+            "finding_labels": {key: gettext(label) for key, label in arrival.FINDING_LABELS.items()},
+            "unsealed_finding_labels": {key: gettext(label) for key, label in arrival.UNSEALED_FINDING_LABELS.items()},
+            "goods_finding_labels": {key: gettext(label) for key, label in arrival.GOODS_FINDING_LABELS.items()},
+            "unit_kind_labels": {key: gettext(label) for key, label in arrival.UNIT_KIND_LABELS.items()},
+            "cargo_type_labels": {key: gettext(label) for key, label in arrival.CARGO_TYPE_LABELS.items()},
+            "notice": notice,
             "error": error,
             "error_form": error_form,
             "form": form or {},
@@ -129,16 +170,36 @@ async def _case_page(
 
 
 @get("/transit/{number:str}", guards=[STAFF])
-async def case_page(request: Request[Any, Any, Any], number: FromPath[str]) -> Template:
-    """A transit declaration as its departure branch (or, once departed, its destination) sees it; 404 otherwise."""
-    return await _case_page(request, number)
+async def case_page(request: Request[Any, Any, Any], number: FromPath[str], notice: FromQuery[str | None] = None) -> Template:
+    """A transit declaration as its departure branch (or, once departed, its destination) sees it; 404 otherwise.
+    `notice`: the approval notice as read on /transit (its barcode, or the number typed), for the arrival check."""
+    return await _case_page(request, number, notice=(notice or "").strip()[:80])
 
 
-def payload_from_form(form: dict[str, Any]) -> dict[str, Any]:
-    """What serialize.js would make of the form: every field but the envelope's, ints where the page marks them."""
+@get("/transit/letters/{request_id:int}", guards=[STAFF])
+async def letter_page(request: Request[Any, Any, Any], request_id: PathRowId) -> Template:
+    """The letter asking the destination branch to verify a lot past its deadline (41.1.4.b), printable on A4: for
+    the departure branch that sent it and the destination branch it was sent to; 404 for anyone else."""
+    found = await services.letter_view(request.user, request_id)
+    return Template(
+        "transit/letter.html",
+        context={
+            **found,
+            "unit_kind_labels": {key: gettext(label) for key, label in arrival.UNIT_KIND_LABELS.items()},
+            "cargo_type_labels": {key: gettext(label) for key, label in arrival.CARGO_TYPE_LABELS.items()},
+            "mine": request.user.branch_id == found["letter"]["from_branch"],
+        },
+    )
+
+
+def payload_from_form(form: dict[str, Any], lists: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    """What serialize.js would make of the form: every field but the envelope's, ints where the page marks them,
+    every value of a list field (data-type="list": the arrival check's lines) in order, blanks left out."""
     payload: dict[str, Any] = {}
+    for name, values in (lists or {}).items():
+        payload[name] = [str(value) for value in values if str(value) != ""]
     for name, value in form.items():
-        if name in ENVELOPE_FIELDS:
+        if name in ENVELOPE_FIELDS or name in LIST_FIELDS:
             continue
         text = str(value)
         if name in INT_FIELDS:
@@ -159,13 +220,16 @@ async def step_form(request: Request[Any, Any, Any], state: State, number: FromP
     command = next_steps.COMMAND_OF_FORM.get(step)
     if command is None or not command.startswith("transit."):
         return await _case_page(request, number)  # 404 when the case is not visible; the page as it is otherwise
-    form = dict(await request.form())
-    (outcome,) = await apply_commands(state.engine, [envelope_from_form(form, command, payload_from_form(form))], request.user)
+    data = await request.form()
+    form = dict(data)
+    lists = {name: data.getall(name) for name in LIST_FIELDS if name in data}
+    (outcome,) = await apply_commands(state.engine, [envelope_from_form(form, command, payload_from_form(form, lists))], request.user)
+    form.update(lists)  # the page shows every line chosen again
     if outcome.status == "rejected":
         if back == "overdue":
             return await _overdue(request, error=outcome.reason, error_number=number)
-        return await _case_page(request, number, error=outcome.reason, error_form=step, form=form)
+        return await _case_page(request, number, error=outcome.reason, error_form=step, form=form, notice=str(form.get("notice") or ""))
     return Redirect("/transit/overdue" if back == "overdue" else f"/transit/{number}", status_code=303)
 
 
-ROUTES = [transit_page, overdue_page, case_page, step_form]
+ROUTES = [transit_page, overdue_page, letter_page, case_page, step_form]

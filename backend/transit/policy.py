@@ -117,3 +117,14 @@ def may_answer_verification(actor: Actor, request: dict[str, Any]) -> bool:
 def may_trace(actor: Actor, case: dict[str, Any]) -> bool:
     """The departure branch traces a lot that never arrived (41.1.4.b: "phải chịu trách nhiệm truy tìm")."""
     return at_departure(actor, case)
+
+
+def may_add_risk_note(actor: Actor, case: dict[str, Any]) -> bool:
+    """The departure branch writes what the destination is to watch closely (41.2.a.3: "do Chi cục Hải quan nơi
+    hàng hóa chuyển đi chỉ dẫn"): its officers and supervisors."""
+    return at_departure(actor, case)
+
+
+def may_read_letter(actor: Actor, letter: dict[str, Any]) -> bool:
+    """The letter of 41.1.4.b is read (and printed) by the branch that sent it and the branch it was sent to."""
+    return is_transit_staff(actor) and actor.branch_id in (letter["from_branch"], letter["to_branch"])

@@ -11,14 +11,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+import msgspec
+
 from backend.declarations.services import parse_number
 from backend.lib import clock
+from backend.lib.errors import N_, NotFound
 from backend.lib.i18n import gettext
 from backend.officers.schemas import Actor
 from backend.officers.tables import Branch, Officer, Role
 from backend.transit import policy
 from backend.transit.schemas import TransitCaseView, TransitEventView, TransitListItem, TransitLists, VerificationView
-from backend.transit.tables import TransitCase, TransitEvent, VerificationRequest
+from backend.transit.tables import ArrivalCheck, RiskNote, TransitCase, TransitEvent, VerificationRequest
 from backend.transit.workflow import STATE_LABELS, TransitState
 
 LIST_LIMIT = 200
@@ -182,14 +185,21 @@ async def letters_about(actor: Actor, case: dict[str, Any]) -> list[dict[str, An
 
 
 async def risk_notes(case: dict[str, Any]) -> list[dict[str, str]]:
-    """What the destination is to watch closely (41.2.a.3), as giamsat holds it: the declaration's warnings (risk
+    """What the destination is to watch closely (41.2.a.3), as giamsat holds it: the departure branch's notes for
+    the destination (`transit.add_risk_note`, oldest first, with who and when), the declaration's warnings (risk
     management, X-ray findings) and the departure head's instructions for the document check. Each with its source."""
     from backend.declarations.tables import DeclarationWarning
 
     warnings = await DeclarationWarning.select(DeclarationWarning.text, DeclarationWarning.source).where(
         DeclarationWarning.declaration == case["declaration"]
     ).order_by(DeclarationWarning.position)
-    notes = [{"source": row["source"], "text": row["text"]} for row in warnings]
+    notes = [
+        {"source": "departure", "text": row["text"], "by": f"{row['officer_name']} ({row['officer_code']})", "at": row["made_at"]}
+        for row in await RiskNote.select(
+            RiskNote.text, RiskNote.made_at, RiskNote.officer.code.as_alias("officer_code"), RiskNote.officer.full_name.as_alias("officer_name")
+        ).where(RiskNote.case == case["id"]).order_by(RiskNote.id)
+    ]
+    notes += [{"source": row["source"], "text": row["text"]} for row in warnings]
     if case["instructions"].strip():
         notes.append({"source": "instructions", "text": case["instructions"].strip()})
     return notes
@@ -236,3 +246,34 @@ async def overdue_follow_up(actor: Actor, now: datetime | None = None) -> list[d
         }
         for item in items
     ]
+
+
+async def arrival_check_of(case: dict[str, Any]) -> dict[str, Any] | None:
+    """The destination's arrival check of the case (41.2.a.1-2) with its lines decoded and who made it, or None."""
+    row = await ArrivalCheck.select(
+        *ArrivalCheck.all_columns(), ArrivalCheck.officer.code.as_alias("officer_code"),
+        ArrivalCheck.officer.full_name.as_alias("officer_name"), ArrivalCheck.location.name.as_alias("location_name"),
+    ).where(ArrivalCheck.case == case["id"]).first()
+    if row is not None:
+        row["lines"] = msgspec.json.decode(row["lines"] or "[]")
+    return row
+
+
+async def letter_view(actor: Actor, request_id: int) -> dict[str, Any]:
+    """A letter asking the destination branch to verify a lot (41.1.4.b) with what it is about: both branches, the
+    declaration, its containers and their seals at departure, BOA and the deadline, the head who asked. Only for
+    the departure branch that sent it and the destination branch it was sent to; "no such letter" (404) otherwise."""
+    from backend.transit.arrival import expected  # arrival imports the seals domain, read only
+
+    letter = await VerificationRequest.select(
+        *VerificationRequest.all_columns(),
+        VerificationRequest.from_branch.code.as_alias("from_branch_code"), VerificationRequest.from_branch.name.as_alias("from_branch_name"),
+        VerificationRequest.to_branch.code.as_alias("to_branch_code"), VerificationRequest.to_branch.name.as_alias("to_branch_name"),
+        VerificationRequest.requested_by.code.as_alias("requested_by_code"), VerificationRequest.requested_by.full_name.as_alias("requested_by_name"),
+        VerificationRequest.answered_by.code.as_alias("answered_by_code"), VerificationRequest.answered_by.full_name.as_alias("answered_by_name"),
+    ).where(VerificationRequest.id == request_id).first()
+    if letter is None or not policy.may_read_letter(actor, letter):
+        raise NotFound("letter_not_found", N_("Your branch sent or was sent no such letter."))
+    case = await TransitCase.select().where(TransitCase.id == letter["case"]).first()
+    facts = await expected(case)
+    return {"letter": letter, "case": case, "facts": facts}

@@ -8,14 +8,22 @@
   change no state (a COT nobody asked for, a letter to the destination branch, a trace case).
 - `VerificationRequest`: the departure branch's letter asking the destination branch to verify a lot past its
   deadline (41.1.4.b); an item for the destination branch until it answers.
+- `RiskNote`: what the departure branch asks the destination to watch closely (41.2.a.3), written before arrival.
+- `ArrivalCheck`: the destination's check of the approval notice against what the departure branch recorded
+  (41.2.a.1-2): the declaration's status, each container's (wagon's, package's) seal as sealed at departure and
+  what was found; one per case. BIA follows a check that found everything as recorded (41.2.b.1), a violation
+  record one that did not (41.2.b.2).
+
+The overdue list reads `transit_case` by (departure_branch, state, deadline): a composite index made by a raw
+step of the migration `transit_2026_12_05t12_30_00`, since a Piccolo table declares single-column indexes only.
 """
 
-from piccolo.columns import UUID, ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import UUID, Boolean, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from backend.declarations.tables import Declaration
-from backend.officers.tables import Branch, Officer
+from backend.officers.tables import Branch, Location, Officer
 from backend.transit.workflow import TransitState
 
 
@@ -64,6 +72,10 @@ class TransitCase(Table, tablename="transit_case"):
     penalty_note = Text(default="")
     penalty_by = ForeignKey(references=Officer, null=True, default=None)
     penalty_at = Timestamptz(null=True, default=None)
+    # The destination's arrival check (ArrivalCheck, 41.2.a.1-2): "" not made, "passed" everything as recorded,
+    # "failed" a seal broken or different, a container missing, goods not as recorded. workflow.check reads it:
+    # after a failed check, BIA (or the exit gate's area) only once the penalty is carried out (41.2.b.2).
+    arrival_check = Varchar(length=8, default="")
     # An amendment (COR) or cancellation (CAN) being handled (41.3), and where a refused one returns.
     amendment_kind = Varchar(length=3, default="")
     resume_state = Varchar(length=32, default="")
@@ -109,3 +121,38 @@ class VerificationRequest(Table, tablename="transit_verification"):
     answer = Text(default="")
     answered_by = ForeignKey(references=Officer, null=True, default=None)
     answered_at = Timestamptz(null=True, default=None)
+
+
+class RiskNote(Table, tablename="transit_risk_note"):
+    """A note of the departure branch for the destination: what to watch closely when the goods arrive (41.2.a.3,
+    "thông tin cần lưu ý kiểm soát chặt chẽ hoặc cảnh báo về mức độ rủi ro ... do Chi cục Hải quan nơi hàng hóa
+    chuyển đi chỉ dẫn")."""
+
+    command_id = UUID(unique=True)
+    case = ForeignKey(references=TransitCase, null=False, index=True)
+    text = Text()
+    officer = ForeignKey(references=Officer, null=False)
+    made_at = Timestamptz()
+    recorded_at = Timestamptz(default=TimestamptzNow())
+
+
+class ArrivalCheck(Table, tablename="transit_arrival_check"):
+    """The destination's check on arrival (41.2.a.1-2), one per case: how the notice was read, the declaration's
+    status then, and one line per unit with its seal at departure and what was found."""
+
+    command_id = UUID(unique=True)
+    case = ForeignKey(references=TransitCase, null=False, unique=True)
+    notice_read = Varchar(length=8)  # barcode | typed: the notice's barcode read, or its number typed (a.1)
+    notice_version = Integer(null=True, default=None)  # the version the barcode was printed for
+    status_code = Varchar(length=32)  # the declaration's status in the mirror at the check
+    allows_passage = Boolean(default=False)
+    # JSON: [{unit_kind, unit, seal_number, finding}]: finding intact | broken | missing (the seal at departure,
+    # "" when the unit travels without a customs seal).
+    lines = Text(default="[]")
+    goods_finding = Varchar(length=16, default="")  # goods not sealed: as_recorded | different; "" when all sealed
+    note = Text(default="")
+    passed = Boolean(default=False)  # every line intact, the goods as recorded
+    location = ForeignKey(references=Location, null=False)
+    officer = ForeignKey(references=Officer, null=False)
+    checked_at = Timestamptz()
+    recorded_at = Timestamptz(default=TimestamptzNow())

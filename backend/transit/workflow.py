@@ -87,6 +87,10 @@ STATE_LABELS: dict[str, str] = {
 
 INITIAL = TransitState.REGISTERED
 FINAL = frozenset({TransitState.REFUSED, TransitState.ARRIVED, TransitState.CANCELLED, TransitState.GATE_SUPERVISION})
+# Before arrival, the departure branch may still tell the destination what to watch closely (41.2.a.3). After BIA
+# there is nothing left to watch; a refused or cancelled declaration does not travel; combined transit has no
+# destination check (42.2).
+BEFORE_ARRIVAL = frozenset(TransitState) - FINAL
 # Where an amendment or a cancellation may start: before departure, while the case is not closed (41.3). After BOA
 # the goods are on the road: the declaration is no longer cancelled, and its route no longer amended, by this path.
 BEFORE_DEPARTURE = (
@@ -181,6 +185,11 @@ WHAT_COMES_FIRST: dict[TransitState, str] = {
     TransitState.REGISTERED: N_("A case starts registered; it never returns there (Decision 1966, Art 41.1.a.1)."),
 }
 
+ARRIVAL_CHECK_FAILED = N_(
+    "Declaration %(number)s: the arrival check found a seal broken or different, a container missing or goods not as "
+    "recorded. Make the violation record; arrival (BIA) is confirmed only after the penalty decision is carried out "
+    "(Decision 1966, Art 41.2.b.2)."
+)
 NO_BOA_NOR_BIA = N_("A combined transit declaration has no BOA and no BIA: its goods are supervised at the gates by mode of transport (Decision 1966, Art 42.2).")
 
 
@@ -209,6 +218,9 @@ def check(case: dict[str, Any], target: TransitState | str, details: dict[str, A
     - at a road / river / inland-waterway / rail exit gate, BIA only after arrival in the gate area (41.2.b.1.1);
       elsewhere there is no such first step (b.1.2);
     - BOA needs the registered transit time (41.1.4.b: the deadline is computed from it);
+    - from departed, no exit gate's area and no BIA after an arrival check (`arrival_check`, 41.2.a.1-2) that found
+      a seal broken or different, a container missing or goods not as recorded: the violation record and the
+      penalty come first (41.2.b.2);
     - a COR only for an approved declaration (41.3.b.2 "phê duyệt lại"); CET A on an accepted COR returns where
       the case was (approved, or sealed when the goods already were), on an accepted CAN it cancels; CET X on a
       refused one returns exactly where the case was (41.3.b.1);
@@ -244,6 +256,8 @@ def check(case: dict[str, Any], target: TransitState | str, details: dict[str, A
             case,
             why=Deferred(WHAT_COMES_FIRST[target]),
         )
+    if current is TransitState.DEPARTED and target in (TransitState.AT_EXIT_AREA, TransitState.ARRIVED) and case.get("arrival_check") == "failed":
+        raise _refuse("arrival_check_failed", ARRIVAL_CHECK_FAILED, case)
     if found.clause == "41.1.4.a" and not case.get("transit_hours"):
         raise _refuse(
             "transit_time_unknown",

@@ -104,6 +104,9 @@ POLICY: dict[str, Rule] = {
     "transit.answer_verification": Rule(OFFICERS, "a letter addressed to the branch"),
     "transit.open_trace": Rule(OFFICERS, "the departure branch; a lot past its deadline"),
     "transit.close_trace": Rule(SUPERVISORS, "the head of the departure branch; an open trace case"),
+    "transit.record_arrival_check": Rule(OFFICERS, AT_A_LOCATION + "; the destination branch, once departed", lambda loc: {
+        "location_id": loc, "number": NUMBER, "notice": NUMBER, "lines": []}),
+    "transit.add_risk_note": Rule(OFFICERS, "the departure branch; before arrival"),
     "sync.declare_contingency": Rule(frozenset({Role.SUPERVISOR, Role.ADMIN}), "the supervisor's branch; an admin's branch, or every branch for a national admin"),
     "sync.end_contingency": Rule(frozenset({Role.SUPERVISOR, Role.ADMIN}), "as declare_contingency"),
     "sync.review_commands": Rule(SUPERVISORS, "marked commands of the supervisor's branch's chain"),

@@ -38,6 +38,7 @@ class People:
         from backend.officers.services import create_officer
 
         self.world = world
+        self.client = client
         self.head = Person(client, world["supervisor"])
         self.officer = Person(client, world["officer"])
         self.colleague = Person(client, in_app(client, create_officer, "CB3", "Đinh Văn Bảy", "officer", "B1"))
@@ -80,3 +81,28 @@ async def journal_count() -> int:
     from backend.journal.tables import JournalEntry
 
     return await JournalEntry.count()
+
+
+def units(client: TestClient, number: str = NUMBER) -> list[dict[str, str]]:
+    """The units the destination checks, with their seals at departure, as the server expects them (41.2.a.1)."""
+
+    async def run() -> list[dict[str, str]]:
+        from backend.transit.arrival import expected
+        from backend.transit.tables import TransitCase
+
+        return (await expected(await TransitCase.select().where(TransitCase.number == number).first()))["units"]
+
+    return in_app(client, run)
+
+
+def check_arrival(people: People, number: str = NUMBER, found: dict[str, str] | None = None, **payload: Any) -> dict[str, Any]:
+    """The destination's arrival check (41.2.a.1-2) by B2's officer: every unit as the server expects it, each found
+    intact unless `found` says otherwise; the notice's number typed unless `payload` gives `notice`."""
+    lines = [
+        {"unit": unit["unit"], "seal_number": unit["seal_number"], "finding": (found or {}).get(unit["unit"], "intact")}
+        for unit in units(people.client, number)
+    ]
+    return people.destination.do(
+        "transit.record_arrival_check",
+        {"location_id": people.world["other_gate"], "number": number, "notice": number, "lines": lines, **payload},
+    )

@@ -115,12 +115,12 @@ def test_case_page_offers_exactly_the_next_steps_of_its_state_to_each_party(clie
     violation = {who: steps(page(getattr(people, who))) for who in ("head", "officer", "destination")}
 
     assert yellow == {"head": ["assign"], "officer": [], "colleague": []}
-    assert steps(assigned["officer"]) == ["decide"] and forms(assigned["officer"]) == {"transit.decide"}
+    assert steps(assigned["officer"]) == ["decide"] and forms(assigned["officer"]) == {"transit.decide", "transit.add_risk_note"}
     assert re.findall(r'name="code" value="(\w)"', assigned["officer"]) == ["A", "C", "X"]
     assert steps(assigned["head"]) == [] and steps(assigned["colleague"]) == []  # only the officer CES named
     assert approved == {"head": ["seal"], "officer": ["seal"]}  # the seals domain's step (41.1.c)
     assert sealed == {"head": ["register_departure"], "colleague": ["register_departure"]}
-    assert departed == {"officer": [], "destination": ["confirm_arrival", "record_violation"]}
+    assert departed == {"officer": [], "destination": ["record_arrival_check", "confirm_arrival", "record_violation"]}
     assert violation == {"head": ["record_penalty"], "officer": [], "destination": []}
 
 
@@ -133,7 +133,7 @@ def test_two_step_exit_gate_offers_the_gate_area_before_bia(client: TestClient, 
     applied(people.destination.do("transit.confirm_exit_area", {"location_id": world["other_gate"], "number": NUMBER}))
     second = page(people.destination)
 
-    assert steps(first) == ["confirm_exit_area", "record_violation"] and 'id="transit-exit-mode"' in first
+    assert steps(first) == ["record_arrival_check", "confirm_exit_area", "record_violation"] and 'id="transit-exit-mode"' in first
     assert steps(second) == ["confirm_arrival", "record_violation"]
 
 
@@ -297,7 +297,7 @@ def test_overdue_page_highlights_late_lots_with_the_letter_and_the_trace_case(cl
     applied(letter)
     assert re.findall(r'data-step="(\w+)"', after) == ["request_verification", "close_trace"] and "Đề nghị xác minh lô hàng" in after
     assert 'class="transit-trace"' in after and "Liên hệ người khai" in after
-    assert steps(answered) == ["confirm_arrival", "record_violation", "answer_verification"]
+    assert steps(answered) == ["record_arrival_check", "confirm_arrival", "record_violation", "answer_verification"]
     assert f'action="/transit/{NUMBER}/open_trace?back=overdue"' in head
     home = people.officer.client.get("/transit").text
     assert 'id="transit-overdue-link">' in home and re.search(r"transit-overdue-link\">[^<]*1<", home)

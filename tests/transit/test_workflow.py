@@ -57,7 +57,7 @@ DETAILS = {"officer_id": 7, "reason": "lý do", "note": "ghi chú", "proposal": 
 def case(state: TransitState, **facts: Any) -> dict[str, Any]:
     return {
         "id": 1, "number": "501000000001", "kind": "independent_transit", "state": state.value, "exit_mode": "",
-        "exit_area_at": None, "transit_hours": 24, "resume_state": "", "amendment_kind": "", **facts,
+        "exit_area_at": None, "transit_hours": 24, "resume_state": "", "amendment_kind": "", "arrival_check": "", **facts,
     }
 
 
@@ -93,6 +93,8 @@ GUARDS = [
     pytest.param(case(S.DEPARTED, exit_mode="road"), S.ARRIVED, DETAILS, "transition_refused", "41.2.b.1", id="road exit gate: BIA after the gate area (41.2.b.1.1)"),
     pytest.param(case(S.PENALTY_CARRIED_OUT, exit_mode="rail"), S.ARRIVED, DETAILS, "transition_refused", "41.2.b.1", id="rail exit gate after a penalty: the gate area first (41.2.b.2, b.1.1)"),
     pytest.param(case(S.DEPARTED), S.AT_EXIT_AREA, DETAILS, "transition_refused", "41.2.b.1.1.1", id="no two-step exit gate: no gate-area step (41.2.b.1.2)"),
+    pytest.param(case(S.DEPARTED, arrival_check="failed"), S.ARRIVED, DETAILS, "arrival_check_failed", "41.2.b.2", id="a check that found a broken seal: no BIA before the penalty (41.2.b.2)"),
+    pytest.param(case(S.DEPARTED, exit_mode="rail", arrival_check="failed"), S.AT_EXIT_AREA, DETAILS, "arrival_check_failed", "41.2.b.2", id="nor the exit gate's area (41.2.b.2)"),
     pytest.param(case(S.AT_EXIT_AREA, exit_mode="road", exit_area_at="set"), S.AT_EXIT_AREA, DETAILS, "transition_refused", "41.2.b.1.1.1", id="the gate area once (41.2.b.1.1.1)"),
     pytest.param(case(S.YELLOW), S.AMENDMENT_RECEIVED, {"amendment_kind": "COR"}, "transition_refused", "41.3", id="COR before approval (41.3, 41.1.b.2.2)"),
     pytest.param(case(S.AMENDMENT_ACCEPTED, amendment_kind="COR", resume_state="approved"), S.CANCELLED, DETAILS, "transition_refused", "41.3.b.2", id="an accepted COR does not cancel (41.3.b.2)"),
