@@ -392,3 +392,20 @@ def test_another_branch_cannot_resolve_a_mismatch_41_1_c_2(client: TestClient, w
     assert outcome["status"] == "rejected" and outcome["code"] == "mismatch_not_found"
     (row,) = in_app(client, rows, "mismatch")
     assert row["resolved_at"] is None
+
+
+def test_the_head_resolves_a_mismatch_from_the_page_without_its_script_41_1_c_2(client: TestClient, world: World, officer: Person) -> None:
+    """Art 41.1.c.2: the supervisors' page resolves a report without its script through the same command; an empty
+    resolution is refused in Vietnamese, on the page, and nothing changes."""
+    from tests.conftest import sign_in_as
+
+    reported = applied(_report(officer, world, "report"))
+    sign_in_as(client, world["supervisor"])
+
+    refused = client.post("/seals/violations", data={"mismatch_id": str(reported["mismatch_id"]), "resolution": " "})
+    unresolved = in_app(client, rows, "mismatch")[0]["resolved_at"]
+    resolved = client.post("/seals/violations", data={"mismatch_id": str(reported["mismatch_id"]), "resolution": "Cho khai bổ sung"}, follow_redirects=False)
+
+    assert refused.status_code == 422 and "Ghi rõ đã xử lý như thế nào" in refused.text and unresolved is None
+    assert resolved.status_code == 303 and resolved.headers["location"] == "/seals/violations"
+    assert in_app(client, rows, "mismatch")[0]["resolution"] == "Cho khai bổ sung"
