@@ -188,6 +188,8 @@ class OutboxSettings:
     interval_seconds: float = 5.0
     # Seconds the adapter waits for the upstream's answer before it counts as no answer (sent again later).
     timeout_seconds: float = 10.0
+    # Messages a delivery pass sends in one request (POST {upstream}/messages/batch), at most one per declaration.
+    batch_size: int = 100
 
 
 @dataclass(frozen=True)
@@ -309,6 +311,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         upstream_url=(env.get("GIAMSAT_UPSTREAM_URL") or "").strip().rstrip("/"),
         interval_seconds=_seconds(env, "GIAMSAT_OUTBOX_INTERVAL_SECONDS", 5.0),
         timeout_seconds=_seconds(env, "GIAMSAT_OUTBOX_TIMEOUT_SECONDS", 10.0) or 10.0,
+        batch_size=_positive(env, "GIAMSAT_OUTBOX_BATCH_SIZE", 100),
     )
     return Settings(
         database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync,

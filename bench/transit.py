@@ -4,6 +4,7 @@ in flight, and the outbox draining 10,000 messages to the upstream simulator aft
     .venv/bin/python -m bench.transit                                   # SQLite and PostgreSQL (~8 min)
     .venv/bin/python -m bench.transit --databases sqlite --seconds 5 --messages 2000
     .venv/bin/python -m bench.transit --profile /tmp/pyspy/bin/py-spy   # a py-spy profile of the server while it drains
+    .venv/bin/python -m bench.transit --phases outbox                   # the outbox drain only (~1.5 min)
 
 For each database: a fresh database (`giamsat db upgrade`), --branches branches (TRA01 ... with a gate each), --officers
 staff spread over them (two supervisors in every eight, the others officers; each enrolls a passkey through the real
@@ -32,7 +33,9 @@ made over the 16 hours before now and inserted in that order: the ids order each
 national contingency period open since 16 hours ago, as an admin declares while the national system is down (the
 outbox holds every message during it: docs/outbox.md). `giamsat upstream-sim` starts on a free port (pinned to CPU 1,
 in memory: see below), the server starts again with GIAMSAT_UPSTREAM_URL pointing at it and
-GIAMSAT_OUTBOX_INTERVAL_SECONDS=1; after a few seconds with nothing delivered, the admin ends the contingency period
+GIAMSAT_OUTBOX_INTERVAL_SECONDS=1 (and GIAMSAT_OUTBOX_BATCH_SIZE=--batch-size if given: messages per request; with
+--no-batch-endpoint the simulator answers 404 to POST /messages/batch, as a gateway that speaks only the
+single-message contract, and the outbox falls back to one message per request); after a few seconds with nothing delivered, the admin ends the contingency period
 (`sync.end_contingency`, POST /api/v1/commands) and the clock runs until the last message is delivered (the largest
 `delivered_at`). Then the simulator's store is read (`GET /messages`): every message must be there once, none
 missing, none other, each declaration's in the order of their ids; receipts beyond one per message (a resend after a
@@ -446,6 +449,7 @@ class Drain:
     out_of_order: int = 0  # declarations whose messages the simulator accepted in another order than their ids
     attempts_above_one: int = 0
     held_before: int = 0  # delivered while the contingency period was still open (must be 0)
+    requests: str = ""  # messages per request: the batch size, or "1 (fallback)"
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -512,6 +516,11 @@ def drain(database: Database, env: dict[str, str], workdir: Path, args: argparse
     port = free_port()
     server_env = {**env, "GIAMSAT_ORIGIN": f"http://localhost:{port}", "GIAMSAT_UPSTREAM_URL": simulator.url,
                   "GIAMSAT_OUTBOX_INTERVAL_SECONDS": str(args.outbox_interval)}
+    if args.batch_size:
+        server_env["GIAMSAT_OUTBOX_BATCH_SIZE"] = str(args.batch_size)
+    if args.no_batch_endpoint:
+        httpx.post(f"{simulator.url}/control", json={"batch": False}, timeout=10).raise_for_status()
+    result.requests = "1 (fallback)" if args.no_batch_endpoint else f"≤{args.batch_size or 100}"
     server = Server(server_env, port, pin, workdir / f"server-outbox-{kind}.log")
     profiler = None
     try:
@@ -593,9 +602,9 @@ def profile_summary(path: Path) -> list[str]:
         return ["profile: py-spy wrote nothing"]
     categories = [
         ("httpx's INFO log line for every request (written to the server's log)", "Logger.info (logging"),
-        ("HTTP POST to the simulator, one per message (httpx)", "deliver (backend/outbox/adapter.py"),
-        ("HTTP POST to the simulator, one per message (httpx)", "(httpx/"),
-        ("marking each message delivered: one UPDATE, its own transaction (workflow.transition)", "transition (backend/outbox/workflow.py"),
+        ("HTTP POST to the simulator (httpx; encoding the batch)", "(httpx/"),
+        ("HTTP POST to the simulator (httpx; encoding the batch)", "deliver_batch (backend/outbox/adapter.py"),
+        ("recording a batch's answers: one UPDATE per message, one transaction per batch (services._record)", "_record (backend/outbox/services.py"),
         ("claiming the next messages (workflow.claim)", "claim (backend/outbox/workflow.py"),
         ("releasing the pass's claim (workflow.release)", "release (backend/outbox/workflow.py"),
         ("the rest of the pass (building each message, logging)", "deliver_pass (backend/outbox/services.py"),
@@ -785,12 +794,12 @@ def phase_table(results: list[PhaseResult]) -> str:
 
 def drain_table(drains: list[Drain]) -> str:
     lines = [
-        "| database   | messages (declarations) | delivered | time | messages/s | server CPU | simulator CPU | lost | twice (receipts - accepted) | out of order | check |",
-        "|------------|------------------------:|----------:|-----:|-----------:|-----------:|--------------:|-----:|----------------------------:|-------------:|-------|",
+        "| database   | messages (declarations) | messages per request | delivered | time | messages/s | server CPU | simulator CPU | lost | twice (receipts - accepted) | out of order | check |",
+        "|------------|------------------------:|---------------------:|----------:|-----:|-----------:|-----------:|--------------:|-----:|----------------------------:|-------------:|-------|",
     ]
     for d in drains:
         lines.append(
-            f"| {d.database:<10} | {d.messages:,} ({d.declarations:,}) | {d.delivered:,} | {d.seconds:.1f} s"
+            f"| {d.database:<10} | {d.messages:,} ({d.declarations:,}) | {d.requests} | {d.delivered:,} | {d.seconds:.1f} s"
             f"{'' if d.finished else ' (not finished)'} | {d.rate:,.0f} | {d.server_cpu:.0%} | {d.simulator_cpu:.0%} | {d.missing} | "
             f"{d.receipts - d.accepted} | {d.out_of_order} | {'OK' if d.ok else 'FAILED'} |"
         )
@@ -813,6 +822,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time before each phase")
     parser.add_argument("--messages", type=int, default=10_000, help="outbox messages waiting after the outage")
     parser.add_argument("--outbox-interval", type=float, default=1.0, help="GIAMSAT_OUTBOX_INTERVAL_SECONDS of the draining server")
+    parser.add_argument("--batch-size", type=int, default=0, help="GIAMSAT_OUTBOX_BATCH_SIZE of the draining server (default: the app's, 100)")
+    parser.add_argument("--no-batch-endpoint", action="store_true",
+                        help="the simulator answers 404 to POST /messages/batch: the outbox sends one message per request")
     parser.add_argument("--drain-timeout", type=float, default=300.0, help="seconds to wait for the drain")
     parser.add_argument("--profile", default="", help="path of py-spy: record the server while it drains (collapsed stacks)")
     parser.add_argument(

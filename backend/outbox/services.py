@@ -2,9 +2,9 @@
 
 - `record_messages` is the journal's after-apply hook (journal/registry.py AFTER_APPLY): for an applied command
   whose type a domain registered (registry.py), it writes the messages in the command's own transaction.
-- `deliver_pass` claims due messages (workflow.claim), sends each through the adapter, and records the answer:
-  delivered only after the upstream accepted it; refused, for a person; no answer, sent again later with
-  exponential backoff and jitter. Messages of one declaration leave in the order they were made; a branch in
+- `deliver_pass` claims a batch of due messages (workflow.claim), sends it through the adapter in one request, and
+  records the answers in one transaction: delivered only after the upstream accepted it; refused, for a person; no
+  answer, sent again later with exponential backoff and jitter. Messages of one declaration leave in the order they were made; a branch in
   contingency mode (or a national period) holds its messages until restoration.
 - The page's queries (`messages_of`, `counts_of`) ask policy.py what an actor may see.
 """
@@ -21,11 +21,12 @@ from typing import Any
 import msgspec
 from piccolo.engine.base import Engine
 
+from backend import db
 from backend.journal.registry import CommandContext
 from backend.lib import clock
 from backend.officers.schemas import Actor
 from backend.outbox import policy
-from backend.outbox.adapter import Accepted, Adapter
+from backend.outbox.adapter import Accepted, Adapter, NotNow, Refused
 from backend.outbox.registry import OUTBOUND
 from backend.outbox.schemas import OutboundMessage, OutboxMessageView
 from backend.outbox.tables import OutboxMessage
@@ -42,7 +43,7 @@ _MESSAGE_IDS = uuid.UUID("3b0f3c86-2f7e-4e43-a1f5-5b7d4e0a9c21")
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_CAP_SECONDS = 300.0
 LEASE_SECONDS = 60.0  # a pass's hold on the messages it claimed: longer than a send may take (the adapter's timeout)
-BATCH = 100
+BATCH = 100  # messages per pass, sent in one request (GIAMSAT_OUTBOX_BATCH_SIZE in the app)
 
 
 def message_id(command_id: uuid.UUID, kind: str) -> uuid.UUID:
@@ -126,54 +127,81 @@ async def deliver_pass(
     engine: Engine, adapter: Adapter, *, now: datetime | None = None, batch: int = BATCH,
     lease_seconds: float = LEASE_SECONDS, rng: random.Random | None = None,
 ) -> PassReport:
-    """Claim the due messages (at most one per declaration: the next one waits until it is delivered) and send them.
+    """Claim up to `batch` due messages, send them to the upstream in one request, and record every answer in one
+    transaction.
 
-    Each is marked delivered only after the upstream's answer; a refusal is kept for a person (the page, outbox.retry);
-    no answer puts it back with a backoff and ends the pass: the upstream is not answering, so the rest of the claim
-    is released untried, in order, for the next pass. `now` is for tests (a time after the backoff)."""
+    The claim takes at most one message per declaration, the oldest not delivered, and only once every earlier one
+    is delivered (workflow.claim): so no message of a batch can overtake another of its declaration, whatever
+    the upstream does with the batch, and a refused or not-now message holds back the later ones of its declaration
+    only. Each message is marked delivered only after the upstream accepted it; a refusal is kept for a person (the
+    page, outbox.retry); no answer (for the whole batch, or for one message) puts the message back with a backoff.
+    `now` is for tests (a time after the backoff)."""
     now = now or clock.now()
     token = uuid.uuid4()
     rows = await claim(engine, token, epoch_ms(now), int(lease_seconds * 1000), batch)
     report = PassReport(claimed=len(rows))
+    if not rows:
+        return report
+    recorded = False
     try:
-        for row in rows:
-            try:
-                answer = await adapter.deliver(outbound_message(row))
-            except Exception as error:  # no answer, whatever the cause: not now
-                attempts = row["attempts"] + 1
-                due = now + timedelta(seconds=backoff_seconds(attempts, rng))
-                await transition(
-                    row["id"], State.DELIVERING, State.WAITING, claim=token, attempts=attempts,
-                    next_attempt_ms=epoch_ms(due), last_error=str(error)[:500] or type(error).__name__,
-                )
-                report.not_now += 1
-                logger.info("outbox: upstream did not take message %s (%s); next try at %s", row["message_id"], error, due)
-                break
-            answered_at = clock.now()
-            if isinstance(answer, Accepted):
-                await transition(
-                    row["id"], State.DELIVERING, State.DELIVERED, claim=token, attempts=row["attempts"] + 1,
-                    delivered_at=answered_at, upstream_reference=answer.reference[:120], last_error="",
-                )
-                report.delivered += 1
-            else:
-                await transition(
-                    row["id"], State.DELIVERING, State.REFUSED, claim=token, attempts=row["attempts"] + 1,
-                    refusal_reason=answer.reason[:2000], refused_at=answered_at, last_error="",
-                )
-                report.refused += 1
+        try:
+            answers: list[Any] = list(await adapter.deliver_batch([outbound_message(row) for row in rows]))
+            if len(answers) != len(rows):
+                raise NotNow(f"the adapter answered {len(answers)} outcomes for {len(rows)} messages")
+        except Exception as error:  # no answer for the batch, whatever the cause: not now for each message
+            answers = [error if isinstance(error, NotNow) else NotNow(f"{type(error).__name__} {error}".strip())] * len(rows)
+        await _record(engine, token, rows, answers, now, rng, report)
+        recorded = True
     finally:
-        await release(token)
+        if not recorded:  # the database failed while recording: the claimed messages wait again, untouched
+            await release(token)
     return report
 
 
+async def _record(
+    engine: Engine, token: uuid.UUID, rows: list[dict[str, Any]], answers: list[Any], now: datetime,
+    rng: random.Random | None, report: PassReport,
+) -> None:
+    """Write a batch's outcomes, one transaction for all of them. A row another pass took meanwhile (its lease ran
+    out) is left to that pass: `transition` writes nothing for it."""
+    answered_at = clock.now()
+    not_now: list[str] = []
+    async with db.write_transaction(engine):
+        for row, answer in zip(rows, answers):
+            attempts = row["attempts"] + 1
+            if isinstance(answer, Accepted):
+                await transition(
+                    row["id"], State.DELIVERING, State.DELIVERED, claim=token, attempts=attempts,
+                    delivered_at=answered_at, upstream_reference=answer.reference[:120], last_error="",
+                )
+                report.delivered += 1
+            elif isinstance(answer, Refused):
+                await transition(
+                    row["id"], State.DELIVERING, State.REFUSED, claim=token, attempts=attempts,
+                    refusal_reason=answer.reason[:2000], refused_at=answered_at, last_error="",
+                )
+                report.refused += 1
+            else:
+                reason = (str(answer) or type(answer).__name__)[:500]
+                due = now + timedelta(seconds=backoff_seconds(attempts, rng))
+                await transition(
+                    row["id"], State.DELIVERING, State.WAITING, claim=token, attempts=attempts,
+                    next_attempt_ms=epoch_ms(due), last_error=reason,
+                )
+                report.not_now += 1
+                not_now.append(reason)
+    if not_now:
+        logger.info("outbox: the upstream did not take %d of %d messages (%s); they are sent again after a backoff",
+                    len(not_now), len(rows), not_now[0])
+
+
 async def deliver_until_idle(
-    engine: Engine, adapter: Adapter, *, now: datetime | None = None, max_passes: int = 1000
+    engine: Engine, adapter: Adapter, *, now: datetime | None = None, batch: int = BATCH, max_passes: int = 1000
 ) -> PassReport:
     """Passes one after another while they deliver something (a declaration's next message needs the next pass)."""
     total = PassReport()
     for _ in range(max_passes):
-        report = await deliver_pass(engine, adapter, now=now)
+        report = await deliver_pass(engine, adapter, now=now, batch=batch)
         total.claimed += report.claimed
         total.delivered += report.delivered
         total.refused += report.refused

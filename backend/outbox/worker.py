@@ -1,5 +1,6 @@
 """The background delivery: in every app process, from its start to its shutdown, a delivery pass every
-GIAMSAT_OUTBOX_INTERVAL_SECONDS (0 switches it off, as does an empty GIAMSAT_UPSTREAM_URL). Several processes on
+GIAMSAT_OUTBOX_INTERVAL_SECONDS (0 switches it off, as does an empty GIAMSAT_UPSTREAM_URL), each sending up to
+GIAMSAT_OUTBOX_BATCH_SIZE messages in one request. Several processes on
 one PostgreSQL claim disjoint messages (workflow.claim), so running it in every process is safe."""
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class OutboxWorker:
         assert self.adapter is not None
         while True:
             try:
-                await deliver_until_idle(self.engine, self.adapter)
+                await deliver_until_idle(self.engine, self.adapter, batch=self.settings.batch_size)
             except Exception:  # the database away, a bug: logged, tried again at the next turn
                 logger.exception("outbox delivery pass failed")
             await asyncio.sleep(self.settings.interval_seconds)

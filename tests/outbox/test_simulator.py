@@ -82,6 +82,31 @@ def test_simulator_dedupes_by_message_id_and_plays_refusal_and_outage(upstream: 
     assert [m["message_id"] for m in stored["messages"]].count(message["message_id"]) == 1
 
 
+def test_simulator_batch_answers_each_message_as_the_single_endpoint_would(upstream: str) -> None:
+    known = {"message_id": "33333333-3333-4333-8333-333333333333", "kind": "gate.passage_confirmed", "payload": {}}
+    fresh = {"message_id": "44444444-4444-4444-8444-444444444444", "kind": "gate.passage_confirmed", "declaration": "104000000009", "payload": {}}
+    refused = {**fresh, "message_id": "55555555-5555-4555-8555-555555555555", "declaration": "104000000008"}
+    httpx.post(upstream + "/control", json={"mode": "accept", "reason": "Sai số tờ khai", "refuse_declarations": ["104000000008"]})
+    single = httpx.post(upstream + "/messages", json=known).json()
+
+    batch = httpx.post(upstream + "/messages/batch", json={"messages": [known, refused, fresh]})
+    httpx.post(upstream + "/control", json={"mode": "down"})
+    down = httpx.post(upstream + "/messages/batch", json={"messages": [fresh]})
+    httpx.post(upstream + "/control", json={"mode": "accept", "batch": False})
+    no_batch = httpx.post(upstream + "/messages/batch", json={"messages": [fresh]})
+    httpx.post(upstream + "/control", json={"mode": "accept"})
+
+    results = batch.json()["results"]
+    assert batch.status_code == 200 and [r["message_id"] for r in results] == [m["message_id"] for m in (known, refused, fresh)]
+    assert results[0] == {"message_id": known["message_id"], "status": "accepted", "reference": single["reference"], "duplicate": True}
+    assert results[1] == {"message_id": refused["message_id"], "status": "refused", "reason": "Sai số tờ khai"}
+    assert results[2]["status"] == "accepted" and results[2]["reference"] != single["reference"]
+    assert (down.status_code, no_batch.status_code) == (503, 404)
+    stored = [m["message_id"] for m in httpx.get(upstream + "/messages").json()["messages"]]
+    assert stored.count(known["message_id"]) == 1 and stored.count(fresh["message_id"]) == 1
+    assert refused["message_id"] not in stored
+
+
 def test_the_app_delivers_in_the_background_to_the_simulator(client: TestClient, world: World, upstream: str) -> None:
     declarations(client)
     outcome = confirm(gate_officer(client, world), world["gate"], C1)
