@@ -99,8 +99,8 @@ def test_check_as_recorded_then_bia(client: TestClient, world: World, people: Pe
 
 
 def test_broken_seal_refuses_bia_and_fills_in_the_violation_record(client: TestClient, world: World, people: People) -> None:
-    """41.2.b.2: a seal broken or different: the violation record, sent to the departure branch; BIA only after the
-    penalty decision is carried out."""
+    """Art 41.2.a.2 and 41.2.b.2: a seal found broken or different: the violation record, sent to the departure
+    branch; BIA only after the penalty decision is carried out."""
     departed(client, people)
 
     checked = check_arrival(people, found={C1: "broken"}, note="Dây niêm phong bị cắt")
@@ -164,6 +164,7 @@ def test_missing_container_is_a_failed_check_too(client: TestClient, world: Worl
 def test_lines_must_name_exactly_the_containers_and_their_seals_at_departure(
     client: TestClient, world: World, people: People, lines: list, code: str, clause: str
 ) -> None:
+    """Art 41.2.a.1, 41.2.a.2: the check names exactly the containers the departure branch recorded, each with its seal at departure and a finding; refused otherwise, nothing written."""
     departed(client, people)
     before = in_app(client, journal_count)
 
@@ -317,6 +318,7 @@ def test_goods_not_sealed_are_checked_by_their_details(client: TestClient, world
 
 
 def test_departure_note_is_read_first_at_the_destination(client: TestClient, world: World, people: People) -> None:
+    """Art 41.2.a.3: the departure branch's officers and supervisors write notes for the destination (text required), which reads them first, with the declaration's warnings."""
     flagged = transit_item(lane=1)
     flagged["warnings"] = [{"text": "Doanh nghiệp rủi ro cao", "source": "upstream"}]
     upsert(client, flagged)

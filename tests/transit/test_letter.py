@@ -38,6 +38,7 @@ def overdue_with_letter(client: TestClient, people: People) -> int:
 
 
 def test_letter_prints_both_branches_the_lot_its_seals_times_and_the_head(client: TestClient, world: World, people: People) -> None:
+    """Art 41.1.4.b: the letter ("ban hành văn bản đề nghị"), printable on A4, says who asks whom about which lot."""
     request_id = overdue_with_letter(client, people)
 
     response = people.head.client.get(f"/transit/letters/{request_id}")
@@ -66,6 +67,7 @@ def test_letter_in_english_for_an_officer_reading_english(client: TestClient, wo
 
 
 def test_letter_is_for_its_two_branches_only(client: TestClient, world: World, people: People) -> None:
+    """Art 41.1.4.b: the letter is read by the branch that sent it and the branch it was sent to, nobody else."""
     from backend.officers.services import create_officer, ensure_branch
 
     request_id = overdue_with_letter(client, people)

@@ -36,6 +36,7 @@ def actor(world: World, who: str, branch: str) -> Actor:
 
 
 def test_overdue_list_follows_the_clock_and_the_departure_branch(client: TestClient, world: World, people: People) -> None:
+    """Art 41.1.4.b: "quá thời hạn đăng ký mà chưa có thông tin xác nhận hàng đã đến đích": the departure branch's list, by the registered transit time."""
     from backend.transit.services import overdue_list
 
     row = departed(client, people, transit_hours=24)
@@ -51,6 +52,7 @@ def test_overdue_list_follows_the_clock_and_the_departure_branch(client: TestCli
 
 
 def test_arrival_takes_a_lot_off_the_overdue_list(client: TestClient, world: World, people: People) -> None:
+    """Art 41.1.4.b: a lot confirmed arrived (BIA) is no longer overdue."""
     departed(client, people, hours_ago=3)
     listed = people.officer.client.get("/api/v1/transit/overdue").json()
 
@@ -61,6 +63,7 @@ def test_arrival_takes_a_lot_off_the_overdue_list(client: TestClient, world: Wor
 
 
 def test_verification_letter_is_an_item_for_the_destination_which_answers_it(client: TestClient, world: World, people: People) -> None:
+    """Art 41.1.4.b: the head's letter asking the destination branch to verify, an item for that branch, which answers it."""
     departed(client, people, hours_ago=3)
 
     by_officer = people.officer.do("transit.request_verification", {"number": NUMBER, "letter": "x"})
@@ -78,6 +81,7 @@ def test_verification_letter_is_an_item_for_the_destination_which_answers_it(cli
 
 
 def test_letter_and_trace_before_the_deadline_are_refused(client: TestClient, world: World, people: People) -> None:
+    """Art 41.1.4.b: the letter and the trace are for lots past their registered transit time only."""
     departed(client, people, transit_hours=24)
 
     letter = people.head.do("transit.request_verification", {"number": NUMBER, "letter": "x"})
@@ -87,6 +91,7 @@ def test_letter_and_trace_before_the_deadline_are_refused(client: TestClient, wo
 
 
 def test_lot_never_arrived_becomes_a_trace_case_with_its_outcome(client: TestClient, world: World, people: People) -> None:
+    """Art 41.1.4.b: "phải chịu trách nhiệm truy tìm": the departure branch traces the lot and records the outcome."""
     departed(client, people, hours_ago=3)
 
     opened = people.officer.do("transit.open_trace", {"number": NUMBER, "note": "Liên hệ người vận chuyển"})

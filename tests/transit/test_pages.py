@@ -185,6 +185,7 @@ def test_posting_through_the_queue_moves_the_page_on_and_the_timeline_says_each_
 
 
 def test_destination_reads_the_departure_risk_notes_first(client: TestClient, world: World, people: People) -> None:
+    """Art 41.2.a.3: what the departure branch flagged (warnings, the head's instructions) comes first at the destination."""
     from tests.seals.helpers import upsert
     from tests.transit.helpers import transit_item
 
