@@ -18,8 +18,10 @@ in its own process, on SQLite and PostgreSQL:
 - permissions as the browser sees them: an officer gets no assignment form (only the head assigns, 41.1.b.1); the
   destination gets 404 for a lot that has not departed (41.2: the destination sees what is addressed to it).
 
-The destination check of 41.2.a.1-2 (the notice's barcode read against the declaration) is being built: this test
-opens the case by its number and confirms through the form whose data-command is transit.confirm_arrival.
+The destination check of 41.2.a.1-2 (the notice read against the declaration, each seal's state) was being built
+beside this test: when the page offers it before BIA (form data-command="transit.record_arrival_check"), the test
+makes it with the notice's number and every seal intact, then confirms through the form whose data-command is
+transit.confirm_arrival. Forms are found by their data-command, so that their wording and layout may change.
 """
 
 from __future__ import annotations
@@ -255,7 +257,7 @@ def arrival_check(page: Any, number: str) -> None:
     if goods is not None:
         goods.check()
     page.click(f'{form} button[type="submit"]')
-    page.wait_for_selector('main form[data-command="transit.confirm_arrival"]', timeout=30_000)  # the page reloads with BIA
+    reloaded(page, 'main form[data-command="transit.confirm_arrival"]', page.url)  # the page reloads with BIA
 
 
 def timeline(page: Any) -> list[tuple[str, str, str, str]]:
@@ -363,7 +365,7 @@ def test_transit_two_branch_flow_signed_with_one_step_offline_and_delivered_once
     head.fill('form[data-command="transit.assign"] textarea[name="instructions"]', INSTRUCTIONS)
     submit_step(head, "transit.assign")
     wait_state(server, number, "assigned")
-    head.wait_for_selector('#transit-case[data-state="assigned"]')
+    reloaded(head, '#transit-case[data-state="assigned"]', server.url(f"/transit/{number}"))
     # Laid out for the phone: nothing wider than the screen.
     assert head.evaluate("() => document.documentElement.scrollWidth") <= 390
     [(signature, offline)] = server.query(
@@ -388,7 +390,7 @@ def test_transit_two_branch_flow_signed_with_one_step_offline_and_delivered_once
     wait_state(server, number, "approved")
 
     # --- sealing (41.1.c): the seal recorded offline, then the record and "confirm sealed" ---------------------------
-    officer.wait_for_selector('#transit-case[data-state="approved"]')
+    reloaded(officer, '#transit-case[data-state="approved"]', server.url(f"/transit/{number}"))
     officer.click("#transit-seal-link")
     [(container,)] = server.query(
         "SELECT c.number FROM declaration_container c JOIN declaration d ON d.id = c.declaration WHERE d.number = ?", number
@@ -454,7 +456,7 @@ def test_transit_two_branch_flow_signed_with_one_step_offline_and_delivered_once
     wait_state(server, number, "arrived")
 
     # --- the timeline: each state, who, which clause ------------------------------------------------------------------
-    destination.wait_for_selector('#transit-case[data-state="arrived"]')
+    reloaded(destination, '#transit-case[data-state="arrived"]', server.url(f"/transit/{number}"))
     rows = [row for row in timeline(destination) if row[0] != row[1]]  # the state changes (notes aside)
     assert [(f, t, c) for f, t, c, _ in rows] == [
         ("", "registered", "41.1.a.1"),
