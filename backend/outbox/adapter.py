@@ -33,6 +33,9 @@ logging.getLogger("httpx").setLevel(logging.WARNING)
 # After the gateway answered 404/405 for the batch endpoint, messages go one by one for this long before the batch
 # endpoint is tried again (a gateway upgraded meanwhile is used without a restart).
 SINGLE_FOR_SECONDS = 600.0
+# Sending a batch one message at a time starts no new message after this long, so the pass answers well within its
+# lease (services.LEASE_SECONDS, 60 s) even if each message takes nearly the timeout: the rest wait for the next pass.
+ONE_BY_ONE_BUDGET_SECONDS = 30.0
 
 
 class Accepted(msgspec.Struct, frozen=True):
@@ -119,9 +122,14 @@ class HttpAdapter:
 
     async def _one_by_one(self, messages: Sequence[OutboundMessage]) -> list[Outcome]:
         """Each message in turn through `deliver`; after the first no-answer, the rest are not sent (NotNow): the
-        upstream is not answering, as a batch that got no answer."""
+        upstream is not answering, as a batch that got no answer. Nor after ONE_BY_ONE_BUDGET_SECONDS."""
         outcomes: list[Outcome] = []
+        stop_at = time.monotonic() + ONE_BY_ONE_BUDGET_SECONDS
         for message in messages:
+            if time.monotonic() > stop_at:
+                late = NotNow(f"not sent in this pass: one message per request took over {ONE_BY_ONE_BUDGET_SECONDS:g} s")
+                outcomes += [late] * (len(messages) - len(outcomes))
+                break
             try:
                 outcomes.append(await self.deliver(message))
             except NotNow as error:

@@ -30,7 +30,7 @@ from backend.outbox.adapter import Accepted, Adapter, NotNow, Refused
 from backend.outbox.registry import OUTBOUND
 from backend.outbox.schemas import OutboundMessage, OutboxMessageView
 from backend.outbox.tables import OutboxMessage
-from backend.outbox.workflow import State, claim, release, transition
+from backend.outbox.workflow import State, claim, release, transition_many
 from backend.sync import contingency
 
 logger = logging.getLogger("giamsat.outbox")
@@ -162,34 +162,34 @@ async def _record(
     engine: Engine, token: uuid.UUID, rows: list[dict[str, Any]], answers: list[Any], now: datetime,
     rng: random.Random | None, report: PassReport,
 ) -> None:
-    """Write a batch's outcomes, one transaction for all of them. A row another pass took meanwhile (its lease ran
-    out) is left to that pass: `transition` writes nothing for it."""
+    """Write a batch's outcomes, in one transaction and a few statements (workflow.transition_many). A row another
+    pass took meanwhile (its lease ran out) is left to that pass."""
     answered_at = clock.now()
+    moves: list[tuple[int, State, dict[str, Any]]] = []
     not_now: list[str] = []
-    async with db.write_transaction(engine):
-        for row, answer in zip(rows, answers):
-            attempts = row["attempts"] + 1
-            if isinstance(answer, Accepted):
-                await transition(
-                    row["id"], State.DELIVERING, State.DELIVERED, claim=token, attempts=attempts,
-                    delivered_at=answered_at, upstream_reference=answer.reference[:120], last_error="",
-                )
-                report.delivered += 1
-            elif isinstance(answer, Refused):
-                await transition(
-                    row["id"], State.DELIVERING, State.REFUSED, claim=token, attempts=attempts,
-                    refusal_reason=answer.reason[:2000], refused_at=answered_at, last_error="",
-                )
-                report.refused += 1
-            else:
-                reason = (str(answer) or type(answer).__name__)[:500]
-                due = now + timedelta(seconds=backoff_seconds(attempts, rng))
-                await transition(
-                    row["id"], State.DELIVERING, State.WAITING, claim=token, attempts=attempts,
-                    next_attempt_ms=epoch_ms(due), last_error=reason,
-                )
-                report.not_now += 1
-                not_now.append(reason)
+    for row, answer in zip(rows, answers):
+        attempts = row["attempts"] + 1
+        if isinstance(answer, Accepted):
+            moves.append((row["id"], State.DELIVERED, {
+                "attempts": attempts, "delivered_at": answered_at, "upstream_reference": answer.reference[:120],
+                "last_error": "",
+            }))
+            report.delivered += 1
+        elif isinstance(answer, Refused):
+            moves.append((row["id"], State.REFUSED, {
+                "attempts": attempts, "refusal_reason": answer.reason[:2000], "refused_at": answered_at, "last_error": "",
+            }))
+            report.refused += 1
+        else:
+            reason = (str(answer) or type(answer).__name__)[:500]
+            due = now + timedelta(seconds=backoff_seconds(attempts, rng))
+            moves.append((row["id"], State.WAITING, {
+                "attempts": attempts, "next_attempt_ms": epoch_ms(due), "last_error": reason,
+            }))
+            report.not_now += 1
+            not_now.append(reason)
+    async with db.write_transaction(engine) as transaction:
+        await transition_many(transaction, token, moves)
     if not_now:
         logger.info("outbox: the upstream did not take %d of %d messages (%s); they are sent again after a backoff",
                     len(not_now), len(rows), not_now[0])

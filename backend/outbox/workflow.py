@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 from uuid import UUID
 
+import aiosqlite
 from piccolo.engine.base import Engine
 
 from backend import db
@@ -100,6 +101,31 @@ async def transition(message_pk: int, source: State, target: State, *, claim: UU
         where &= OutboxMessage.claim == claim
     changed = await OutboxMessage.update(values).where(where).returning(OutboxMessage.id)
     return bool(changed)
+
+
+async def transition_many(transaction: Any, claim: UUID, moves: list[tuple[int, State, dict[str, Any]]]) -> None:
+    """Move a pass's messages out of `delivering`, each `(message pk, target, fields)` as `transition` would from
+    `delivering` with `claim` (same side effects; a row no longer held by `claim` is left as it is), inside
+    `transaction` (backend/db.py write_transaction), with one prepared statement per target and set of fields
+    executed for all its messages: asyncpg pipelines it, sqlite3 loops in its thread, so a batch of answers costs
+    a round trip to the database or a few, not one per message (bench/README.md, "Transit and the outbox")."""
+    groups: dict[tuple[State, tuple[str, ...]], list[tuple[Any, ...]]] = {}
+    for pk, target, fields in moves:
+        if not allowed(State.DELIVERING, target):
+            raise IllegalTransition(f"{State.DELIVERING} -> {target}")
+        names = tuple(fields)
+        groups.setdefault((target, names), []).append((*fields.values(), pk, claim))
+    connection = transaction.connection
+    sqlite = isinstance(connection, aiosqlite.Connection)
+    for (target, names), rows in groups.items():
+        marks = ["?" if sqlite else f"${n}" for n in range(1, len(names) + 3)]
+        assignments = ", ".join(f'"{getattr(OutboxMessage, name)._meta.db_column_name}" = {mark}' for name, mark in zip(names, marks))
+        statement = (
+            f"UPDATE outbox_message SET state = '{target.value}', claim = NULL, lease_until_ms = 0"
+            f"{', ' if names else ''}{assignments} "
+            f"WHERE id = {marks[-2]} AND state = '{State.DELIVERING.value}' AND claim = {marks[-1]}"
+        )
+        await connection.executemany(statement, rows)
 
 
 async def release(token: UUID) -> None:

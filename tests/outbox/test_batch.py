@@ -190,6 +190,29 @@ def test_a_gateway_without_the_batch_endpoint_and_no_answer_sends_the_rest_later
     assert "HTTP 503" in rows[0]["last_error"] and "not sent" in rows[1]["last_error"]
 
 
+def test_one_by_one_sending_stops_within_its_budget_and_the_rest_wait(
+    client: TestClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slow single answers do not keep a pass past its lease: after ONE_BY_ONE_BUDGET_SECONDS no new message is sent,
+    and the rest of the batch waits for the next pass."""
+    from backend.outbox import adapter as adapter_module
+
+    interleaved(client, world)
+    sim = simulator()
+    adapter = adapter_for(sim)
+    sent = requests_of(adapter)
+    control(sim, batch=False, mode="timeout", delay_seconds=0.6)  # each answer comes after 0.6 s, in time
+    monkeypatch.setattr(adapter_module, "ONE_BY_ONE_BUDGET_SECONDS", 0.5)
+
+    report = deliver(client, adapter)
+
+    assert (report.delivered, report.not_now) == (1, 2)
+    assert [path for path, _ in sent] == ["/messages/batch", "/messages"]
+    rows = messages(client)
+    assert [row["state"] for row in rows[:3]] == ["delivered", "waiting", "waiting"]
+    assert "not sent in this pass" in rows[1]["last_error"]
+
+
 def test_batch_results_not_naming_the_messages_in_order_count_as_no_answer(client: TestClient, world: World) -> None:
     """A gateway whose answer does not follow the contract (results swapped) is no answer: nothing is marked
     delivered on it, and the batch is sent again later."""

@@ -195,4 +195,17 @@ def test_a_lapsed_claim_is_taken_again_and_the_late_answer_changes_nothing(clien
     assert deliver(client, SlowAdapter()).claimed == 0  # still held
     report = deliver(client, SlowAdapter(), later=HOUR)
 
-    assert report.delivered == 1 and messages(client)[0]["state"] == "delivered"
+    async def late_answer() -> None:  # the dead pass's answer arrives after all: a refusal
+        from backend import db
+        from backend.outbox.workflow import State, transition_many
+        from tests.outbox.helpers import rows
+
+        (row,) = await rows()
+        async with db.write_transaction(engine) as transaction:
+            await transition_many(transaction, dead, [(row["id"], State.REFUSED, {"attempts": 9, "refusal_reason": "late"})])
+
+    in_app(client, late_answer)
+
+    assert report.delivered == 1
+    (row,) = messages(client)
+    assert (row["state"], row["attempts"], row["refusal_reason"]) == ("delivered", 1, "")
