@@ -46,6 +46,7 @@ class TransitCaseView(msgspec.Struct, kw_only=True):
     amendment_decision: str
     trace_opened_at: datetime | None
     trace_outcome: str
+    arrival_check: str = ""  # the destination's check (41.2.a.1-2): "" not made, passed, failed
     timeline: list[TransitEventView]
 
 

@@ -71,6 +71,7 @@ async def case_view(actor: Actor, number_text: str, now: datetime | None = None)
         violation_note=case["violation_note"], penalty_note=case["penalty_note"],
         amendment_kind=case["amendment_kind"], amendment_proposal=case["amendment_proposal"],
         amendment_decision=case["amendment_decision"], trace_opened_at=case["trace_opened_at"], trace_outcome=case["trace_outcome"],
+        arrival_check=case["arrival_check"],
         timeline=[
             TransitEventView(
                 from_state=e["from_state"], to_state=e["to_state"], officer_code=e["officer_code"], officer_name=e["officer_name"],

@@ -116,6 +116,7 @@ def test_broken_seal_refuses_bia_and_fills_in_the_violation_record(client: TestC
     after_penalty = bia(people)
 
     assert checked["result"]["check"] == "failed" and case(client)["arrival_check"] == "failed"
+    assert people.destination.client.get(f"/api/v1/transit/declarations/{NUMBER}").json()["arrival_check"] == "failed"
     assert refused["status"] == "rejected" and refused["code"] == "arrival_check_failed"
     assert "Quyết định 1966, Điều 41.2.b.2" in refused["reason"] and "Biên bản vi phạm" in refused["reason"]
     assert in_english["code"] == "arrival_check_failed" and "Decision 1966, Art 41.2.b.2" in in_english["reason"]
