@@ -375,6 +375,11 @@ def test_transit_two_branch_flow_signed_with_one_step_offline_and_delivered_once
     # The CES waits while the national system answers 503, and leaves once it is back.
     eventually(lambda: [(k, s) for k, s, a, _ in messages(server, number) if a >= 1] == [("transit.CES", "waiting")], "CES tried and waiting")
     assert [m for m in simulator.received()["messages"] if m["declaration"] == number] == []
+    # The head's /outbox says it waits, with its tries, while the system is down (nothing to retype afterwards).
+    [(ces_id,)] = server.query("SELECT message_id FROM outbox_message WHERE declaration_number = ? AND kind = 'transit.CES'", number)
+    goto(head, server.url("/outbox"))
+    waiting = head.locator(f'#outbox-waiting li.outbox-message[data-message-id="{ces_id}"]')
+    assert waiting.count() == 1 and number in waiting.inner_text()
     simulator.mode("accept")
     eventually(lambda: [(k, s) for k, s, _, _ in messages(server, number)] == [("transit.CES", "delivered")], "CES delivered")
 
