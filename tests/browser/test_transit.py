@@ -218,7 +218,6 @@ def goto(page: Any, url: str) -> Any:
         except PlaywrightError as error:
             if "interrupted by another navigation" not in str(error):
                 raise
-            print(f"goto {url}: {error.message.splitlines()[0]}")
             page.wait_for_load_state("load")  # the reload that interrupted it, done
     return page.goto(url)
 
