@@ -230,10 +230,10 @@ def on_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[A
     return _error(500, "server_error", gettext("Something went wrong on the server. Try again."))
 
 
-def create_app(settings: Settings | None = None) -> Litestar:
-    settings = settings or get_settings()
-    engine = db.make_engine(settings.database)
-    db.bind_engine(engine)
+def configure_commands(settings: Settings) -> None:
+    """What applying commands needs, in the app and in a command-line tool that applies them (the demo loader):
+    the handlers loaded, the signed types, the device-time window, the relying party, the keys and rules the
+    domains' checks read."""
     load_commands()
     configure_signed(settings.sync.extra_signed_commands)
     configure_issued_at(
@@ -247,6 +247,13 @@ def create_app(settings: Settings | None = None) -> Litestar:
     barcode_services.configure(settings)
     record_qr.configure(settings)
     gate_services.configure(settings)
+
+
+def create_app(settings: Settings | None = None) -> Litestar:
+    settings = settings or get_settings()
+    engine = db.make_engine(settings.database)
+    db.bind_engine(engine)
+    configure_commands(settings)
 
     async def start_database() -> None:
         await db.start(engine)

@@ -322,7 +322,10 @@ def cmd_declarations_import(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from backend.app import configure_commands
     from backend.officers.demo import load_demo
+
+    configure_commands(get_settings())  # the demo's transit steps are commands, applied as the app applies them
 
     async def action() -> int:
         for line in await load_demo(get_settings().web):

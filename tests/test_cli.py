@@ -15,6 +15,10 @@ def test_cli_demo_prints_a_link_per_role_and_can_run_twice(app_env: dict[str, st
         assert {line.split()[0] for line in links} == {"officer", "supervisor", "warehouse", "admin"}
         assert {line.split()[1] for line in links} == {"CB001", "GS001", "KHO001", "ADMIN", "CB101"}
         assert all("http://localhost:8000/enroll/" in line for line in links)
+    # The officers' signed transit steps (backend/transit/demo.py), applied as the app applies commands; once.
+    assert "Demo transit lots taken to later states: 10 of 10" in first.stdout
+    assert "0 of 10 (all there already)" in second.stdout
+    assert "Journal intact" in giamsat(app_env, "audit", "verify").stdout
 
 
 def test_cli_officer_add_prints_qr_and_single_link(app_env: dict[str, str]) -> None:

@@ -24,6 +24,7 @@ from backend.journal.demo_signing import DemoSigner
 from backend.journal.tables import JournalEntry
 from backend.lib import clock
 from backend.officers.tables import Location
+from backend.transit import arrival
 from backend.transit.tables import TransitCase
 from backend.transit.workflow import TransitState
 
@@ -51,6 +52,8 @@ STATE_AFTER = {
     "refuse": TransitState.REFUSED,
     "seal": TransitState.SEALED,
     "depart": TransitState.DEPARTED,
+    "check": TransitState.DEPARTED,  # the arrival check moves no state (a resumed load sees it was made)
+    "check_broken": TransitState.DEPARTED,
     "exit_area": TransitState.AT_EXIT_AREA,
     "arrive": TransitState.ARRIVED,
     "violation": TransitState.VIOLATION,
@@ -64,11 +67,11 @@ PLAN: tuple[Lot, ...] = (
     Lot(TransitState.REFUSED, ("assign", "refuse"), 8, "yellow"),
     Lot(TransitState.APPROVED, CHECK, 3, "yellow"),
     Lot(TransitState.DEPARTED, (*CHECK, *SEAL_AND_GO), 5, "yellow", transit_hours=1),  # overdue since 4 hours ago
-    Lot(TransitState.AT_EXIT_AREA, (*CHECK, *SEAL_AND_GO, "exit_area"), 7, "yellow", two_step_exit=True),
+    Lot(TransitState.AT_EXIT_AREA, (*CHECK, *SEAL_AND_GO, "check", "exit_area"), 7, "yellow", two_step_exit=True),
     Lot(TransitState.SEALED, ("seal",), 1, "green"),
     Lot(TransitState.DEPARTED, SEAL_AND_GO, 2, "green"),
-    Lot(TransitState.ARRIVED, (*SEAL_AND_GO, "arrive"), 20, "green"),
-    Lot(TransitState.VIOLATION, (*SEAL_AND_GO, "violation"), 26, "green"),
+    Lot(TransitState.ARRIVED, (*SEAL_AND_GO, "check", "arrive"), 20, "green"),
+    Lot(TransitState.VIOLATION, (*SEAL_AND_GO, "check_broken", "violation"), 26, "green"),
 )
 
 
@@ -168,6 +171,22 @@ class _Steps:
 
     async def depart(self, item: dict[str, Any], at: datetime) -> None:
         await self._do(OFFICER, "transit.register_departure", {"location_id": self.gate, "number": item["number"]}, at)
+
+    async def check(self, item: dict[str, Any], at: datetime, *, broken: str = "") -> None:
+        """The destination's check on arrival (41.2.a.1-2): each container's seal as sealed at departure, found
+        intact — or, for `broken`, that container's seal found broken."""
+        case = await TransitCase.select().where(TransitCase.number == item["number"]).first()
+        if case["arrival_check"]:
+            return  # made by the load that stopped half-way (the check is made once per case)
+        lines = [
+            {"unit": unit["unit"], "seal_number": unit["seal_number"], "finding": "broken" if unit["unit"] == broken else "intact"}
+            for unit in (await arrival.expected(case))["units"]
+        ]
+        payload = {"location_id": self.border_gate, "number": item["number"], "notice": item["number"], "lines": lines}
+        await self._do(DESTINATION_OFFICER, "transit.record_arrival_check", payload, at)
+
+    async def check_broken(self, item: dict[str, Any], at: datetime) -> None:
+        await self.check(item, at, broken=item["containers"][0]["number"])
 
     async def exit_area(self, item: dict[str, Any], at: datetime) -> None:
         await self._do(DESTINATION_OFFICER, "transit.confirm_exit_area", {"location_id": self.border_gate, "number": item["number"]}, at)
