@@ -604,7 +604,7 @@ def profile_summary(path: Path) -> list[str]:
         ("httpx's INFO log line for every request (written to the server's log)", "Logger.info (logging"),
         ("HTTP POST to the simulator (httpx; encoding the batch)", "(httpx/"),
         ("HTTP POST to the simulator (httpx; encoding the batch)", "deliver_batch (backend/outbox/adapter.py"),
-        ("recording a batch's answers: one UPDATE per message, one transaction per batch (services._record)", "_record (backend/outbox/services.py"),
+        ("recording a batch's answers: one transaction, one statement per outcome executed for all its messages (services._record)", "_record (backend/outbox/services.py"),
         ("claiming the next messages (workflow.claim)", "claim (backend/outbox/workflow.py"),
         ("releasing the pass's claim (workflow.release)", "release (backend/outbox/workflow.py"),
         ("the rest of the pass (building each message, logging)", "deliver_pass (backend/outbox/services.py"),
