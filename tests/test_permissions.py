@@ -194,6 +194,7 @@ RULES: dict[tuple[str, str], Rule] = {
     # the supervisor's inbox: what waits for a decision of the branch (inbox/policy.py)
     ("GET", "/inbox"): roles(Role.SUPERVISOR, url="/inbox"),
     ("GET", "/api/v1/inbox"): roles(Role.SUPERVISOR, url="/api/v1/inbox"),
+    ("POST", "/inbox/decide/{command:str}"): roles(Role.SUPERVISOR, url="/inbox/decide/gate.close_report", form={"report_id": "999999"}),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from backend.gate import services
 from backend.gate.tables import ReportKind
 from backend.inbox.registry import Asking, inbox_kind
-from backend.inbox.schemas import InboxItem
+from backend.inbox.schemas import InboxAction, InboxField, InboxItem
 from backend.lib.errors import N_
 from backend.lib.i18n import gettext
 
@@ -24,6 +24,14 @@ async def open_reports(asking: Asking) -> list[InboxItem]:
             officer=report.officer,
             since=report.issued_at,
             url=f"/gate/reports#report-{report.id}",
+            actions=[
+                InboxAction(
+                    command="gate.close_report",
+                    label=gettext("Close the report"),
+                    payload={"report_id": report.id},
+                    fields=[InboxField(name="note", label=gettext("What was decided"))],
+                )
+            ],
         )
         for report in reports
         if report.kind in (ReportKind.MISMATCH, ReportKind.EXIT_REFUSED)

@@ -3,8 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any, Literal
 
 import msgspec
+
+
+class InboxField(msgspec.Struct, kw_only=True):
+    """What the supervisor fills in to decide: a line of text (a note, a reason) or a choice (whom to assign)."""
+
+    name: str  # the payload field
+    label: str  # in the reader's language
+    kind: Literal["text", "choice"] = "text"
+    required: bool = False
+    choices: list[tuple[str, str]] = []  # (value, label), for a choice
+
+
+class InboxAction(msgspec.Struct, kw_only=True):
+    """A decision taken on the inbox itself, in one or two taps: a command with its fixed payload, plus the fields
+    the supervisor fills. It goes through the device queue like every form (signed where the command is)."""
+
+    command: str
+    label: str  # the button, in the reader's language
+    payload: dict[str, Any]  # fixed: which report, which request, which decision
+    fields: list[InboxField] = []
+    danger: bool = False  # a refusal: drawn as such
 
 
 class InboxItem(msgspec.Struct, kw_only=True):
@@ -18,7 +40,8 @@ class InboxItem(msgspec.Struct, kw_only=True):
     officer: str = ""  # who made it (an officer's name, or another branch)
     since: datetime  # when it started waiting
     deadline: datetime | None = None  # when the procedure (or giamsat's rule) wants it decided
-    url: str  # where it is decided
+    url: str  # where it is decided, with the whole evidence
+    actions: list[InboxAction] = []  # the decisions offered on the inbox itself (none: decided at `url`)
 
 
 class InboxGroup(msgspec.Struct, kw_only=True):

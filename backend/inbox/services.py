@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 from backend.inbox import policy
 from backend.inbox.registry import Asking, load_kinds
-from backend.inbox.schemas import Inbox, InboxGroup
+from backend.inbox.schemas import Inbox, InboxAction, InboxGroup, InboxItem
 from backend.lib import clock
 from backend.lib.i18n import gettext
 from backend.officers.schemas import Actor
@@ -30,3 +32,13 @@ async def inbox_for(actor: Actor, settings: Settings, now: datetime | None = Non
 
 async def count_for(actor: Actor, settings: Settings) -> int:
     return (await inbox_for(actor, settings)).total
+
+
+def find_action(inbox: Inbox, command: str, form: Mapping[str, Any]) -> tuple[InboxItem, InboxAction] | None:
+    """The decision of `inbox` a submitted form names: the same command and every fixed payload value the same."""
+    for group in inbox.groups:
+        for item in group.items:
+            for action in item.actions:
+                if action.command == command and all(str(form.get(name, "")) == str(value) for name, value in action.payload.items()):
+                    return item, action
+    return None

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from backend.gate.cards import as_datetime
 from backend.inbox.registry import Asking, inbox_kind
-from backend.inbox.schemas import InboxItem
+from backend.inbox.schemas import InboxAction, InboxField, InboxItem
 from backend.lib.errors import N_
 from backend.lib.i18n import gettext
 from backend.seals import services
@@ -25,6 +25,14 @@ async def open_violations(asking: Asking) -> list[InboxItem]:
             officer=violation.officer,
             since=as_datetime(violation.issued_at),
             url="/seals/violations",
+            actions=[
+                InboxAction(
+                    command="seals.close_violation",
+                    label=gettext("Close the violation record"),
+                    payload={"violation_id": violation.id},
+                    fields=[InboxField(name="note", label=gettext("What was done"), required=True)],
+                )
+            ],
         )
         for violation in violations
     ]

@@ -114,3 +114,69 @@ async def _supervisor_of_b2() -> int:
     from backend.officers.services import create_officer
 
     return await create_officer("GS2", "Vũ Thị Sáu", "supervisor", "B2")
+
+
+# --- deciding on the inbox itself (issue 15, item 2) ----------------------------------------------------------------
+
+
+def test_decisions_are_offered_on_the_inbox_with_their_commands(client: TestClient, world: World) -> None:
+    """Each item carries the decisions of its kind: the command, its fixed payload and what the head fills in; the
+    page draws them as queue forms (data-command), so they work offline and are signed where the command is."""
+    people = People(client, world)
+    declare_transit(client)
+    declare_import(client)
+    report_id = people.officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": IMPORT_NUMBER, "note": "x"})["result"]["report_id"]
+    request_id = people.officer.do("paper.request_export_exit", exit_request(world))["result"]["request_id"]
+
+    groups = inbox(people.head)
+    (close,) = groups["gate.report"][0]["actions"]
+    assert (close["command"], close["payload"]) == ("gate.close_report", {"report_id": report_id})
+    approve, reject = groups["paper.export_exit_request"][0]["actions"]
+    assert approve["payload"] == {"location_id": world["gate"], "request_id": request_id, "decision": "approve"}
+    assert reject["payload"]["decision"] == "reject" and reject["fields"][0] == {"name": "reason", "label": "Lý do không phê duyệt", "kind": "text", "required": True, "choices": []}
+    (assign,) = groups["transit.to_assign"][0]["actions"]
+    assert assign["command"] == "transit.assign" and assign["payload"] == {"number": TRANSIT_NUMBER}
+    officer_field = assign["fields"][0]
+    assert officer_field["kind"] == "choice" and {code for code, _ in officer_field["choices"]} >= {"CB1", "GS1", "CB3"}
+
+    page = people.head.client.get("/inbox").text
+    assert f'action="/inbox/decide/gate.close_report" data-command="gate.close_report"' in page
+    assert f'name="report_id" value="{report_id}" data-type="int"' in page
+    assert 'data-command="transit.assign"' in page and '<option value="CB1">' in page
+
+
+def test_decision_without_the_script_is_applied_once_and_only_as_offered(client: TestClient, world: World) -> None:
+    declare_import(client)
+    officer, head = Person(client, world["officer"]), Person(client, world["supervisor"])
+    other_head = Person(client, in_app(client, _supervisor_of_b2))
+    report_id = officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": IMPORT_NUMBER, "note": "x"})["result"]["report_id"]
+    request_id = officer.do("paper.request_export_exit", exit_request(world))["result"]["request_id"]
+
+    # Another branch's supervisor names this branch's report: not offered to them, nothing changes.
+    forged = other_head.client.post("/inbox/decide/gate.close_report", data={"report_id": str(report_id), "note": "x"}, headers={"accept-language": "vi"})
+    assert forged.status_code == 422 and "không thuộc thẩm quyền" in forged.text
+    # A command the inbox does not offer for it, or a payload it does not offer: refused the same way.
+    assert head.client.post("/inbox/decide/seals.close_violation", data={"report_id": str(report_id)}).status_code == 422
+    assert head.client.post("/inbox/decide/gate.close_report", data={"report_id": str(report_id + 1)}).status_code == 422
+    assert "gate.report" in inbox(head)
+    # A signed decision needs the passkey (the script): refused in words, the request still waits.
+    signed = head.client.post(
+        "/inbox/decide/paper.decide_request",
+        data={"location_id": str(world["gate"]), "request_id": str(request_id), "decision": "approve"},
+        headers={"accept-language": "vi"},
+    )
+    assert signed.status_code == 422 and "phải được ký bằng khóa truy cập" in signed.text
+    assert "paper.export_exit_request" in inbox(head)
+
+    closed = head.client.post("/inbox/decide/gate.close_report", data={"report_id": str(report_id), "note": "Đã kiểm tra lại"}, follow_redirects=False)
+    assert closed.status_code == 303 and closed.headers["location"] == "/inbox"
+    assert "gate.report" not in inbox(head)
+    again = head.client.post("/inbox/decide/gate.close_report", data={"report_id": str(report_id), "note": "lần nữa"})
+    assert again.status_code == 422  # decided: no longer offered
+
+    async def closing_note() -> str:
+        from backend.gate.tables import GateReport
+
+        return (await GateReport.select(GateReport.closing_note).where(GateReport.id == report_id).first())["closing_note"]
+
+    assert in_app(client, closing_note) == "Đã kiểm tra lại"
