@@ -7,7 +7,8 @@ in its own process, on SQLite and PostgreSQL:
   officer CB001 approves it (CET A, signed; 41.1.b.2.3), seals it on the sealing page (41.1.c: the seal recorded
   OFFLINE through the device queue and synced, the handover record made and signed, "confirm sealed" signed),
   registers departure (BOA, signed; 41.1.4.a); the destination's officer CB101, on another device, opens it by its
-  number, reads the departure side's notes first (41.2.a.3) and confirms arrival (BIA, signed; 41.2.b.1.2). The
+  number, reads the departure side's notes first (41.2.a.3), checks the notice and the seal against what the
+  departure branch recorded (41.2.a.1-2) and confirms arrival (BIA, signed; 41.2.b.1.2). The
   timeline names each state, who, and which clause;
 - meanwhile the simulator of the national system is down twice (its "down" mode during CES, its process stopped
   during BOA): each message waits and leaves once it is back; at the end the simulator holds CES, CET, the handover
@@ -18,10 +19,7 @@ in its own process, on SQLite and PostgreSQL:
 - permissions as the browser sees them: an officer gets no assignment form (only the head assigns, 41.1.b.1); the
   destination gets 404 for a lot that has not departed (41.2: the destination sees what is addressed to it).
 
-The destination check of 41.2.a.1-2 (the notice read against the declaration, each seal's state) was being built
-beside this test: when the page offers it before BIA (form data-command="transit.record_arrival_check"), the test
-makes it with the notice's number and every seal intact, then confirms through the form whose data-command is
-transit.confirm_arrival. Forms are found by their data-command, so that their wording and layout may change.
+Forms are found by their data-command (and fields by name), so that their wording and layout may change.
 """
 
 from __future__ import annotations
@@ -239,26 +237,6 @@ def open_case(page: Any, server: Server, number: str, state: str) -> None:
     page.wait_for_selector(f'#transit-case[data-state="{state}"]')
 
 
-def arrival_check(page: Any, number: str) -> None:
-    """The destination's check of the notice, the seals and the goods (41.2.a.1-2), when the page asks for it before
-    BIA (it is being built: backend/transit/arrival.py): the notice's number, every seal intact, goods as declared."""
-    if "transit.record_arrival_check" not in steps_offered(page):
-        return
-    form = 'main form[data-command="transit.record_arrival_check"]'
-    page.fill(f'{form} input[name="notice"]', number)
-    page.eval_on_selector_all(
-        f'{form} select[name="lines"]',
-        """selects => selects.forEach((select) => {
-             select.value = Array.from(select.options).map((o) => o.value).find((v) => v.endsWith("|intact"));
-           })""",
-    )
-    goods = page.query_selector(f'{form} input[name="goods_finding"]')
-    if goods is not None:
-        goods.check()
-    page.click(f'{form} button[type="submit"]')
-    reloaded(page, 'main form[data-command="transit.confirm_arrival"]', page.url)  # the page reloads with BIA
-
-
 def timeline(page: Any) -> list[tuple[str, str, str, str]]:
     """(from, to, clause, who) of each row of the case page's timeline, oldest first."""
     return [
@@ -454,14 +432,26 @@ def test_transit_two_branch_flow_signed_with_one_step_offline_and_delivered_once
     first = destination.eval_on_selector("main section.card", "section => section.id")
     assert first == "transit-risk"
     assert INSTRUCTIONS in destination.inner_text('#transit-risk [data-source="instructions"]')
-    arrival_check(destination, number)
+    # 41.2.a.1-2: the check on arrival against what the departure branch recorded — the notice, the seal — before BIA.
+    check = 'main form[data-command="transit.record_arrival_check"]'
+    assert destination.get_attribute(f'#transit-arrival tr.transit-unit[data-unit="{container}"]', "data-seal") == SEAL
+    destination.fill(f'{check} input[name="notice"]', number)  # the notice's number, typed
+    destination.select_option(f'{check} select[data-unit="{container}"]', f"{container}|{SEAL}|intact")
+    destination.click(f'{check} button[type="submit"]')
+    eventually(lambda: server.query("SELECT arrival_check FROM transit_case WHERE number = ?", number) == [("passed",)], "the arrival check made")
+    reloaded(destination, '#transit-arrival-result[data-passed="yes"]', server.url(f"/transit/{number}"))
+    assert destination.get_attribute(f'#transit-arrival tr.transit-unit[data-unit="{container}"]', "data-finding") == "intact"
+    assert "transit.record_arrival_check" not in steps_offered(destination)
     assert "transit.confirm_arrival" in steps_offered(destination)
     submit_step(destination, "transit.confirm_arrival")
     wait_state(server, number, "arrived")
 
     # --- the timeline: each state, who, which clause ------------------------------------------------------------------
     reloaded(destination, '#transit-case[data-state="arrived"]', server.url(f"/transit/{number}"))
-    rows = [row for row in timeline(destination) if row[0] != row[1]]  # the state changes (notes aside)
+    events = timeline(destination)
+    rows = [row for row in events if row[0] != row[1]]  # the state changes (notes aside)
+    [check_note] = [row for row in events if row[0] == row[1]]  # the arrival check, noted in departed
+    assert check_note[1] == "departed" and check_note[2].startswith("41.2.a") and "(CB101)" in check_note[3]
     assert [(f, t, c) for f, t, c, _ in rows] == [
         ("", "registered", "41.1.a.1"),
         ("registered", "yellow", "41.1.a.2"),
