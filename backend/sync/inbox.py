@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from backend.gate.cards import as_datetime
 from backend.inbox.registry import Asking, inbox_kind
 from backend.inbox.schemas import InboxItem
 from backend.journal.tables import JournalEntry
@@ -29,7 +30,7 @@ async def unreviewed(asking: Asking) -> list[InboxItem]:
             kind="sync.reconciliation",
             ref=asking.actor.branch_code or "",
             title=gettext("Actions to review: %(count)d", count=count),
-            since=oldest["received_at"],
+            since=as_datetime(oldest["received_at"]),  # the journal keeps its times as ISO text on SQLite
             url="/reconciliation",
         )
     ]
