@@ -185,6 +185,10 @@ WHAT_COMES_FIRST: dict[TransitState, str] = {
     TransitState.REGISTERED: N_("A case starts registered; it never returns there (Decision 1966, Art 41.1.a.1)."),
 }
 
+ARRIVAL_NOT_CHECKED = N_(
+    "Declaration %(number)s: check the approval notice, the declaration's status, the quantity, the containers and "
+    "their seals first (Decision 1966, Art 41.2.a.1, a.2)."
+)
 ARRIVAL_CHECK_FAILED = N_(
     "Declaration %(number)s: the arrival check found a seal broken or different, a container missing or goods not as "
     "recorded. Make the violation record; arrival (BIA) is confirmed only after the penalty decision is carried out "
@@ -218,9 +222,9 @@ def check(case: dict[str, Any], target: TransitState | str, details: dict[str, A
     - at a road / river / inland-waterway / rail exit gate, BIA only after arrival in the gate area (41.2.b.1.1);
       elsewhere there is no such first step (b.1.2);
     - BOA needs the registered transit time (41.1.4.b: the deadline is computed from it);
-    - from departed, no exit gate's area and no BIA after an arrival check (`arrival_check`, 41.2.a.1-2) that found
-      a seal broken or different, a container missing or goods not as recorded: the violation record and the
-      penalty come first (41.2.b.2);
+    - from departed, no exit gate's area and no BIA before the arrival check (`arrival_check`, 41.2.a.1-2: the
+      destination checks, then confirms), nor after one that found a seal broken or different, a container missing
+      or goods not as recorded: the violation record and the penalty come first (41.2.b.2);
     - a COR only for an approved declaration (41.3.b.2 "phê duyệt lại"); CET A on an accepted COR returns where
       the case was (approved, or sealed when the goods already were), on an accepted CAN it cancels; CET X on a
       refused one returns exactly where the case was (41.3.b.1);
@@ -256,8 +260,11 @@ def check(case: dict[str, Any], target: TransitState | str, details: dict[str, A
             case,
             why=Deferred(WHAT_COMES_FIRST[target]),
         )
-    if current is TransitState.DEPARTED and target in (TransitState.AT_EXIT_AREA, TransitState.ARRIVED) and case.get("arrival_check") == "failed":
-        raise _refuse("arrival_check_failed", ARRIVAL_CHECK_FAILED, case)
+    if current is TransitState.DEPARTED and target in (TransitState.AT_EXIT_AREA, TransitState.ARRIVED):
+        if case.get("arrival_check") == "failed":
+            raise _refuse("arrival_check_failed", ARRIVAL_CHECK_FAILED, case)
+        if not case.get("arrival_check"):
+            raise _refuse("arrival_not_checked", ARRIVAL_NOT_CHECKED, case)
     if found.clause == "41.1.4.a" and not case.get("transit_hours"):
         raise _refuse(
             "transit_time_unknown",

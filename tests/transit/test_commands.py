@@ -13,7 +13,7 @@ from litestar.testing import TestClient
 from tests.conftest import World, in_app
 from tests.declarations.helpers import C1, C2
 from tests.journal.device import Person
-from tests.transit.helpers import NUMBER, People, case, declare, journal_count, seal, signed_record, timeline, transit_item
+from tests.transit.helpers import NUMBER, People, case, check_arrival, declare, journal_count, seal, signed_record, timeline, transit_item
 from tests.seals.helpers import upsert
 
 
@@ -49,9 +49,13 @@ def test_yellow_lane_from_ces_to_bia_with_its_timeline(client: TestClient, world
     seal(people.officer, world)
     sealed = case(client)["state"]
     departed = depart(people)
+    unchecked = arrive(people)
+    checked = check_arrival(people)
     arrived = arrive(people)
 
-    assert [o["status"] for o in (assigned, asked, approved, departed, arrived)] == ["applied"] * 5
+    assert [o["status"] for o in (assigned, asked, approved, departed, checked, arrived)] == ["applied"] * 6
+    # The destination checks before it confirms (41.2.a.1-2, then b.1): BIA before the check is refused, in words.
+    assert unchecked["code"] == "arrival_not_checked" and "41.2.a.1" in unchecked["reason"]
     assert (after_cot, sealed) == ("assigned", "sealed")
     row = case(client)
     assert row["state"] == "arrived" and row["instructions"] == "Kiểm tra kỹ giấy phép quá cảnh"
@@ -67,6 +71,7 @@ def test_yellow_lane_from_ces_to_bia_with_its_timeline(client: TestClient, world
         ("assigned", "approved", "CB1", "41.1.b.2.3"),
         ("approved", "sealed", "CB1", "41.1.c.1"),
         ("sealed", "departed", "CB1", "41.1.4.a"),
+        ("departed", "departed", "CB2", "41.2.a.2"),  # the arrival check, a note on the timeline
         ("departed", "arrived", "CB2", "41.2.b.1.2"),
     ]
 
@@ -131,6 +136,7 @@ def test_exit_gate_two_steps_then_bia(client: TestClient, world: World, people: 
     depart(people)
 
     too_soon = arrive(people)
+    check_arrival(people)  # the destination checks first (41.2.a.1-2)
     in_area = arrive(people, "transit.confirm_exit_area")
     crossed = arrive(people)
 
@@ -302,6 +308,7 @@ def test_destination_sees_and_acts_only_once_departed_and_only_what_is_addressed
     seal(people.officer, world)
     early_bia = arrive(people)
     depart(people)
+    check_arrival(people)
     by_departure = people.officer.do("transit.confirm_arrival", {"location_id": world["gate"], "number": NUMBER})
     third_seen = third.client.get(f"/api/v1/transit/declarations/{NUMBER}")
     seen = people.destination.client.get(f"/api/v1/transit/declarations/{NUMBER}")
@@ -310,7 +317,7 @@ def test_destination_sees_and_acts_only_once_departed_and_only_what_is_addressed
     assert early_bia["code"] == "transit_not_found"
     assert by_departure["code"] == "not_your_step"
     assert third_seen.status_code == 404
-    assert seen.status_code == 200 and seen.json()["state"] == "departed" and seen.json()["timeline"][-1]["clause"] == "41.1.4.a"
+    assert seen.status_code == 200 and seen.json()["state"] == "departed" and seen.json()["timeline"][-1]["clause"] == "41.2.a.2"  # its own check
     assert [item["number"] for item in lists["to_confirm_arriving"]] == [NUMBER]
 
 
@@ -340,6 +347,7 @@ def test_ces_cet_boa_bia_become_outbound_messages_in_order(client: TestClient, w
     cet(people, "A")
     seal(people.officer, world)
     depart(people)
+    check_arrival(people)
     arrive(people)
 
     async def messages() -> list[tuple[str, str]]:

@@ -12,7 +12,7 @@ from litestar.testing import TestClient
 from backend.officers.schemas import Actor
 from backend.officers.tables import Role
 from tests.conftest import World, in_app
-from tests.transit.helpers import NUMBER, People, case, declare, seal, timeline
+from tests.transit.helpers import NUMBER, People, case, check_arrival, declare, seal, timeline
 
 
 @pytest.fixture
@@ -56,6 +56,7 @@ def test_arrival_takes_a_lot_off_the_overdue_list(client: TestClient, world: Wor
     departed(client, people, hours_ago=3)
     listed = people.officer.client.get("/api/v1/transit/overdue").json()
 
+    check_arrival(people)
     people.destination.do("transit.confirm_arrival", {"location_id": world["other_gate"], "number": NUMBER})
 
     assert [item["number"] for item in listed] == [NUMBER]

@@ -18,7 +18,7 @@ from tests.conftest import World
 from tests.journal.device import Person
 from tests.declarations.helpers import C1, C2
 from tests.seals.helpers import signed_record
-from tests.transit.helpers import NUMBER, People, declare, seal
+from tests.transit.helpers import NUMBER, People, check_arrival, declare, seal
 
 GREEN = "501000000002"
 
@@ -130,6 +130,7 @@ def test_two_step_exit_gate_offers_the_gate_area_before_bia(client: TestClient, 
     depart(people)
 
     first = page(people.destination)
+    applied(check_arrival(people))
     applied(people.destination.do("transit.confirm_exit_area", {"location_id": world["other_gate"], "number": NUMBER}))
     second = page(people.destination)
 
@@ -164,6 +165,7 @@ def test_posting_through_the_queue_moves_the_page_on_and_the_timeline_says_each_
     applied(people.officer.do("transit.decide", {"number": NUMBER, "code": "A", "reason": ""}))
     seal(people.officer, world)
     depart(people)
+    applied(check_arrival(people))
     applied(people.destination.do("transit.confirm_arrival", {"location_id": world["other_gate"], "number": NUMBER}))
     after = page(people.officer)
     at_destination = page(people.destination)
@@ -176,6 +178,7 @@ def test_posting_through_the_queue_moves_the_page_on_and_the_timeline_says_each_
         ("assigned", "approved", "41.1.b.2.3"),
         ("approved", "sealed", "41.1.c.1"),
         ("sealed", "departed", "41.1.4.a"),
+        ("departed", "departed", "41.2.a.2"),  # the arrival check
         ("departed", "arrived", "41.2.b.1.2"),
     ]
     # In words, in the officer's language (Vietnamese by default): the states, who, which clause.
