@@ -64,16 +64,22 @@ class SoftPasskey:
         client_data = self.client_data("webauthn.get", challenge, origin)
         auth_data = self.auth_data(rp_id, FLAG_UP | FLAG_UV)
         signature = self.key.sign(auth_data + hashlib.sha256(client_data).digest(), ec.ECDSA(hashes.SHA256()))
+        return self.credential_json(
+            {
+                "clientDataJSON": b64url(client_data),
+                "authenticatorData": b64url(auth_data),
+                "signature": b64url(signature),
+                "userHandle": b64url(self.user_handle) if self.user_handle else None,
+            }
+        )
+
+    def credential_json(self, response: dict[str, Any]) -> dict[str, Any]:
+        """A PublicKeyCredential as `credential.toJSON()` gives it, around a ceremony's `response`."""
         return {
             "id": self.id,
             "rawId": self.id,
             "type": "public-key",
             "authenticatorAttachment": "platform",
             "clientExtensionResults": {},
-            "response": {
-                "clientDataJSON": b64url(client_data),
-                "authenticatorData": b64url(auth_data),
-                "signature": b64url(signature),
-                "userHandle": b64url(self.user_handle) if self.user_handle else None,
-            },
+            "response": response,
         }

@@ -26,18 +26,13 @@ class SoftAuthenticator(SoftPasskey):
         attested = bytes(16) + struct.pack(">H", len(self.credential_id)) + self.credential_id + self.cose_public_key()
         auth_data = self.auth_data(options["rp"]["id"], FLAG_UP | FLAG_UV | FLAG_AT, attested)
         attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
-        return {
-            "id": self.id,
-            "rawId": self.id,
-            "type": "public-key",
-            "authenticatorAttachment": "platform",
-            "clientExtensionResults": {},
-            "response": {
+        return self.credential_json(
+            {
                 "clientDataJSON": b64url(self.client_data("webauthn.create", options["challenge"], origin)),
                 "attestationObject": b64url(attestation),
                 "transports": ["internal", "hybrid"],
-            },
-        }
+            }
+        )
 
     def get(self, options: dict[str, Any], origin: str | None = None) -> dict[str, Any]:
         """navigator.credentials.get(): an assertion signed with this passkey (the counter goes up by one)."""
