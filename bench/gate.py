@@ -432,20 +432,27 @@ def make_photos(keyring: Any, count: int) -> list[tuple[str, str, bytes]]:
     return made
 
 
-def bench_database(database: Database, workdir: Path, args: argparse.Namespace, pin: bool) -> tuple[list[PhaseResult], Extra, bool, list[str]]:
-    kind = database.kind
-    port = free_port()
-    origin = f"http://localhost:{port}"
+def server_env(database: Database, workdir: Path, origin: str) -> dict[str, str]:
+    """The app's environment for a bench: this process's, without any giamsat setting, then the database, a data
+    directory of its own, the origin the phones use, and the bench as the reverse proxy."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("GIAMSAT_", "DATABASE_URL", "PICCOLO_"))}
     env.update(
         DATABASE_URL=database.url,
-        GIAMSAT_DATA_DIR=str(workdir / f"data-{kind}"),
+        GIAMSAT_DATA_DIR=str(workdir / f"data-{database.kind}"),
         GIAMSAT_ORIGIN=origin,
         GIAMSAT_SECRET_KEY=SECRET_KEY,
         GIAMSAT_TRUSTED_PROXIES="127.0.0.1",  # the bench plays the reverse proxy: X-Forwarded-For names each phone
         PICCOLO_CONF="backend.piccolo_conf",
         PYTHONUNBUFFERED="1",
     )
+    return env
+
+
+def bench_database(database: Database, workdir: Path, args: argparse.Namespace, pin: bool) -> tuple[list[PhaseResult], Extra, bool, list[str]]:
+    kind = database.kind
+    port = free_port()
+    origin = f"http://localhost:{port}"
+    env = server_env(database, workdir, origin)
     step = time.monotonic()
     giamsat(env, "db", "upgrade")
     made = json.loads(

@@ -87,7 +87,7 @@ from bench.commands import (  # noqa: E402
     python,
     table,
 )
-from bench.gate import SECRET_KEY, Phone, giamsat, rows, run_phase  # noqa: E402
+from bench.gate import Phone, giamsat, log, rows, run_phase, server_env  # noqa: E402
 
 NUMBER_BASE = 305_000_000_000  # the bench's transit declaration numbers: 305000000000 + n
 OUTAGE_HOURS = 16
@@ -125,10 +125,6 @@ MESSAGE_KINDS = [
     ("transit.confirm_arrival", "transit.BIA", "Art 41.2.b.1 (nghiệp vụ BIA)"),
 ]
 AT_DESTINATION = {"transit.exit_area", "transit.BIA"}
-
-
-def log(kind: str, text: str) -> None:
-    print(f"[{kind}] {text}", flush=True)
 
 
 def branch_code(number: int) -> str:
@@ -668,16 +664,7 @@ def bench_database(database: Database, workdir: Path, args: argparse.Namespace, 
     kind = database.kind
     port = free_port()
     origin = f"http://localhost:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIAMSAT_", "DATABASE_URL", "PICCOLO_"))}
-    env.update(
-        DATABASE_URL=database.url,
-        GIAMSAT_DATA_DIR=str(workdir / f"data-{kind}"),
-        GIAMSAT_ORIGIN=origin,
-        GIAMSAT_SECRET_KEY=SECRET_KEY,
-        GIAMSAT_TRUSTED_PROXIES="127.0.0.1",  # the bench plays the reverse proxy: X-Forwarded-For names each phone
-        PICCOLO_CONF="backend.piccolo_conf",
-        PYTHONUNBUFFERED="1",
-    )
+    env = server_env(database, workdir, origin)
     step = time.monotonic()
     giamsat(env, "db", "upgrade")
     made = child(env, workdir, {"action": "provision", "branches": args.branches, "officers": args.officers, "transits": args.transits})
