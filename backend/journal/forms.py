@@ -27,3 +27,30 @@ def envelope_from_form(form: Mapping[str, Any], command_type: str, payload: dict
         issued_at = clock.now()
     device_id = str(form.get("device_id") or "web")[:64]
     return CommandEnvelope(id=command_id, type=command_type, issued_at=issued_at, device_id=device_id, payload=payload)
+
+
+ENVELOPE_FIELDS = frozenset({"_csrf_token", "command_id", "issued_at", "device_id"})
+
+
+def payload_from_form(
+    form: Mapping[str, Any], *, int_fields: frozenset[str] | set[str] = frozenset(), lists: Mapping[str, list[Any]] | None = None
+) -> dict[str, Any]:
+    """What the device script (service_worker/serialize.js) would make of a form posted without it: every field but
+    the envelope's; `int_fields` as integers where the page marks them data-type="int" (a value that is not one is
+    kept as text, for the command to refuse in words); each list field (data-type="list") with every non-blank
+    value in order."""
+    payload: dict[str, Any] = {}
+    for name, values in (lists or {}).items():
+        payload[name] = [str(value) for value in values if str(value) != ""]
+    for name, value in form.items():
+        if name in ENVELOPE_FIELDS or name in payload:
+            continue
+        text = str(value)
+        if name in int_fields:
+            try:
+                payload[name] = int(text.strip())
+            except ValueError:
+                payload[name] = text
+        else:
+            payload[name] = text
+    return payload

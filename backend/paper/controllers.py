@@ -13,7 +13,7 @@ from backend.lib.params import PathRowId
 from backend.auth.middleware import require_roles
 from backend.barcodes.qr import qr_img_tag
 from backend.barcodes.services import keyring_for
-from backend.journal.forms import envelope_from_form
+from backend.journal.forms import envelope_from_form, payload_from_form
 from backend.journal.services import apply_commands
 from backend.lib import clock
 from backend.officers.services import locations_of_branch
@@ -25,7 +25,6 @@ from backend.paper.schemas import DECLARATION_KIND_LABELS
 from backend.paper.workflow import STATE_LABELS, RequestState
 
 CAN_USE = (Role.OFFICER, Role.SUPERVISOR)
-ENVELOPE_FIELDS = {"_csrf_token", "command_id", "issued_at", "device_id"}
 INT_FIELDS = {"location_id", "request_id"}
 PER_REQUEST = {"approve-form", "reject-form", "issue-form", "withdraw-form"}
 
@@ -76,26 +75,9 @@ async def paper_page(request: Request[Any, Any, Any]) -> Template:
     return await _page(request)
 
 
-def payload_from_form(form: dict[str, Any]) -> dict[str, Any]:
-    """The payload a form posted without the device script: what serialize.js would have made of it."""
-    payload: dict[str, Any] = {}
-    for name, value in form.items():
-        if name in ENVELOPE_FIELDS:
-            continue
-        text = str(value)
-        if name in INT_FIELDS:
-            try:
-                payload[name] = int(text.strip())
-            except ValueError:
-                payload[name] = text  # refused by the command, in words
-        else:
-            payload[name] = text
-    return payload
-
-
 async def _submit(request: Request[Any, Any, Any], state: State, command_type: str, form_id: str) -> Template | Redirect:
     form = dict(await request.form())
-    envelope = envelope_from_form(form, command_type, payload_from_form(form))
+    envelope = envelope_from_form(form, command_type, payload_from_form(form, int_fields=INT_FIELDS))
     (outcome,) = await apply_commands(state.engine, [envelope], request.user)
     if outcome.status == "rejected":
         if form_id in PER_REQUEST:  # one such form per request on the page: the error goes to the one used

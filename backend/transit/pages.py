@@ -23,7 +23,7 @@ from backend.barcodes import payload as barcode_payload
 from backend.barcodes.payload import DocumentKind
 from backend.barcodes.services import keyring_for
 from backend.declarations.services import parse_number
-from backend.journal.forms import envelope_from_form
+from backend.journal.forms import envelope_from_form, payload_from_form
 from backend.journal.services import apply_commands
 from backend.lib import clock
 from backend.lib.errors import N_, DomainError
@@ -35,7 +35,6 @@ from backend.transit import arrival, next_steps, policy, services
 from backend.transit.workflow import STATE_LABELS
 
 STAFF = require_roles(Role.OFFICER, Role.SUPERVISOR)
-ENVELOPE_FIELDS = {"_csrf_token", "command_id", "issued_at", "device_id"}
 INT_FIELDS = {"location_id", "request_id"}
 LIST_FIELDS = {"lines"}
 EXIT_MODE_LABELS = {
@@ -192,26 +191,6 @@ async def letter_page(request: Request[Any, Any, Any], request_id: PathRowId) ->
     )
 
 
-def payload_from_form(form: dict[str, Any], lists: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    """What serialize.js would make of the form: every field but the envelope's, ints where the page marks them,
-    every value of a list field (data-type="list": the arrival check's lines) in order, blanks left out."""
-    payload: dict[str, Any] = {}
-    for name, values in (lists or {}).items():
-        payload[name] = [str(value) for value in values if str(value) != ""]
-    for name, value in form.items():
-        if name in ENVELOPE_FIELDS or name in LIST_FIELDS:
-            continue
-        text = str(value)
-        if name in INT_FIELDS:
-            try:
-                payload[name] = int(text.strip())
-            except ValueError:
-                payload[name] = text  # refused by the command, in words
-        else:
-            payload[name] = text
-    return payload
-
-
 @post("/transit/{number:str}/{step:str}", guards=[STAFF])
 async def step_form(request: Request[Any, Any, Any], state: State, number: FromPath[str], step: FromPath[str]) -> Template | Redirect:
     """A step's form posted without the page's script: the same command, applied through the journal; 303 back to
@@ -223,7 +202,8 @@ async def step_form(request: Request[Any, Any, Any], state: State, number: FromP
     data = await request.form()
     form = dict(data)
     lists = {name: data.getall(name) for name in LIST_FIELDS if name in data}
-    (outcome,) = await apply_commands(state.engine, [envelope_from_form(form, command, payload_from_form(form, lists))], request.user)
+    payload = payload_from_form(form, int_fields=INT_FIELDS, lists=lists)
+    (outcome,) = await apply_commands(state.engine, [envelope_from_form(form, command, payload)], request.user)
     form.update(lists)  # the page shows every line chosen again
     if outcome.status == "rejected":
         if back == "overdue":
