@@ -30,10 +30,6 @@ async def inbox_for(actor: Actor, settings: Settings, now: datetime | None = Non
     return Inbox(total=sum(len(group.items) for group in groups), groups=groups)
 
 
-async def count_for(actor: Actor, settings: Settings) -> int:
-    return (await inbox_for(actor, settings)).total
-
-
 def find_action(inbox: Inbox, command: str, form: Mapping[str, Any]) -> tuple[InboxItem, InboxAction] | None:
     """The decision of `inbox` a submitted form names: the same command and every fixed payload value the same."""
     for group in inbox.groups:

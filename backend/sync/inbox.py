@@ -13,14 +13,11 @@ from backend.journal.tables import JournalEntry
 from backend.lib.errors import N_
 from backend.lib.i18n import gettext
 from backend.sync import reconciliation
-from backend.sync.tables import ReconciliationReview
 
 
 @inbox_kind("sync.reconciliation", label=N_("Actions to reconcile after an outage"), clause="35.2.d.2, 36.2.đ.2", order=90)
 async def unreviewed(asking: Asking) -> list[InboxItem]:
-    where = reconciliation._marked(asking.actor, None, timedelta(hours=asking.settings.sync.clock_past_hours)) & JournalEntry.command_id.not_in(
-        ReconciliationReview.select(ReconciliationReview.command_id)
-    )
+    where = reconciliation.marked_where(asking.actor, past=timedelta(hours=asking.settings.sync.clock_past_hours))
     oldest = await JournalEntry.select(JournalEntry.received_at).where(where).order_by(JournalEntry.seq).first()
     if oldest is None:
         return []

@@ -250,6 +250,13 @@ def _marked(actor: Actor, period: PeriodView | None, past: timedelta = CLOCK_PAS
     return where
 
 
+def marked_where(actor: Actor, period: PeriodView | None = None, *, reviewed: bool = False, past: timedelta = CLOCK_PAST) -> Any:
+    """The journal rows of the actor's branch to reconcile (see marked_commands): not yet reviewed, or reviewed."""
+    reviewed_ids = ReconciliationReview.select(ReconciliationReview.command_id)
+    where = _marked(actor, period, past)
+    return where & (JournalEntry.command_id.is_in(reviewed_ids) if reviewed else JournalEntry.command_id.not_in(reviewed_ids))
+
+
 async def marked_commands(
     actor: Actor,
     period: PeriodView | None = None,
@@ -261,9 +268,7 @@ async def marked_commands(
     """The actor's branch's commands marked offline / contingency or with an implausible time (`past`:
     GIAMSAT_CLOCK_PAST_HOURS), oldest first by the server's estimate of when they were made: those nobody reviewed
     yet, or (`reviewed`) those already reviewed. Answers the items and whether there are more than `limit`."""
-    reviewed_ids = ReconciliationReview.select(ReconciliationReview.command_id)
-    where = _marked(actor, period, past)
-    where &= JournalEntry.command_id.is_in(reviewed_ids) if reviewed else JournalEntry.command_id.not_in(reviewed_ids)
+    where = marked_where(actor, period, reviewed=reviewed, past=past)
     rows = await (
         JournalEntry.select(*JOURNAL_COLUMNS, JournalEntry.seq, JournalEntry.clock_offset_ms, JournalEntry.wait_ms)
         .where(where)
