@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import shutil
@@ -104,8 +105,11 @@ class Server:
     def env(self) -> dict[str, str]:
         # A browser flow compresses an outage of hours into seconds: no offline grace (docs/offline.md), unless a
         # test sets one.
+        # Each browser context says it is its own device (Browsing.new_page: an X-Forwarded-For address of its
+        # own), as phones are: the sign-in rate limit counts per device, not per test run on one machine.
         return {
             "GIAMSAT_DATA_DIR": str(self.data_dir), "GIAMSAT_ORIGIN": self.origin, "GIAMSAT_OFFLINE_GRACE_SECONDS": "0",
+            "GIAMSAT_TRUSTED_PROXIES": "127.0.0.1",
             **self.extra_env,
         }
 
@@ -258,6 +262,15 @@ class Problem:
         return f"[{self.kind}] {self.text} {self.url}".strip()
 
 
+_devices = itertools.count(1)
+
+
+def next_device_address() -> str:
+    """A private address for the next browser context (10.x.y.z), unique within the test run's process."""
+    n = next(_devices)
+    return f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+
+
 class Browsing:
     """Contexts opened by one test: their console problems, their final screenshots, their cleanup."""
 
@@ -268,7 +281,10 @@ class Browsing:
         self.problems: list[Problem] = []
 
     def new_page(self, **context_options: Any) -> Any:
-        """A new context (one "device") and its first page, with console errors and page errors recorded."""
+        """A new context (one "device", with a network address of its own) and its first page, with console errors
+        and page errors recorded. The address: the sign-in rate limit (30 a minute per address) is per device; one
+        test server shared by many tests' devices from 127.0.0.1 could reach it in a fast run."""
+        context_options.setdefault("extra_http_headers", {"X-Forwarded-For": next_device_address()})
         context = self.browser.new_context(**context_options)
         context.set_default_timeout(10_000)
         self.contexts.append(context)
