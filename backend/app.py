@@ -38,6 +38,7 @@ from backend.barcodes import services as barcode_services
 from backend.declarations.source import UpstreamProbe
 from backend.seals import record_qr
 from backend.gate import services as gate_services
+from backend.inbox.live import LiveInbox
 from backend.journal import signing
 from backend.journal.envelope import IssuedAtWindow, configure_issued_at
 from backend.journal.registry import configure_signed, load_commands
@@ -268,6 +269,15 @@ def create_app(settings: Settings | None = None) -> Litestar:
     # before it stops. Off when GIAMSAT_UPSTREAM_URL is empty or GIAMSAT_OUTBOX_INTERVAL_SECONDS is 0.
     outbox_worker = OutboxWorker(settings, engine)
 
+    # Sends the changes of the supervisors' inboxes to their open pages (docs/inbox.md, "Live"); after the database.
+    live_inbox = LiveInbox(settings, engine)
+
+    async def start_live_inbox(app: Litestar) -> None:
+        templates = app.template_engine
+        assert templates is not None
+        # Items drawn for a stream, not for a request: no CSRF token in them (the page's script puts its own in).
+        await live_inbox.start(lambda name, context: templates.get_template(name).render(csrf_token=lambda: "", **context))
+
     def freeze_heap() -> None:
         # Objects made at start-up live for the whole process: moving them out of the GC's reach
         # took hello-world p99 from ~45 ms to ~2 ms in the stack trial (stack-notes.md).
@@ -292,9 +302,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
     )
     app = Litestar(
         route_handlers=[static_router, *domain_routes()],
-        state=State({"settings": settings, "engine": engine, "upstream_probe": upstream_probe}),
-        on_startup=[start_database, upstream_probe.start, outbox_worker.start, freeze_heap],
-        on_shutdown=[outbox_worker.stop, upstream_probe.stop, stop_database],
+        state=State({"settings": settings, "engine": engine, "upstream_probe": upstream_probe, "live_inbox": live_inbox}),
+        on_startup=[start_database, upstream_probe.start, outbox_worker.start, start_live_inbox, freeze_heap],
+        on_shutdown=[live_inbox.stop, outbox_worker.stop, upstream_probe.stop, stop_database],
         guards=[signed_in],
         middleware=[
             LanguageMiddleware,

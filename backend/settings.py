@@ -193,6 +193,22 @@ class OutboxSettings:
 
 
 @dataclass(frozen=True)
+class InboxSettings:
+    """The live inbox (docs/inbox.md, "Live")."""
+
+    # Seconds between two refreshes of the open inboxes when no command was applied (a deadline passing, a
+    # declaration received from the national system, another process's command on SQLite).
+    refresh_seconds: float = 30.0
+    # Seconds the refresher rests after a refresh: the commands of that time are refreshed together.
+    tick_seconds: float = 0.2
+    # Seconds a live stream lasts before the browser reconnects from its cursor (and its session is checked again).
+    stream_seconds: float = 300.0
+    keepalive_seconds: float = 15.0  # a comment line on a quiet stream
+    retry_seconds: float = 2.0  # the browser's wait before it reconnects
+    keep_days: int = 30  # inbox events older than this are deleted; a page with an older cursor starts again
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings
     web: WebSettings
@@ -203,6 +219,7 @@ class Settings:
     gate: GateSettings = field(default_factory=GateSettings)
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     seals: SealsSettings = field(default_factory=SealsSettings)
+    inbox: InboxSettings = field(default_factory=InboxSettings)
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -313,9 +330,14 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         timeout_seconds=_seconds(env, "GIAMSAT_OUTBOX_TIMEOUT_SECONDS", 10.0) or 10.0,
         batch_size=_positive(env, "GIAMSAT_OUTBOX_BATCH_SIZE", 100),
     )
+    inbox = InboxSettings(
+        refresh_seconds=_seconds(env, "GIAMSAT_INBOX_REFRESH_SECONDS", 30.0) or 30.0,
+        tick_seconds=_seconds(env, "GIAMSAT_INBOX_TICK_SECONDS", 0.2),
+        stream_seconds=_seconds(env, "GIAMSAT_INBOX_STREAM_SECONDS", 300.0) or 300.0,
+    )
     return Settings(
         database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync,
-        quotas=quotas, gate=gate, seals=seals, outbox=outbox,
+        quotas=quotas, gate=gate, seals=seals, outbox=outbox, inbox=inbox,
     )
 
 

@@ -195,6 +195,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/inbox"): roles(Role.SUPERVISOR, url="/inbox"),
     ("GET", "/api/v1/inbox"): roles(Role.SUPERVISOR, url="/api/v1/inbox"),
     ("POST", "/inbox/decide/{command:str}"): roles(Role.SUPERVISOR, url="/inbox/decide/gate.close_report", form={"report_id": "999999"}),
+    # the live stream (a cursor it never gave: answered with a reset at once, so the request ends)
+    ("GET", "/inbox/stream"): roles(Role.SUPERVISOR, url="/inbox/stream?after=999999999"),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(

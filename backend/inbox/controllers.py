@@ -12,14 +12,15 @@ from typing import Any
 from litestar import Request, get, post
 from litestar.datastructures import State
 from litestar.params import FromPath
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, ServerSentEvent, Template
 
 from backend.auth.middleware import require_roles
 from backend.inbox import services
+from backend.inbox.live import LiveInbox
 from backend.inbox.schemas import Inbox
 from backend.journal.forms import envelope_from_form
 from backend.journal.services import apply_commands
-from backend.lib.i18n import gettext
+from backend.lib.i18n import current_language, gettext
 from backend.officers.tables import Role
 
 HEADS = require_roles(Role.SUPERVISOR)
@@ -38,9 +39,28 @@ async def inbox_page(request: Request[Any, Any, Any]) -> Template:
 
 
 async def _page(request: Request[Any, Any, Any], *, error: str | None = None, error_item: str = "") -> Template:
+    # The stream's cursor is read before the inbox: a change between the two is sent again, and a page applies
+    # it once (an item is replaced by its key, a removal of what is gone changes nothing).
+    cursor = await _live(request).last_event(request.user.branch_id)
     inbox = await services.inbox_for(request.user, request.app.state.settings)
-    context = {"inbox": inbox, "error": error, "error_item": error_item}
+    context = {"inbox": inbox, "error": error, "error_item": error_item, "cursor": cursor}
     return Template("inbox/index.html", context=context, status_code=422 if error else 200)
+
+
+def _live(request: Request[Any, Any, Any]) -> LiveInbox:
+    live: LiveInbox = request.app.state.live_inbox
+    return live
+
+
+@get("/inbox/stream", guards=[HEADS])
+async def inbox_stream(request: Request[Any, Any, Any], after: int = 0) -> ServerSentEvent:
+    """The changes of the branch's inbox as server-sent events (live.py): from the browser's Last-Event-ID when it
+    reconnects, else from the page's cursor (`after`). The session is the request's: checked at every reconnection."""
+    last_event_id = request.headers.get("last-event-id", "")
+    cursor = int(last_event_id) if last_event_id.isdigit() else max(after, 0)
+    stream = _live(request).stream(request.user, current_language.get(), cursor)
+    # No proxy buffering (nginx), no caching: each message must reach the page when it is sent.
+    return ServerSentEvent(stream, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
 @post("/inbox/decide/{command:str}", guards=[HEADS])
@@ -60,4 +80,4 @@ async def decide_form(request: Request[Any, Any, Any], state: State, command: Fr
     return Redirect("/inbox", status_code=303)
 
 
-ROUTES = [get_inbox, inbox_page, decide_form]
+ROUTES = [get_inbox, inbox_page, inbox_stream, decide_form]

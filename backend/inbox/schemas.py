@@ -48,6 +48,7 @@ class InboxGroup(msgspec.Struct, kw_only=True):
     kind: str
     label: str
     clause: str
+    order: int = 0  # the registry's: where the group goes among the others (the procedure's order)
     items: list[InboxItem]  # newest first
 
 

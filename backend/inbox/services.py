@@ -26,7 +26,7 @@ async def inbox_for(actor: Actor, settings: Settings, now: datetime | None = Non
         items = await kind.provider(asking)
         if items:
             items.sort(key=lambda item: item.since, reverse=True)
-            groups.append(InboxGroup(kind=kind.key, label=gettext(kind.label), clause=kind.clause, items=items))
+            groups.append(InboxGroup(kind=kind.key, label=gettext(kind.label), clause=kind.clause, order=kind.order, items=items))
     return Inbox(total=sum(len(group.items) for group in groups), groups=groups)
 
 

@@ -68,6 +68,14 @@ def after_apply(hook: AfterApply) -> AfterApply:
         AFTER_APPLY.append(hook)
     return hook
 
+# Listeners told, in the applying process, that commands of an actor were applied and committed (the live inbox
+# refreshes the actor's branch). Called outside any transaction with the actor and the outcomes; a listener only
+# notes that something changed, quickly, and never raises. Commands applied inside a caller's own transaction are
+# not told (their commit is the caller's): the listeners' periodic passes see them.
+AfterCommit = Callable[[Actor, list[Any]], None]
+AFTER_COMMIT: list[AfterCommit] = []
+
+
 # The actions that replace an officer's signature and stamp on paper (Decision 1966: the officer "ký, đóng
 # dấu công chức"). Later issues add confirm passage, confirm sealed, handover records, ... here.
 SIGNED_COMMANDS: frozenset[str] = frozenset(

@@ -30,7 +30,7 @@ from backend import db
 from backend.journal import envelope as envelope_module
 from backend.journal.envelope import CommandEnvelope, CommandOutcome
 from backend.journal import signing
-from backend.journal.registry import AFTER_APPLY, COMMANDS, CommandContext
+from backend.journal.registry import AFTER_APPLY, AFTER_COMMIT, COMMANDS, CommandContext
 from backend.journal.tables import JournalChainHead, JournalEntry
 from backend.lib import clock
 from backend.lib.errors import N_, DomainError
@@ -233,7 +233,11 @@ async def apply_commands(engine: Engine, envelopes: Iterable[CommandEnvelope], a
     else:
         results = await _ChainWriter.submit(engine, chain, envelopes, actor)
     # Refusals are worded here, in the caller's context (language), not in the writer's.
-    return [result if isinstance(result, CommandOutcome) else _rejected(*result) for result in results]
+    outcomes = [result if isinstance(result, CommandOutcome) else _rejected(*result) for result in results]
+    if engine.current_transaction.get() is None and any(outcome.status == "applied" for outcome in outcomes):
+        for listener in AFTER_COMMIT:
+            listener(actor, outcomes)
+    return outcomes
 
 
 class _ChainWriter:
