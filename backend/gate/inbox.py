@@ -3,6 +3,8 @@ declared (Art 35.2.b.2.3) and exits refused at a border gate (Art 36.2.c.2.3) â€
 
 from __future__ import annotations
 
+from typing import Any
+
 from backend.gate import services
 from backend.gate.tables import ReportKind
 from backend.inbox.registry import Asking, inbox_kind
@@ -20,7 +22,7 @@ async def open_reports(asking: Asking) -> list[InboxItem]:
             ref=str(report.id),
             title=gettext(services.REPORT_KIND_LABELS[report.kind]) + f" â€” {report.location}",
             number=report.number,
-            detail="; ".join([reason.message for reason in report.reasons] + ([report.note] if report.note else [])),
+            detail="; ".join([_worded(reason) for reason in report.reasons] + ([report.note] if report.note else [])),
             officer=report.officer,
             since=report.issued_at,
             url=f"/gate/reports#report-{report.id}",
@@ -36,3 +38,9 @@ async def open_reports(asking: Asking) -> list[InboxItem]:
         for report in reports
         if report.kind in (ReportKind.MISMATCH, ReportKind.EXIT_REFUSED)
     ]
+
+
+def _worded(reason: dict[str, Any]) -> str:
+    """A reason the officer's device gave with the report (gate.commands: stored as {"code": ...}), shown by its code
+    as the reports page shows it."""
+    return str(reason.get("code", ""))

@@ -58,6 +58,19 @@ def test_gate_report_appears_and_leaves_when_closed_35_2_b_2_3(client: TestClien
     assert "gate.report" not in inbox(head)
 
 
+def test_gate_report_with_the_devices_reasons_shows_them_35_2_a_1(client: TestClient, world: World) -> None:
+    """A report made on the gate page carries the check's reason codes (as the reports page shows them)."""
+    declare_import(client, status_code="CHO_KIEM_HOA", allows_passage=False)
+    officer, head = Person(client, world["officer"]), Person(client, world["supervisor"])
+    payload = {"location_id": world["gate"], "number": IMPORT_NUMBER, "note": "Xe đã vào cổng", "reasons": ["status_not_eligible"]}
+    reported = officer.do("gate.report_mismatch", payload)
+    assert reported["status"] == "applied", reported
+
+    (item,) = inbox(head)["gate.report"]
+
+    assert item["detail"] == "status_not_eligible; Xe đã vào cổng"
+
+
 def test_export_exit_request_waits_for_the_head_38_2_a(client: TestClient, world: World) -> None:
     officer, head = Person(client, world["officer"]), Person(client, world["supervisor"])
     requested = officer.do("paper.request_export_exit", exit_request(world))
