@@ -20,5 +20,7 @@ DOMAINS: tuple[str, ...] = (
     "sync",
     "outbox",
     "inbox",
+    "dashboard",
+    "push",
     "shell",
 )

@@ -121,6 +121,9 @@ class SyncSettings:
     upstream_probe_seconds: int = 60
     # Whom to call when the customs system fails, shown on the contingency banner and page (docs/offline.md 6).
     helpdesk_contacts: tuple[HelpdeskContact, ...] = ()
+    # A device whose oldest unsent action is older than this (by its last report) is shown to the branch's
+    # supervisors (inbox `sync.stale_queue`, the dashboard). giamsat's rule: the procedure says nothing of queues.
+    stale_queue_minutes: int = 60
 
 
 @dataclass(frozen=True)
@@ -193,6 +196,20 @@ class OutboxSettings:
 
 
 @dataclass(frozen=True)
+class PushSettings:
+    """Web Push notifications to supervisors' devices (backend/push; docs/inbox.md, "Notifications (Web Push)")."""
+
+    # The VAPID private key (P-256), PEM or base64url of the raw 32-byte key; "": one is made on first use and kept
+    # in the data directory (vapid_private_key.pem), so subscriptions survive restarts and every process agrees.
+    vapid_private_key: str = field(default="", repr=False)
+    # Whom a push service contacts about our pushes (RFC 8292 `sub`): a mailto: or an https: address.
+    vapid_subject: str = "mailto:giamsat@localhost"
+    timeout_seconds: float = 10.0  # how long one push request may take before it counts as a failure
+    ttl_seconds: int = 24 * 3600  # how long a push service keeps a notification for a device that is off
+    max_failures: int = 5  # a subscription failing this many times in a row (not 404/410: those at once) is deleted
+
+
+@dataclass(frozen=True)
 class InboxSettings:
     """The live inbox (docs/inbox.md, "Live")."""
 
@@ -220,6 +237,7 @@ class Settings:
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     seals: SealsSettings = field(default_factory=SealsSettings)
     inbox: InboxSettings = field(default_factory=InboxSettings)
+    push: PushSettings = field(default_factory=PushSettings)
 
 
 def _load_or_create_secret(data_dir: Path) -> str:
@@ -308,6 +326,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         upstream_file=Path(env["GIAMSAT_UPSTREAM_FILE"]).resolve() if env.get("GIAMSAT_UPSTREAM_FILE") else None,
         upstream_probe_seconds=_not_negative(env, "GIAMSAT_UPSTREAM_PROBE_SECONDS", 60),
         helpdesk_contacts=parse_helpdesk_contacts(env.get("GIAMSAT_HELPDESK_CONTACTS") or ""),
+        stale_queue_minutes=_positive(env, "GIAMSAT_STALE_QUEUE_MINUTES", 60),
     )
     defaults = QuotaSettings()
     quotas = QuotaSettings(
@@ -330,6 +349,15 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         timeout_seconds=_seconds(env, "GIAMSAT_OUTBOX_TIMEOUT_SECONDS", 10.0) or 10.0,
         batch_size=_positive(env, "GIAMSAT_OUTBOX_BATCH_SIZE", 100),
     )
+    push = PushSettings(
+        vapid_private_key=(env.get("GIAMSAT_VAPID_PRIVATE_KEY") or "").strip(),
+        vapid_subject=(env.get("GIAMSAT_VAPID_SUBJECT") or "").strip() or f"mailto:giamsat@{web.rp_id}",
+        timeout_seconds=_seconds(env, "GIAMSAT_PUSH_TIMEOUT_SECONDS", 10.0) or 10.0,
+        ttl_seconds=_positive(env, "GIAMSAT_PUSH_TTL_SECONDS", 24 * 3600),
+        max_failures=_positive(env, "GIAMSAT_PUSH_MAX_FAILURES", 5),
+    )
+    if not push.vapid_subject.startswith(("mailto:", "https://")):
+        raise SettingsError(f"GIAMSAT_VAPID_SUBJECT must be a mailto: or https:// address (it is {push.vapid_subject!r})")
     inbox = InboxSettings(
         refresh_seconds=_seconds(env, "GIAMSAT_INBOX_REFRESH_SECONDS", 30.0) or 30.0,
         tick_seconds=_seconds(env, "GIAMSAT_INBOX_TICK_SECONDS", 0.2),
@@ -337,7 +365,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     )
     return Settings(
         database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync,
-        quotas=quotas, gate=gate, seals=seals, outbox=outbox, inbox=inbox,
+        quotas=quotas, gate=gate, seals=seals, outbox=outbox, push=push, inbox=inbox,
     )
 
 

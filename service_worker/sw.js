@@ -179,3 +179,38 @@ function listenForDrain() {
     });
   };
 }
+
+// --- notifications (backend/push) ------------------------------------------------------------------------------
+
+// The payload carries kinds and counts only (never an item's contents); without one (a push service may drop it)
+// the notification still says that something waits.
+self.addEventListener("push", (event) => {
+  let data = {};
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (error) {
+    data = {};
+  }
+  const title = data.title || "giamsat";
+  const body = data.body || "Có việc chờ quyết định · Something waits for a decision";
+  event.waitUntil(self.registration.showNotification(title, {
+    body,
+    tag: data.tag || "giamsat-inbox",
+    renotify: true,
+    data: { url: data.url || "/inbox" },
+    icon: "/static/icons/icon-192.png",
+  }));
+});
+
+// A tap opens the inbox: in a window of the app already open when there is one, else a new one. Same-origin only.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL((event.notification.data && event.notification.data.url) || "/inbox", self.location.origin);
+  if (target.origin !== self.location.origin) return;
+  event.waitUntil(self.clients.matchAll({ type: "window", includeUncontrolled: true }).then((windows) => {
+    const open = windows.find((client) => new URL(client.url).origin === self.location.origin);
+    // navigate() is refused for a window this worker does not control: a new window then.
+    if (open) return open.focus().then((client) => (client || open).navigate(target.href)).catch(() => self.clients.openWindow(target.href));
+    return self.clients.openWindow(target.href);
+  }));
+});

@@ -78,6 +78,10 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/api/v1/commands"): Rule(SIGNED_IN, "/api/v1/commands", json=[]),  # each command checks its own roles
     ("POST", "/api/v1/signing/ticket"): Rule(SIGNED_IN, "/api/v1/signing/ticket", json={"device_id": "web-phone-1"}),
     ("GET", "/api/v1/sync/status"): Rule(SIGNED_IN, "/api/v1/sync/status"),
+    # what waits on the device, reported for the session's officer (sync/device_queue.py); admins queue nothing to follow up
+    ("POST", "/api/v1/sync/device-queue"): roles(
+        Role.OFFICER, Role.SUPERVISOR, Role.WAREHOUSE, url="/api/v1/sync/device-queue", json={"device_id": "web-phone-1", "waiting": 0}
+    ),
     ("GET", "/api/v1/replica/{dataset:str}"): Rule(SIGNED_IN, "/api/v1/replica/locations"),
     # the device's sync page (its contents live on the device)
     ("GET", "/sync"): Rule(SIGNED_IN, "/sync"),
@@ -197,6 +201,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/inbox/decide/{command:str}"): roles(Role.SUPERVISOR, url="/inbox/decide/gate.close_report", form={"report_id": "999999"}),
     # the live stream (a cursor it never gave: answered with a reset at once, so the request ends)
     ("GET", "/inbox/stream"): roles(Role.SUPERVISOR, url="/inbox/stream?after=999999999"),
+    # the supervisor's dashboard: the branch's figures (dashboard/policy.py)
+    ("GET", "/dashboard"): roles(Role.SUPERVISOR, url="/dashboard"),
+    # notifications: a supervisor's browser opts its device in (push/policy.py); anyone removes only their own
+    # subscription (another's, or an unknown one, is 404)
+    ("POST", "/api/v1/push/subscriptions"): roles(
+        Role.SUPERVISOR, url="/api/v1/push/subscriptions", json={"endpoint": "https://push.example.net/x", "keys": {"p256dh": "AA", "auth": "AA"}}
+    ),
+    ("DELETE", "/api/v1/push/subscriptions"): Rule(SIGNED_IN, "/api/v1/push/subscriptions", json={"endpoint": "https://push.example.net/x"}),
     # administration
     ("GET", "/admin/officers"): roles(Role.ADMIN, url="/admin/officers"),
     ("POST", "/admin/officers"): roles(

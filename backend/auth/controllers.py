@@ -104,7 +104,9 @@ def _require_stepped_up(request: Request[Any, Any, Any], settings: Settings) -> 
 def _devices_context(request: Request[Any, Any, Any], settings: Settings) -> dict[str, Any]:
     auth = request.auth or {}
     fresh = auth.get("kind") == "session" and services.stepped_up(auth.get("passkey_verified_at"), settings.web)
-    return {"session_kind": auth, "stepped_up": fresh}
+    from backend.push.services import offer as push_offer  # the push domain builds on auth: imported when used
+
+    return {"session_kind": auth, "stepped_up": fresh, "push_key": push_offer(request.user, settings)}
 
 
 # --- pages ---------------------------------------------------------------------------------------------

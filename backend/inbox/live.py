@@ -41,6 +41,7 @@ from piccolo.engine.postgres import PostgresEngine
 
 from backend import db
 from backend.inbox import services
+from backend.inbox.registry import load_kinds
 from backend.inbox.schemas import Inbox
 from backend.inbox.tables import InboxEvent, InboxSeen
 from backend.journal.registry import AFTER_COMMIT
@@ -132,6 +133,7 @@ class LiveInbox:
         if self.task is not None:
             return
         self.renderer = renderer
+        load_kinds()  # the domains' inbox modules, which may also add branch sources and new-items listeners
         AFTER_COMMIT.append(self._applied)
         if self.postgres:
             import asyncpg  # PostgreSQL's driver, present with Piccolo's PostgresEngine

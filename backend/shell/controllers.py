@@ -29,6 +29,7 @@ def actions_for(role: Role) -> list[dict[str, str]]:
     actions: list[dict[str, str]] = []
     if role == Role.SUPERVISOR:
         actions.append({"href": "/inbox", "label": gettext("Inbox"), "hint": gettext("Everything waiting for a decision of your branch")})
+        actions.append({"href": "/dashboard", "label": gettext("Dashboard"), "hint": gettext("Today's passages per gate, open items, overdue transits, contingency, devices with old queues")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/gate", "label": gettext("Gate check"), "hint": gettext("Scan a container list, check it, confirm passage")})
     if role == Role.SUPERVISOR:

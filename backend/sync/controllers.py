@@ -16,10 +16,10 @@ from backend.auth.middleware import require_roles
 from backend.journal.envelope import CLOCK_TOLERANCE
 from backend.journal.forms import envelope_from_form
 from backend.journal.services import apply_commands
-from backend.lib import clock
+from backend.lib import clock, quotas
 from backend.logbook.services import sync_text
 from backend.officers.tables import Role
-from backend.sync import contingency, reconciliation, upstream
+from backend.sync import contingency, device_queue, reconciliation, upstream
 from backend.sync.replica import ReplicaPage, replica_page
 
 
@@ -74,6 +74,22 @@ async def sync_status(request: Request[Any, Any, Any], state: State) -> SyncStat
         contingency=contingency_view(await contingency.open_period(actor.branch_id)),
         queue_warn_days=state.settings.sync.queue_warn_days,
     )
+
+
+@post(
+    "/api/v1/sync/device-queue",
+    status_code=200,
+    guards=[require_roles(*device_queue.REPORTING_ROLES)],
+    summary="What waits in this device's queue for the signed-in officer (a report, not a command)",
+)
+async def report_device_queue(
+    request: Request[Any, Any, Any], state: State, data: device_queue.DeviceQueueIn
+) -> device_queue.DeviceQueueOut:
+    """The queue client's summary of the device's queue (sync/device_queue.py), for the officer of the session."""
+    answer, new = await device_queue.record_report(request.user, data)
+    if new:
+        quotas.of(state).commands.take(request.user.id, 1)  # a new row, as a client inventing device ids would add
+    return answer
 
 
 @get("/api/v1/replica/{dataset:str}", summary="Changes to a replicated dataset since a cursor")
@@ -206,6 +222,7 @@ async def review_commands(
 ROUTES = [
     device_sync_page,
     sync_status,
+    report_device_queue,
     replica,
     contingency_page,
     declare_contingency,

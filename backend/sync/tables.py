@@ -1,4 +1,4 @@
-from piccolo.columns import UUID, ForeignKey, Text, Timestamptz
+from piccolo.columns import UUID, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.table import Table
 
 from backend.officers.tables import Branch, Officer
@@ -43,3 +43,20 @@ class UpstreamOutage(Table, tablename="upstream_outage"):
     start_command_id = UUID(unique=True)
     ended_at = Timestamptz(null=True, default=None)  # the first probe answered again
     end_command_id = UUID(null=True, default=None)
+
+
+class DeviceQueueReport(Table, tablename="device_queue_report"):
+    """What a device last said waits in its queue for one officer (POST /api/v1/sync/device-queue, issue 15).
+
+    Not a command and not journaled: it is the device telling its own state, not an officer's action, so it changes
+    nothing of the procedure's and a newer report simply replaces the older one. One row per officer and device;
+    the officer is always the session's. The supervisor's inbox (`sync.stale_queue`) and the dashboard read it.
+    """
+
+    officer_device = Varchar(length=100, unique=True)  # "<officer id>/<device_id>": the key the report upserts on
+    officer = ForeignKey(references=Officer, null=False, index=True)
+    device_id = Varchar(length=64)
+    waiting = Integer(default=0)  # the officer's actions queued on the device
+    oldest_issued_at = Timestamptz(null=True, default=None)  # device clock: the oldest queued action's issued_at
+    rejected = Integer(default=0)  # the officer's actions the server refused, still shown on the device
+    reported_at = Timestamptz()  # server clock

@@ -209,7 +209,7 @@ def test_home_page_shows_officer_branch_role_and_actions(client: TestClient, wor
 @pytest.mark.parametrize(
     ("person", "actions"),
     [
-        ("supervisor", ["/inbox", "/gate", "/gate/reports", "/seals", "/seals/violations", "/transit", "/paper", "/declarations", "/logbook", "/contingency", "/reconciliation", "/sync", "/account/devices"]),
+        ("supervisor", ["/inbox", "/dashboard", "/gate", "/gate/reports", "/seals", "/seals/violations", "/transit", "/paper", "/declarations", "/logbook", "/contingency", "/reconciliation", "/sync", "/account/devices"]),
         ("warehouse_user", ["/sync", "/account/devices"]),
         ("admin", ["/admin/officers", "/contingency", "/sync", "/account/devices"]),
     ],

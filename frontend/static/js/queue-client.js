@@ -275,7 +275,10 @@
   listener.onmessage = function (event) {
     var message = event.data || {};
     if (message.kind === "progress") progress = { done: message.done, total: message.total };
-    if (message.kind === "idle") progress = null;
+    if (message.kind === "idle") {
+      progress = null;
+      reportQueue(); // a replay ended somewhere on the device (a tab, the worker): the queue may have changed
+    }
     // Another tab or the worker replayed and stopped: this page, if shown, takes up the retrying.
     if (message.kind === "stopped") noteStop(message);
     refresh();
@@ -326,6 +329,7 @@
     if (!summary.error) {
       failures = 0;
       cancelRetry();
+      reportQueue();
       return;
     }
     noteStop(summary);
@@ -374,6 +378,62 @@
       show(banner, true);
     });
   }
+
+  // --- the queue's summary, for the branch's supervisors ---------------------------------------------------------
+
+  // The server cannot see this device's queue: whenever a replay has reached it, the page tells it how many of the
+  // officer's actions wait here, the oldest one's time and how many were refused (backend/sync/device_queue.py),
+  // so the head can call an officer whose phone holds actions for long. A report, not a command: it is not queued,
+  // and one lost is simply sent again next time. At most once a minute unless the figures changed (kept in
+  // sessionStorage, so reloads after each applied form do not send one each).
+  var REPORT_EVERY_MS = 60 * 1000;
+  var REPORT_KEY = "giamsat.queue_report";
+  var reportRefused = false; // a role that does not report (an admin): not asked again on this page
+
+  function lastReport() {
+    try { return JSON.parse(sessionStorage.getItem(REPORT_KEY) || "null"); } catch (error) { return null; }
+  }
+  function noteReport(value) {
+    try {
+      if (value) sessionStorage.setItem(REPORT_KEY, JSON.stringify(value));
+      else sessionStorage.removeItem(REPORT_KEY);
+    } catch (error) { /* no storage: reports are only throttled less */ }
+  }
+
+  var reporting = null; // one report at a time: a replay's end is heard both as its summary and as "idle"
+  function reportQueue() {
+    var officer = officerCode();
+    if (!officer || reportRefused || !navigator.onLine) return Promise.resolve();
+    if (reporting) return reporting;
+    reporting = Promise.all([queue.counts(officer), store.queueHead(officer, 1)]).then(function (values) {
+      var counts = values[0];
+      var oldest = counts.mine > 0 && values[1][0] ? values[1][0].envelope.issued_at : null;
+      var body = {
+        device_id: window.giamsat && window.giamsat.deviceId ? window.giamsat.deviceId() : "web",
+        waiting: counts.mine,
+        oldest_issued_at: oldest || null,
+        rejected: counts.rejected,
+      };
+      var key = [officer, body.device_id, body.waiting, body.rejected, body.oldest_issued_at].join("|");
+      var last = lastReport();
+      if (last && last.key === key && Date.now() - last.at < REPORT_EVERY_MS) return;
+      noteReport({ key: key, at: Date.now() });
+      return fetch("/api/v1/sync/device-queue", {
+        method: "POST",
+        credentials: "same-origin",
+        headers: { "content-type": "application/json", "x-csrf-token": meta("csrf-token") },
+        body: JSON.stringify(body),
+      }).then(function (response) {
+        if (response.ok) return;
+        noteReport(null); // not stored: sent again at the next chance
+        if (response.status === 403) {
+          return response.json().then(function (answer) { reportRefused = answer && answer.error === "forbidden"; }, function () {});
+        }
+      });
+    }).catch(function () { noteReport(null); }).then(function () { reporting = null; });
+    return reporting;
+  }
+
   window.giamsat = window.giamsat || {};
   window.giamsat.sync = sync;
   // For pages that build their own envelopes (seals-page.js): the same wait for an entry's outcome.
