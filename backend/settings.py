@@ -223,6 +223,9 @@ class InboxSettings:
     keepalive_seconds: float = 15.0  # a comment line on a quiet stream
     retry_seconds: float = 2.0  # the browser's wait before it reconnects
     keep_days: int = 30  # inbox events older than this are deleted; a page with an older cursor starts again
+    # The most items of one kind the inbox shows, the newest; the group says when older ones are left out (their
+    # list page has them all). A branch rarely has this many decisions of one kind waiting.
+    max_per_kind: int = 200
 
 
 @dataclass(frozen=True)
@@ -362,6 +365,7 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
         refresh_seconds=_seconds(env, "GIAMSAT_INBOX_REFRESH_SECONDS", 30.0) or 30.0,
         tick_seconds=_seconds(env, "GIAMSAT_INBOX_TICK_SECONDS", 0.2),
         stream_seconds=_seconds(env, "GIAMSAT_INBOX_STREAM_SECONDS", 300.0) or 300.0,
+        max_per_kind=_positive(env, "GIAMSAT_INBOX_MAX_PER_KIND", 200),
     )
     return Settings(
         database=DatabaseSettings(database_url), web=web, data_dir=data_dir, secret_key=secret_key, sync=sync,

@@ -15,7 +15,7 @@ from backend.lib.i18n import gettext
 
 @inbox_kind("gate.report", label=N_("Reports from the gates"), clause="35.2.b.2.3, 36.2.c.2.3", order=35)
 async def open_reports(asking: Asking) -> list[InboxItem]:
-    reports = await services.reports_of_branch(asking.actor.branch_id, open_only=True)  # type: ignore[arg-type]
+    reports = await services.reports_of_branch(asking.actor.branch_id, open_only=True, limit=asking.settings.inbox.max_per_kind)  # type: ignore[arg-type]
     return [
         InboxItem(
             kind="gate.report",

@@ -49,6 +49,7 @@ class InboxGroup(msgspec.Struct, kw_only=True):
     label: str
     clause: str
     order: int = 0  # the registry's: where the group goes among the others (the procedure's order)
+    capped: bool = False  # GIAMSAT_INBOX_MAX_PER_KIND reached: older items of this kind are not shown
     items: list[InboxItem]  # newest first
 
 

@@ -22,11 +22,17 @@ async def inbox_for(actor: Actor, settings: Settings, now: datetime | None = Non
         return Inbox(total=0, groups=[])
     asking = Asking(actor=actor, settings=settings, now=now or clock.now())
     groups = []
+    # The newest of each kind, at most GIAMSAT_INBOX_MAX_PER_KIND (each provider reads newest first and no more): an
+    # item that just arrived is always there, and reaches the live stream; the group says when older ones are left out.
+    cap = settings.inbox.max_per_kind
     for kind in sorted(load_kinds().values(), key=lambda kind: (kind.order, kind.key)):
         items = await kind.provider(asking)
         if items:
             items.sort(key=lambda item: item.since, reverse=True)
-            groups.append(InboxGroup(kind=kind.key, label=gettext(kind.label), clause=kind.clause, order=kind.order, items=items))
+            groups.append(InboxGroup(
+                kind=kind.key, label=gettext(kind.label), clause=kind.clause, order=kind.order, items=items[:cap],
+                capped=len(items) >= cap,
+            ))
     return Inbox(total=sum(len(group.items) for group in groups), groups=groups)
 
 

@@ -29,7 +29,7 @@ def _decisions(row: dict) -> list[InboxAction]:
 
 @inbox_kind("paper.export_exit_request", label=N_("Requests to take export goods out (Art 38.2)"), clause="38.2.a", order=38)
 async def waiting_requests(asking: Asking) -> list[InboxItem]:
-    rows = await services.requests_in(asking.actor.branch_id, RequestState.REQUESTED)
+    rows = await services.requests_in(asking.actor.branch_id, RequestState.REQUESTED, limit=asking.settings.inbox.max_per_kind, newest_first=True)
     return [
         InboxItem(
             kind="paper.export_exit_request",

@@ -155,8 +155,11 @@ async def form_view(actor: Actor, form_id: int) -> FormView:
     )
 
 
-async def requests_in(branch_id: int | None, *states: RequestState, limit: int = PAGE_LIMIT) -> list[dict[str, Any]]:
-    """The branch's Art 38.2 requests in these states, oldest first (the queue a supervisor works through)."""
+async def requests_in(
+    branch_id: int | None, *states: RequestState, limit: int = PAGE_LIMIT, newest_first: bool = False
+) -> list[dict[str, Any]]:
+    """The branch's Art 38.2 requests in these states, oldest first (the queue a supervisor works through), or
+    newest first (the inbox: what just arrived is never left out)."""
     rows = await (
         ExportExitRequest.select(
             ExportExitRequest.all_columns(),
@@ -164,7 +167,7 @@ async def requests_in(branch_id: int | None, *states: RequestState, limit: int =
             ExportExitRequest.officer.full_name.as_alias("officer_name"),
         )
         .where((ExportExitRequest.branch == branch_id) & ExportExitRequest.state.is_in([state.value for state in states]))
-        .order_by(ExportExitRequest.id)
+        .order_by(ExportExitRequest.id, ascending=not newest_first)
         .limit(limit)
     )
     for row in rows:

@@ -14,7 +14,7 @@ from backend.seals import services
 
 @inbox_kind("seals.violation", label=N_("Violation records and inspection proposals from receiving branches"), clause="41.2.b.2, 43.1.c.4", order=41)
 async def open_violations(asking: Asking) -> list[InboxItem]:
-    violations = await services.violations_for(asking.actor.branch_id, open_only=True)
+    violations = await services.violations_for(asking.actor.branch_id, open_only=True, limit=asking.settings.inbox.max_per_kind)
     return [
         InboxItem(
             kind="seals.violation",

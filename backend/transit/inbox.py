@@ -15,15 +15,13 @@ from backend.transit.services import assignable_officers
 from backend.transit.tables import TransitCase
 from backend.transit.workflow import STATE_LABELS, TransitState
 
-LIMIT = 200
-
-
 async def _cases(asking: Asking, where: Any, *, order: Any = TransitCase.changed_at) -> list[dict[str, Any]]:
+    """The departure branch's cases, newest (by `order`) first, at most GIAMSAT_INBOX_MAX_PER_KIND."""
     return await TransitCase.select(
         TransitCase.number, TransitCase.state, TransitCase.changed_at, TransitCase.deadline, TransitCase.destination_code,
         TransitCase.amendment_kind, TransitCase.amendment_reason, TransitCase.violation_note,
         TransitCase.assigned_officer.full_name.as_alias("assigned_name"),
-    ).where((TransitCase.departure_branch == asking.actor.branch_id) & where).order_by(order).limit(LIMIT)
+    ).where((TransitCase.departure_branch == asking.actor.branch_id) & where).order_by(order, ascending=False).limit(asking.settings.inbox.max_per_kind)
 
 
 def _item(kind: str, row: dict[str, Any], detail: str, officer: str = "", actions: list[InboxAction] | None = None, **more: Any) -> InboxItem:

@@ -193,3 +193,26 @@ def test_decision_without_the_script_is_applied_once_and_only_as_offered(client:
         return (await GateReport.select(GateReport.closing_note).where(GateReport.id == report_id).first())["closing_note"]
 
     assert in_app(client, closing_note) == "Đã kiểm tra lại"
+
+
+def test_inbox_shows_the_newest_items_of_a_kind_up_to_its_cap_and_says_so(app_env: dict[str, str]) -> None:
+    """More requests waiting than the inbox shows of one kind (GIAMSAT_INBOX_MAX_PER_KIND): the newest are there (an
+    item that just arrived is never left out, so it reaches the live stream too), and the group says older ones are
+    not shown."""
+    from backend.app import create_app
+    from backend.settings import load_settings
+    from tests.conftest import ORIGIN, _make_world
+
+    with TestClient(create_app(load_settings({**app_env, "GIAMSAT_INBOX_MAX_PER_KIND": "3"})), base_url=ORIGIN) as client:
+        world = World(in_app(client, _make_world))
+        officer, head = Person(client, world["officer"]), Person(client, world["supervisor"])
+        ids = [
+            officer.do("paper.request_export_exit", exit_request(world, request_number=f"{n}/2026/CV"))["result"]["request_id"]
+            for n in range(4)
+        ]
+
+        shown = [int(item["ref"]) for item in inbox(head)["paper.export_exit_request"]]
+        page = head.client.get("/inbox")
+
+    assert shown == sorted(ids[1:], reverse=True)  # the newest three, newest first
+    assert "data-capped" in page.text
