@@ -201,6 +201,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/inbox/decide/{command:str}"): roles(Role.SUPERVISOR, url="/inbox/decide/gate.close_report", form={"report_id": "999999"}),
     # the live stream (a cursor it never gave: answered with a reset at once, so the request ends)
     ("GET", "/inbox/stream"): roles(Role.SUPERVISOR, url="/inbox/stream?after=999999999"),
+    ("GET", "/inbox/evidence/{kind:str}/{ref:str}"): roles(Role.SUPERVISOR, url="/inbox/evidence/gate.report/999999"),
     # the supervisor's dashboard: the branch's figures (dashboard/policy.py)
     ("GET", "/dashboard"): roles(Role.SUPERVISOR, url="/dashboard"),
     # notifications: a supervisor's browser opts its device in (push/policy.py); anyone removes only their own

@@ -15,12 +15,13 @@ from litestar.params import FromPath
 from litestar.response import Redirect, ServerSentEvent, Template
 
 from backend.auth.middleware import require_roles
-from backend.inbox import services
+from backend.inbox import evidence, services
 from backend.inbox.live import LiveInbox
 from backend.inbox.schemas import Inbox
 from backend.journal.forms import envelope_from_form
 from backend.journal.services import apply_commands
 from backend.lib.i18n import current_language, gettext
+from backend.logbook.services import sync_text
 from backend.officers.tables import Role
 
 HEADS = require_roles(Role.SUPERVISOR)
@@ -63,6 +64,17 @@ async def inbox_stream(request: Request[Any, Any, Any], after: int = 0) -> Serve
     return ServerSentEvent(stream, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
+@get("/inbox/evidence/{kind:str}/{ref:str}", guards=[HEADS])
+async def item_evidence(request: Request[Any, Any, Any], kind: FromPath[str], ref: FromPath[str]) -> Template:
+    """The fragment an item's "Evidence" opens (evidence.py): only for an item in this supervisor's inbox now;
+    otherwise 404, in words."""
+    found = await evidence.evidence_for(request.user, request.app.state.settings, kind, ref)
+    if found is None:
+        message = gettext("This item was decided already, or is not yours to decide.")
+        return Template("inbox/_evidence.html", context={"evidence": None, "error": message}, status_code=404)
+    return Template("inbox/_evidence.html", context={"evidence": found, "error": None, "sync_text": sync_text})
+
+
 @post("/inbox/decide/{command:str}", guards=[HEADS])
 async def decide_form(request: Request[Any, Any, Any], state: State, command: FromPath[str]) -> Template | Redirect:
     """A decision from the inbox without the page's script: only a decision the inbox offers this supervisor now
@@ -80,4 +92,4 @@ async def decide_form(request: Request[Any, Any, Any], state: State, command: Fr
     return Redirect("/inbox", status_code=303)
 
 
-ROUTES = [get_inbox, inbox_page, inbox_stream, decide_form]
+ROUTES = [get_inbox, inbox_page, inbox_stream, item_evidence, decide_form]

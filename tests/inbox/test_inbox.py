@@ -216,3 +216,35 @@ def test_inbox_shows_the_newest_items_of_a_kind_up_to_its_cap_and_says_so(app_en
 
     assert shown == sorted(ids[1:], reverse=True)  # the newest three, newest first
     assert "data-capped" in page.text
+
+
+# --- the evidence on the item (issue 15, item 1) ----------------------------------------------------------------------
+
+
+def test_item_evidence_shows_the_declaration_and_this_branchs_actions_on_it(client: TestClient, world: World) -> None:
+    declare_import(client)
+    officer, head = Person(client, world["officer"]), Person(client, world["supervisor"])
+    reported = officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": IMPORT_NUMBER, "note": "Container lạ trên xe"})
+    report_id = reported["result"]["report_id"]
+
+    page = head.client.get("/inbox")
+    fragment = head.client.get(f"/inbox/evidence/gate.report/{report_id}", headers={"accept-language": "vi"})
+
+    assert f'hx-get="/inbox/evidence/gate.report/{report_id}"' in page.text
+    assert fragment.status_code == 200 and f'data-number="{IMPORT_NUMBER}"' in fragment.text
+    assert 'data-command-type="gate.report_mismatch"' in fragment.text and "Container lạ trên xe" in fragment.text
+    assert f"/seals/evidence/{IMPORT_NUMBER}" in fragment.text
+
+
+def test_item_evidence_only_for_an_item_in_the_supervisors_inbox_now(client: TestClient, world: World) -> None:
+    declare_import(client)
+    officer, head = Person(client, world["officer"]), Person(client, world["supervisor"])
+    other_head = Person(client, in_app(client, _supervisor_of_b2))
+    reported = officer.do("gate.report_mismatch", {"location_id": world["gate"], "number": IMPORT_NUMBER, "note": "Container lạ"})
+    report_id = reported["result"]["report_id"]
+
+    guessed = other_head.client.get(f"/inbox/evidence/gate.report/{report_id}")
+    assert guessed.status_code == 404 and IMPORT_NUMBER not in guessed.text  # another branch's item: nothing of it
+    assert head.do("gate.close_report", {"report_id": report_id, "note": "Đã xử lý"})["status"] == "applied"
+    decided = head.client.get(f"/inbox/evidence/gate.report/{report_id}")
+    assert decided.status_code == 404 and IMPORT_NUMBER not in decided.text
