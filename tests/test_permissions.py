@@ -171,6 +171,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/transit/{number:str}/{step:str}"): roles(
         Role.OFFICER, Role.SUPERVISOR, url="/transit/999999999999/open_trace", form={"number": "999999999999", "note": "x"}
     ),
+    # key vehicles (Art 39): the branch's list and each journal for its officers and supervisors (404 for another
+    # branch's vehicle); the head designates, assigns and ends, the assigned officers write (vehicles/policy.py)
+    ("GET", "/vehicles"): roles(Role.OFFICER, Role.SUPERVISOR, url="/vehicles"),
+    ("GET", "/vehicles/{vehicle_id:int}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/vehicles/999999"),
+    ("GET", "/vehicles/{vehicle_id:int}/print"): roles(Role.OFFICER, Role.SUPERVISOR, url="/vehicles/999999/print"),
+    ("POST", "/vehicles/designate"): roles(Role.SUPERVISOR, url="/vehicles/designate", form={"location_id": "{gate}", "kind": "vessel"}),
+    ("POST", "/vehicles/assign"): roles(Role.SUPERVISOR, url="/vehicles/assign", form={"vehicle_id": "999999"}),
+    ("POST", "/vehicles/entries"): roles(Role.OFFICER, Role.SUPERVISOR, url="/vehicles/entries", form={"vehicle_id": "999999", "text": "x"}),
+    ("POST", "/vehicles/end"): roles(Role.SUPERVISOR, url="/vehicles/end", form={"vehicle_id": "999999"}),
     # the seals pages: sealing (any declaration the gate sees), a record's print (its two branches'; 404 otherwise),
     # receiving (the records handed over to the caller's branch)
     ("GET", "/seals"): roles(Role.OFFICER, Role.SUPERVISOR, url="/seals?number=999999999999"),
@@ -189,6 +198,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/seals/{number:str}/transit-documents/{kind:str}"): roles(
         Role.OFFICER, Role.SUPERVISOR, url="/seals/999999999999/transit-documents/notice"
     ),
+    # loading and transhipment plans (Art 40): the operator's staff see their premises' plans, customs the plans at the
+    # premises their branch manages (loading/policy.py: anyone else 404); submitting is the staff's; a plan's step
+    # without the script applies its command (which checks the role and the party)
+    ("GET", "/loading"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/loading"),
+    ("POST", "/loading"): roles(Role.WAREHOUSE, url="/loading", form={"kind": "loading"}),
+    ("GET", "/loading/{plan_id:int}"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/loading/999999"),
+    ("POST", "/loading/{plan_id:int}/{step:str}"): roles(
+        Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/loading/999999/withdraw", form={"reason": "x"}
+    ),
     # the outbox: the branch's messages to the national system, for its officers and supervisors; sending a refused
     # one again is a supervisor's (outbox/policy.py: another branch's message is unknown to them)
     ("GET", "/outbox"): roles(Role.OFFICER, Role.SUPERVISOR, url="/outbox"),
@@ -202,6 +220,14 @@ RULES: dict[tuple[str, str], Rule] = {
     # the live stream (a cursor it never gave: answered with a reset at once, so the request ends)
     ("GET", "/inbox/stream"): roles(Role.SUPERVISOR, url="/inbox/stream?after=999999999"),
     ("GET", "/inbox/evidence/{kind:str}/{ref:str}"): roles(Role.SUPERVISOR, url="/inbox/evidence/gate.report/999999"),
+    # air-cargo anomaly records (Art 35.2.đ): staff of the premises record, customs of the managing branch receive and
+    # handle (warehouse/anomaly_policy.py: another premises' or branch's record is 404); the POSTs are the page's
+    # fallbacks without its script, applying the command
+    ("GET", "/warehouse/anomalies"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/warehouse/anomalies"),
+    ("POST", "/warehouse/anomalies"): roles(Role.WAREHOUSE, url="/warehouse/anomalies", form={"premises_id": "{warehouse}", "kind": "x", "flight": ""}),
+    ("GET", "/warehouse/anomalies/{anomaly_id:int}"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/warehouse/anomalies/999999"),
+    ("POST", "/warehouse/anomalies/{anomaly_id:int}/acknowledge"): roles(Role.OFFICER, Role.SUPERVISOR, url="/warehouse/anomalies/999999/acknowledge", form={}),
+    ("POST", "/warehouse/anomalies/{anomaly_id:int}/handle"): roles(Role.OFFICER, Role.SUPERVISOR, url="/warehouse/anomalies/999999/handle", form={"handling": "x"}),
     # the supervisor's dashboard: the branch's figures (dashboard/policy.py)
     ("GET", "/dashboard"): roles(Role.SUPERVISOR, url="/dashboard"),
     # notifications: a supervisor's browser opts its device in (push/policy.py); anyone removes only their own

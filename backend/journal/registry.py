@@ -96,6 +96,9 @@ SIGNED_COMMANDS: frozenset[str] = frozenset(
         "transit.decide",  # CET A / C / X by the assigned officer (Art 41.1.b.2, 41.3.b)
         "transit.register_departure",  # BOA (Art 41.1.4.a)
         "transit.confirm_arrival",  # BIA (Art 41.2.b.1)
+        "vehicles.designate",  # the branch head's decision: a key vehicle under direct supervision (Art 39.1)
+        "vehicles.end_supervision",  # the head ends it: the vehicle left (Art 39.1)
+        "loading.decide",  # the head decides the supervision measure of a loading / transhipment plan (Art 40.1, 40.2)
     }
 )
 

@@ -12,6 +12,8 @@ from backend.officers.services import create_officer, ensure_branch, ensure_loca
 from backend.officers.tables import LocationKind, Officer, Role
 from backend.settings import WebSettings
 from backend.transit.demo import load_demo_transit
+from backend.vehicles.demo import load_demo_vehicles
+from backend.warehouse.demo import load_demo_anomalies
 
 BRANCH = ("HP-KV3", "Chi cục Hải quan cửa khẩu cảng Hải Phòng khu vực III")
 LOCATIONS = [
@@ -47,6 +49,11 @@ async def load_demo(web: WebSettings) -> list[str]:
         lines.append(f"  {role.value:<10} {code:<7} {name:<16} {link}")
     # The officers' steps on some transit lots (signed as they would sign them): every state has an example.
     lines.insert(2, await load_demo_transit(web.origin, web.rp_id))
+    from backend.loading.demo import load_demo_loading  # the operator's plan (Art 40), submitted as KHO001's phone would
+
+    lines.insert(3, await load_demo_loading(web.origin, web.rp_id))
+    lines.insert(3, await load_demo_vehicles(web.origin, web.rp_id))
+    lines.insert(3, await load_demo_anomalies())
     if web.demo:
         lines.append(f"GIAMSAT_DEMO=1: {web.origin}/signin also offers a demo sign-in without a passkey.")
     return lines

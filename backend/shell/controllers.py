@@ -41,11 +41,17 @@ def actions_for(role: Role) -> list[dict[str, str]]:
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/transit", "label": gettext("Transit"), "hint": gettext("Assign, check, seal, depart and confirm arrival of transit goods; overdue lots")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
+        actions.append({"href": "/vehicles", "label": gettext("Key vehicles"), "hint": gettext("Vessels and vehicles under direct supervision and their supervision journal")})
+    if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/paper", "label": gettext("Paper declarations and special cases"), "hint": gettext("Box 36, form 07, goods allowed by an authority's document")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/declarations", "label": gettext("Declarations"), "hint": gettext("Look up a declaration by its number, with its history")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/logbook", "label": gettext("Logbook"), "hint": gettext("Note what happened at your gate or yard")})
+    if role in (Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR):
+        actions.append({"href": "/warehouse/anomalies", "label": gettext("Anomaly records (air cargo)"), "hint": gettext("Missing, extra or damaged packages found at the warehouse (Art 35.2.đ)")})
+    if role in (Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR):
+        actions.append({"href": "/loading", "label": gettext("Loading and transhipment plans"), "hint": gettext("Plans of loading, unloading and transhipment (Art 40): the measure proposed and decided")})
     if role == Role.ADMIN:
         actions.append({"href": "/admin/officers", "label": gettext("Officers"), "hint": gettext("Add officers and send enrollment links")})
     if role in (Role.SUPERVISOR, Role.ADMIN):

@@ -1,0 +1,12 @@
+import os
+
+from piccolo.conf.apps import AppConfig
+
+from backend.warehouse.tables import AirCargoAnomaly
+
+APP_CONFIG = AppConfig(
+    app_name="warehouse",
+    migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
+    table_classes=[AirCargoAnomaly],
+    migration_dependencies=["backend.officers.piccolo_app"],
+)
