@@ -403,7 +403,7 @@
   var reporting = null; // one report at a time: a replay's end is heard both as its summary and as "idle"
   function reportQueue() {
     var officer = officerCode();
-    if (!officer || reportRefused || !navigator.onLine) return Promise.resolve();
+    if (!officer || reportRefused || !navigator.onLine || meta("queue-report") !== "on") return Promise.resolve();
     if (reporting) return reporting;
     reporting = Promise.all([queue.counts(officer), store.queueHead(officer, 1)]).then(function (values) {
       var counts = values[0];
