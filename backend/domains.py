@@ -17,6 +17,7 @@ DOMAINS: tuple[str, ...] = (
     "seals",
     "transit",
     "warehouse",
+    "cfs",
     "vehicles",
     "loading",
     "logbook",

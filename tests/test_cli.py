@@ -11,13 +11,15 @@ def test_cli_demo_prints_a_link_per_role_and_can_run_twice(app_env: dict[str, st
 
     for output in (first.stdout, second.stdout):
         links = [line for line in output.splitlines() if "/enroll/" in line]
-        assert len(links) == 5  # one of each role at the port, and the border gate's officer
+        assert len(links) == 6  # one of each role at the port, the border gate's officer, the CFS's staff member
         assert {line.split()[0] for line in links} == {"officer", "supervisor", "warehouse", "admin"}
-        assert {line.split()[1] for line in links} == {"CB001", "GS001", "KHO001", "ADMIN", "CB101"}
+        assert {line.split()[1] for line in links} == {"CB001", "GS001", "KHO001", "ADMIN", "CB101", "CFS001"}
         assert all("http://localhost:8000/enroll/" in line for line in links)
     # The officers' signed transit steps (backend/transit/demo.py), applied as the app applies commands; once.
     assert "Demo transit lots taken to later states: 10 of 10" in first.stdout
     assert "0 of 10 (all there already)" in second.stdout
+    assert "Demo CFS consolidation list submitted by CFS001" in first.stdout  # backend/cfs/demo.py; once
+    assert "Demo CFS consolidation list: there already." in second.stdout
     assert "Journal intact" in giamsat(app_env, "audit", "verify").stdout
 
 

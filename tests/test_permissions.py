@@ -207,6 +207,14 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/loading/{plan_id:int}/{step:str}"): roles(
         Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/loading/999999/withdraw", form={"reason": "x"}
     ),
+    # CFS consolidation lists (Art 44.2.b): a CFS's staff see their CFS's lists, customs the submitted lists of the
+    # CFSs their branch manages (cfs/policy.py: anyone else 404); starting one is the staff's; a list's step without
+    # the script applies its command (which checks the role and the party)
+    ("GET", "/cfs"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/cfs"),
+    ("POST", "/cfs"): roles(Role.WAREHOUSE, url="/cfs", form={"container": "x"}),
+    ("GET", "/cfs/{list_id:int}"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/cfs/999999"),
+    ("GET", "/cfs/{list_id:int}/print"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/cfs/999999/print"),
+    ("POST", "/cfs/{list_id:int}/{step:str}"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/cfs/999999/submit", form={}),
     # the outbox: the branch's messages to the national system, for its officers and supervisors; sending a refused
     # one again is a supervisor's (outbox/policy.py: another branch's message is unknown to them)
     ("GET", "/outbox"): roles(Role.OFFICER, Role.SUPERVISOR, url="/outbox"),
@@ -244,6 +252,17 @@ RULES: dict[tuple[str, str], Rule] = {
     ("POST", "/admin/officers/{officer_id:int}/enrollment"): roles(Role.ADMIN, url="/admin/officers/{officer}/enrollment"),
     ("POST", "/admin/officers/{officer_id:int}/active"): roles(
         Role.ADMIN, url="/admin/officers/{officer}/active", form={"active": "1"}
+    ),
+    # operators and their premises (warehouse/operators.py: a branch admin on their own branch's premises and staff)
+    ("GET", "/admin/operators"): roles(Role.ADMIN, url="/admin/operators"),
+    ("POST", "/admin/operators"): roles(Role.ADMIN, url="/admin/operators", form={"name": "", "tax_code": "", "address": ""}),
+    ("GET", "/admin/operators/{operator_id:int}"): roles(Role.ADMIN, url="/admin/operators/999999"),
+    ("POST", "/admin/operators/{operator_id:int}/premises"): roles(Role.ADMIN, url="/admin/operators/999999/premises", form={"location_id": "{warehouse}"}),
+    ("POST", "/admin/operators/{operator_id:int}/staff"): roles(
+        Role.ADMIN, url="/admin/operators/999999/staff", form={"officer_id": "{warehouse_user}", "location_id": "{warehouse}"}
+    ),
+    ("POST", "/admin/operators/{operator_id:int}/staff/remove"): roles(
+        Role.ADMIN, url="/admin/operators/999999/staff/remove", form={"officer_id": "{warehouse_user}", "location_id": "{warehouse}"}
     ),
 }
 

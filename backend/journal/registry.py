@@ -99,6 +99,7 @@ SIGNED_COMMANDS: frozenset[str] = frozenset(
         "vehicles.designate",  # the branch head's decision: a key vehicle under direct supervision (Art 39.1)
         "vehicles.end_supervision",  # the head ends it: the vehicle left (Art 39.1)
         "loading.decide",  # the head decides the supervision measure of a loading / transhipment plan (Art 40.1, 40.2)
+        "cfs.sign_list",  # the officer signs and stamps both copies of the CFS consolidation list, form 25 (Art 44.2.b.1.3)
     }
 )
 

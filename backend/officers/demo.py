@@ -13,13 +13,14 @@ from backend.officers.tables import LocationKind, Officer, Role
 from backend.settings import WebSettings
 from backend.transit.demo import load_demo_transit
 from backend.vehicles.demo import load_demo_vehicles
-from backend.warehouse.demo import load_demo_anomalies
+from backend.warehouse.demo import load_demo_anomalies, load_demo_operator
 
 BRANCH = ("HP-KV3", "Chi cục Hải quan cửa khẩu cảng Hải Phòng khu vực III")
 LOCATIONS = [
     ("HP-KV3-GA", "Cổng A — Cảng Tân Vũ", LocationKind.GATE),
     ("HP-KV3-GB", "Cổng B — Cảng Tân Vũ", LocationKind.GATE),
     ("HP-KV3-KNQ1", "Kho ngoại quan Đình Vũ", LocationKind.WAREHOUSE),
+    ("HP-KV3-CFS1", "Kho CFS Đình Vũ", LocationKind.CFS),
 ]
 USERS = [
     ("CB001", "Nguyễn Văn An", Role.OFFICER, None),
@@ -47,6 +48,7 @@ async def load_demo(web: WebSettings) -> list[str]:
         officer_id = row["id"] if row else await create_officer(code, name, role, branch_code, premises)
         link = await create_enrollment(officer_id, web)
         lines.append(f"  {role.value:<10} {code:<7} {name:<16} {link}")
+    lines.insert(2, await load_demo_operator())  # before the operator's staff act at their premises
     # The officers' steps on some transit lots (signed as they would sign them): every state has an example.
     lines.insert(2, await load_demo_transit(web.origin, web.rp_id))
     from backend.loading.demo import load_demo_loading  # the operator's plan (Art 40), submitted as KHO001's phone would
@@ -54,6 +56,9 @@ async def load_demo(web: WebSettings) -> list[str]:
     lines.insert(3, await load_demo_loading(web.origin, web.rp_id))
     lines.insert(3, await load_demo_vehicles(web.origin, web.rp_id))
     lines.insert(3, await load_demo_anomalies())
+    from backend.cfs.demo import load_demo_cfs  # CFS001 at HP-KV3-CFS1 and a submitted consolidation list (Art 44.2.b)
+
+    lines.extend(await load_demo_cfs(web))
     if web.demo:
         lines.append(f"GIAMSAT_DEMO=1: {web.origin}/signin also offers a demo sign-in without a passkey.")
     return lines

@@ -16,6 +16,8 @@ class Actor(msgspec.Struct, frozen=True, kw_only=True):
     branch_code: str | None
     branch_name: str | None
     premises_id: int | None = None
+    # Warehouse staff: every premises they work at (premises_id among them; warehouse/operators.py premises_ids_of).
+    premises_ids: tuple[int, ...] = ()
     # Established by an API token, not by a signed-in browser: such an actor may not register passkeys nor act as
     # an admin over officers (docs/security.md, "A stolen token").
     via_token: bool = False

@@ -43,7 +43,27 @@ def actor_from_row(row: dict[str, Any]) -> Actor | None:
 
 async def actor_by_id(officer_id: int) -> Actor | None:
     row = await Officer.select(*actor_columns(Officer)).where(Officer.id == officer_id).first()
-    return actor_from_row(row) if row else None
+    return await with_premises(actor_from_row(row)) if row else None
+
+
+async def with_premises(actor: Actor | None) -> Actor | None:
+    """The actor with every premises a warehouse user works at (`premises_ids`); others as they are, with no query."""
+    if actor is None or actor.role != Role.WAREHOUSE:
+        return actor
+    from backend.warehouse.operators import premises_ids_of  # the warehouse domain builds on officers, not the reverse
+
+    return msgspec.structs.replace(actor, premises_ids=await premises_ids_of(actor.id, actor.premises_id))
+
+
+def actor_from_rows(rows: list[dict[str, Any]]) -> Actor | None:
+    """An Actor from the rows of an actor query joined to warehouse.staff_premises (auth/services.py: one row per
+    premises, its `staff_premises` the location or None), or None for a deactivated officer."""
+    staff = {row.pop("staff_premises") for row in rows} - {None}
+    actor = actor_from_row(rows[0])
+    if actor is None or actor.role != Role.WAREHOUSE:
+        return actor
+    ids = staff | ({actor.premises_id} if actor.premises_id is not None else set())
+    return msgspec.structs.replace(actor, premises_ids=tuple(sorted(ids)))
 
 
 async def ensure_branch(code: str, name: str) -> int:

@@ -52,8 +52,12 @@ def actions_for(role: Role) -> list[dict[str, str]]:
         actions.append({"href": "/warehouse/anomalies", "label": gettext("Anomaly records (air cargo)"), "hint": gettext("Missing, extra or damaged packages found at the warehouse (Art 35.2.đ)")})
     if role in (Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/loading", "label": gettext("Loading and transhipment plans"), "hint": gettext("Plans of loading, unloading and transhipment (Art 40): the measure proposed and decided")})
+    if role in (Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR):
+        actions.append({"href": "/cfs", "label": gettext("CFS consolidation lists"), "hint": gettext("Export goods consolidated in one container (form 25, Art 44.2.b): listed by the CFS, compared and signed by customs")})
     if role == Role.ADMIN:
         actions.append({"href": "/admin/officers", "label": gettext("Officers"), "hint": gettext("Add officers and send enrollment links")})
+    if role == Role.ADMIN:
+        actions.append({"href": "/admin/operators", "label": gettext("Operators"), "hint": gettext("Warehouse, CFS and port companies, their premises and staff")})
     if role in (Role.SUPERVISOR, Role.ADMIN):
         actions.append({"href": "/contingency", "label": gettext("Contingency mode"), "hint": gettext("Declare or end it when the customs system is down")})
     if role == Role.SUPERVISOR:

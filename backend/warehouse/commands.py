@@ -156,3 +156,7 @@ async def handle_anomaly(context: CommandContext, payload: HandleAnomaly) -> dic
         record["id"], record["state"], AnomalyState.HANDLED, by=context.actor.id, at=context.issued_at, handling=handling
     )
     return {"anomaly_id": record["id"], "state": AnomalyState.HANDLED.value}
+
+
+# The operator commands (issue 16 item 1) are in operators.py; the journal loads commands.py only.
+from backend.warehouse import operators  # noqa: E402,F401

@@ -120,3 +120,8 @@ async def handle_form(request: Request[Any, Any, Any], state: State, anomaly_id:
 
 
 ROUTES = [anomalies_page, record_anomaly_form, anomaly_page, acknowledge_form, handle_form]
+
+# The admin pages of operators (issue 16 item 1) live in their own module; the app reads this list only.
+from backend.warehouse.operator_controllers import ROUTES as OPERATOR_ROUTES  # noqa: E402
+
+ROUTES += OPERATOR_ROUTES

@@ -1,10 +1,10 @@
 """Who may do what at an operator's premises (a bonded warehouse, a CFS, a port or airport warehouse): the seam the
 warehouse-facing domains share (issue 16).
 
-- Warehouse staff act only at the premises they work at: the premises on their account, set by an admin
-  (officers.premises), never a location a request names.
+- Warehouse staff act only at the premises they work at: the premises on their account (officers.premises) and the
+  other premises of their operator an admin assigned them to (warehouse.staff_premises, operators.py), carried by
+  the actor (`Actor.premises_ids`), never a location a request names.
 - Officers and supervisors of the branch that manages the premises (the location's branch) see all of it.
-Issue 16 item 1 (an operating company with several premises per user) changes these predicates, not their callers.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ async def premises_row(location_id: int) -> dict[str, Any] | None:
 
 
 def works_at(actor: Actor, premises: dict[str, Any]) -> bool:
-    """Warehouse staff of these premises."""
-    return actor.role == Role.WAREHOUSE and actor.premises_id is not None and actor.premises_id == premises["id"]
+    """Warehouse staff of these premises (one of theirs: the actor is built with the set, so this stays synchronous)."""
+    if actor.role != Role.WAREHOUSE:
+        return False
+    return premises["id"] in actor.premises_ids or (actor.premises_id is not None and premises["id"] == actor.premises_id)
 
 
 def manages(actor: Actor, premises: dict[str, Any]) -> bool:

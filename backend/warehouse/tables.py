@@ -1,4 +1,5 @@
-"""The warehouse domain's tables: air-cargo anomaly records (Biên bản bất thường, Art 35.2.đ)."""
+"""The warehouse domain's tables: operators and their premises and staff (issue 16 item 1); air-cargo anomaly records
+(Biên bản bất thường, Art 35.2.đ)."""
 
 from enum import StrEnum
 
@@ -8,6 +9,33 @@ from piccolo.table import Table
 
 from backend.officers.tables import Branch, Location, Officer
 from backend.warehouse.workflow import AnomalyState
+
+
+class Operator(Table, tablename="operator"):
+    """An operating company (doanh nghiệp kinh doanh kho, bãi, cảng, CFS): it operates premises and employs their
+    warehouse staff. Written only by the `warehouse.*` operator commands (operators.py)."""
+
+    name = Varchar(length=200)
+    tax_code = Varchar(length=14, unique=True)  # mã số thuế: 10 digits, or 10-3 for a dependent unit
+    address = Varchar(length=300, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class OperatorPremises(Table, tablename="operator_premises"):
+    """Which operator runs a premises (a location that is not a gate). A location has at most one operator; a table
+    of its own so that the officers domain's Location stays as it is."""
+
+    operator = ForeignKey(references=Operator, null=False, index=True)
+    location = ForeignKey(references=Location, null=False, unique=True)
+
+
+class StaffPremises(Table, tablename="staff_premises"):
+    """A warehouse user working at one more premises of their operator, besides the premises on their account
+    (officer.premises, the first). Read on every request of a warehouse user (the actor's premises_ids): hence the
+    index on officer. One row per (officer, location), kept so by the commands."""
+
+    officer = ForeignKey(references=Officer, null=False, index=True)
+    location = ForeignKey(references=Location, null=False)
 
 
 class AnomalyKind(StrEnum):

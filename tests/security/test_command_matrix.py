@@ -120,6 +120,14 @@ POLICY: dict[str, Rule] = {
     "loading.withdraw_plan": Rule(frozenset({Role.WAREHOUSE}), "a plan of the staff member's premises, before a proposal"),
     "loading.propose_measure": Rule(OFFICERS, "a plan at premises the actor's branch manages (warehouse/policy.py manages)"),
     "loading.decide": Rule(SUPERVISORS, "a plan at premises the head's branch manages, once proposed"),
+    "cfs.create_list": Rule(frozenset({Role.WAREHOUSE}), "a CFS the staff member works at (cfs/policy.py may_create on warehouse/policy.py works_at)"),
+    "cfs.add_line": Rule(frozenset({Role.WAREHOUSE}), "a draft list of a CFS the staff member works at"),
+    "cfs.import_lines": Rule(frozenset({Role.WAREHOUSE}), "a draft list of a CFS the staff member works at"),
+    "cfs.remove_line": Rule(frozenset({Role.WAREHOUSE}), "a draft list of a CFS the staff member works at"),
+    "cfs.submit_list": Rule(frozenset({Role.WAREHOUSE}), "a draft list of a CFS the staff member works at"),
+    "cfs.confirm_receipt": Rule(frozenset({Role.WAREHOUSE}), "a signed list of a CFS the staff member works at"),
+    "cfs.check_line": Rule(OFFICERS, "a submitted list of a CFS the actor's branch manages (warehouse/policy.py manages); photos its uploader's"),
+    "cfs.sign_list": Rule(OFFICERS, "a list of a CFS the actor's branch manages, every line compared"),
     "sync.declare_contingency": Rule(frozenset({Role.SUPERVISOR, Role.ADMIN}), "the supervisor's branch; an admin's branch, or every branch for a national admin"),
     "sync.end_contingency": Rule(frozenset({Role.SUPERVISOR, Role.ADMIN}), "as declare_contingency"),
     "sync.review_commands": Rule(SUPERVISORS, "marked commands of the supervisor's branch's chain"),
@@ -128,6 +136,10 @@ POLICY: dict[str, Rule] = {
     "officers.create_officer": Rule(ADMINS, "the admin's branch (a national admin: every branch)"),
     "officers.issue_enrollment": Rule(ADMINS, "an officer of the admin's branch (a national admin: every branch)"),
     "officers.set_active": Rule(ADMINS, "an officer of the admin's branch (a national admin: every branch)"),
+    "warehouse.create_operator": Rule(ADMINS, "any admin (a company is no branch's); in a signed-in browser"),
+    "warehouse.link_premises": Rule(ADMINS, "premises of the admin's branch (a national admin: every branch)"),
+    "warehouse.assign_staff": Rule(ADMINS, "premises and warehouse staff of the admin's branch, the premises this operator's"),
+    "warehouse.unassign_staff": Rule(ADMINS, "premises and warehouse staff of the admin's branch"),
 }
 
 # What a handler answers when the location is another branch's, or the goods are not the branch's concern.
