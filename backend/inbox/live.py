@@ -147,10 +147,12 @@ class LiveInbox:
         with contextlib.suppress(ValueError):
             AFTER_COMMIT.remove(self._applied)
         if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
-            self.task = None
+            task, self.task = self.task, None  # the refresher's loop and the streams end when they see it gone
+            self.hint.set()
+            task.cancel()
+            # Not `await task`: a cancellation can be lost in Python 3.11 (asyncio.wait_for racing its timeout), and
+            # the app's shutdown would wait forever (seen in CI); the loop also ends by itself at its next turn.
+            await asyncio.wait({task}, timeout=10)
         if self.listener is not None:
             with contextlib.suppress(Exception):
                 await self.listener.close()
@@ -181,9 +183,11 @@ class LiveInbox:
                 stream.wake.set()
 
     async def _run(self) -> None:
-        while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.hint.wait(), timeout=self.options.refresh_seconds)
+        this = asyncio.current_task()
+        while self.task is this:
+            await _woken(self.hint, self.options.refresh_seconds)
+            if self.task is not this:
+                return
             self.hint.clear()
             try:
                 await self.refresh_due()
@@ -316,9 +320,7 @@ class LiveInbox:
                 left = ends - loop.time()
                 if left <= 0:
                     return
-                try:
-                    await asyncio.wait_for(stream.wake.wait(), timeout=min(left, self.options.keepalive_seconds))
-                except TimeoutError:
+                if not await _woken(stream.wake, min(left, self.options.keepalive_seconds)):
                     yield ServerSentEventMessage(comment="keep-alive")
         finally:
             self.streams[branch_id].discard(stream)
@@ -384,6 +386,17 @@ class LiveInbox:
             return self.renderer(template, context)
         finally:
             current_language.reset(token)
+
+
+async def _woken(event: asyncio.Event, timeout: float) -> bool:
+    """Whether `event` was set within `timeout` seconds. asyncio.wait, not asyncio.wait_for: in Python 3.11 the
+    latter can swallow a cancellation that races its timeout, and a task that should stop runs on."""
+    waiter = asyncio.ensure_future(event.wait())
+    try:
+        done, _ = await asyncio.wait({waiter}, timeout=timeout)
+        return bool(done)
+    finally:
+        waiter.cancel()
 
 
 def _json(changes: Changes) -> str:
