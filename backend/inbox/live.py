@@ -116,6 +116,7 @@ class LiveInbox:
         self.tell_others = False
         self.renderer: Callable[[str, dict[str, Any]], str] | None = None
         self.task: asyncio.Task[None] | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
         self.listener: Any = None  # asyncpg connection, PostgreSQL only
         self.process_id = f"{os.getpid()}-{id(self)}"
         # Drawn messages, shared by the streams of a branch at the same cursor, in the same language.
@@ -133,6 +134,7 @@ class LiveInbox:
         if self.task is not None:
             return
         self.renderer = renderer
+        self.loop = asyncio.get_running_loop()
         load_kinds()  # the domains' inbox modules, which may also add branch sources and new-items listeners
         AFTER_COMMIT.append(self._applied)
         if self.postgres:
@@ -164,8 +166,18 @@ class LiveInbox:
     # --- what wakes the refresher ----------------------------------------------------------------------------
 
     def _applied(self, actor: Actor, outcomes: list[Any]) -> None:
+        if not self.current():
+            return
         self.tell_others = True
-        self.hint.set()
+        # The journal tells every listener of the process in the applying task's loop; the hint is this loop's.
+        try:
+            same_loop = asyncio.get_running_loop() is self.loop
+        except RuntimeError:
+            same_loop = False
+        if same_loop:
+            self.hint.set()
+        elif self.loop is not None:
+            self.loop.call_soon_threadsafe(self.hint.set)
 
     def _on_hint(self, connection: Any, pid: int, channel: str, payload: str) -> None:
         if payload != self.process_id:
@@ -197,7 +209,15 @@ class LiveInbox:
             # per tick, however many commands its officers send.
             await asyncio.sleep(self.options.tick_seconds)
 
+    def current(self) -> bool:
+        """Whether the tables are bound to this app's engine. One app runs in a process, except in tests that make
+        a second app while the first still runs: the tables then point at the second one's engine (db.bind_engine),
+        whose connections belong to another event loop, and the first app's refresher must not touch them."""
+        return InboxEvent._meta.db is self.engine
+
     async def refresh_due(self) -> None:
+        if not self.current():
+            return
         branches = {branch for branch, streams in self.streams.items() if streams}
         for source in BRANCH_SOURCES:
             branches |= await source()

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 from backend.auth.middleware import require_roles
 from backend.journal.forms import envelope_from_form, payload_from_form
 from backend.journal.services import apply_commands
+from backend.lib.params import PathRowId
 from backend.lib.i18n import gettext
 from backend.officers.tables import Role
 from backend.warehouse import services
@@ -93,7 +94,7 @@ async def record_anomaly_form(request: Request[Any, Any, Any], state: State) -> 
 
 
 @get("/warehouse/anomalies/{anomaly_id:int}", guards=[require_roles(*READERS)])
-async def anomaly_page(request: Request[Any, Any, Any], anomaly_id: FromPath[int]) -> Template:
+async def anomaly_page(request: Request[Any, Any, Any], anomaly_id: PathRowId) -> Template:
     """One record, laid out as the record (Biên bản bất thường) for printing, with its photos and its status."""
     return await _detail(request, anomaly_id)
 
@@ -110,12 +111,12 @@ async def _customs_step(request: Request[Any, Any, Any], state: State, anomaly_i
 
 
 @post("/warehouse/anomalies/{anomaly_id:int}/acknowledge", guards=[require_roles(*CUSTOMS)])
-async def acknowledge_form(request: Request[Any, Any, Any], state: State, anomaly_id: FromPath[int]) -> Template | Redirect:
+async def acknowledge_form(request: Request[Any, Any, Any], state: State, anomaly_id: PathRowId) -> Template | Redirect:
     return await _customs_step(request, state, anomaly_id, "warehouse.acknowledge_anomaly")
 
 
 @post("/warehouse/anomalies/{anomaly_id:int}/handle", guards=[require_roles(*CUSTOMS)])
-async def handle_form(request: Request[Any, Any, Any], state: State, anomaly_id: FromPath[int]) -> Template | Redirect:
+async def handle_form(request: Request[Any, Any, Any], state: State, anomaly_id: PathRowId) -> Template | Redirect:
     return await _customs_step(request, state, anomaly_id, "warehouse.handle_anomaly")
 
 

@@ -182,8 +182,9 @@ def test_clock_logbook_shows_the_estimate_and_the_device_time_only_when_they_dif
     def day_of(moment: datetime) -> str:
         return moment.astimezone(VIETNAM).date().isoformat()
 
-    # The logbook's days are still the device's (docs/offline.md, "The device clock").
-    page = rows(client.get(f"/logbook?location={world['gate']}&day={day_of(now + timedelta(hours=2))}").text)
+    # A logbook day holds the actions made on it as the server estimates (logbook/services.py): from 22:00 Vietnam
+    # time a device clock 2 hours ahead is already on the next day, the estimate is not.
+    page = rows(client.get(f"/logbook?location={world['gate']}&day={day_of(estimate)}").text)
     other = rows(client.get(f"/logbook?location={world['gate']}&day={day_of(now)}").text)
 
     shown_ahead, shown_right = page[ahead["id"]], {**page, **other}[right["id"]]
