@@ -124,8 +124,9 @@ def test_passkey_conditional_ui_signs_in(server: Server, browsing: Browsing) -> 
     enroll(page, server.enrollment_link("KHO001"))
     sign_out(page)
 
-    # The virtual authenticator answers the autofill request by itself, as an officer picking the passkey would.
-    with page.expect_navigation(url=HOME):
+    # The virtual authenticator answers the autofill request by itself, as an officer picking the passkey would
+    # (on a loaded machine that took more than the default 10 s once in CI: the page had loaded, the sign-in not yet).
+    with page.expect_navigation(url=HOME, timeout=30_000):
         page.goto(server.url("/signin"))
 
     page.wait_for_selector(".profile")
