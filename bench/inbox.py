@@ -27,7 +27,6 @@ Load goes only to 127.0.0.1; every phase is bounded in time.
 from __future__ import annotations
 
 import argparse
-import collections
 import asyncio
 import json
 import os
@@ -277,8 +276,6 @@ async def live_phase(port: int, pid: int, made: dict[str, Any], args: argparse.N
         task.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
 
-    if os.environ.get("BENCH_DEBUG"):
-        print(sorted(collections.Counter((stream.branch, len(stream.received), bool(stream.failed)) for stream in streams).items()))
     latencies = [stream.received[key] - sent_at[key] for stream in streams for key in sent_at if key in stream.received]
     return Live(
         database=kind, devices=len(streams), sent=sent, applied=applied, rate=applied / elapsed, deliveries=len(latencies),
