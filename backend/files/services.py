@@ -8,7 +8,7 @@ Command handlers call `require_uploaded` and `attach` inside their transaction (
 from __future__ import annotations
 
 import hashlib
-from typing import Iterable, Literal
+from typing import Awaitable, Callable, Iterable, Literal
 
 from backend.files import images
 from backend.files.schemas import FileInfo
@@ -95,6 +95,18 @@ def register_record_type(record_type: str, roles: Iterable[Role]) -> None:
     RECORD_READERS[record_type] = frozenset(roles)
 
 
+# Readers a domain names beyond the roles of a branch: a predicate on the actor and the ids of the records of its kind
+# holding the file (warehouse staff of the premises an anomaly record was made at, not every premises of the branch).
+RecordReader = Callable[[Actor, list[int]], Awaitable[bool]]
+RECORD_READER_CHECKS: dict[str, RecordReader] = {}
+
+
+def register_record_reader(record_type: str, may_read: RecordReader) -> None:
+    """Declare who else reads a kind of record's files: `may_read(actor, record_ids)` says whether the actor reads
+    one of those records (the domain's own policy decides; the files domain knows no premises)."""
+    RECORD_READER_CHECKS[record_type] = may_read
+
+
 async def require_uploaded(sha256s: list[str]) -> None:
     """Refuse (`photo_missing`) unless every one of these files is on the server; for command handlers.
 
@@ -154,16 +166,29 @@ async def may_see(actor: Actor, sha256: str) -> bool:
         return False
     if row["uploaded_by"] == actor.id:
         return True
-    if actor.branch_id is None:
-        return False
     kinds = [kind for kind, roles in RECORD_READERS.items() if actor.role in roles]
-    if not kinds:
-        return False
-    return await FileAttachment.exists().where(
+    if actor.branch_id is not None and kinds and await FileAttachment.exists().where(
         (FileAttachment.sha256 == sha256)
         & (FileAttachment.branch == actor.branch_id)
         & FileAttachment.record_type.is_in(kinds)
-    )
+    ):
+        return True
+    return await _a_domain_reader(actor, sha256)
+
+
+async def _a_domain_reader(actor: Actor, sha256: str) -> bool:
+    """Whether a domain's own reader check (register_record_reader) lets the actor read a record holding the file."""
+    if not RECORD_READER_CHECKS:
+        return False
+    held: dict[str, list[int]] = {}
+    for attachment in await FileAttachment.select(FileAttachment.record_type, FileAttachment.record_id).where(
+        (FileAttachment.sha256 == sha256) & FileAttachment.record_type.is_in(list(RECORD_READER_CHECKS))
+    ):
+        held.setdefault(attachment["record_type"], []).append(attachment["record_id"])
+    for record_type, record_ids in held.items():
+        if await RECORD_READER_CHECKS[record_type](actor, record_ids):
+            return True
+    return False
 
 
 async def require_attachable(actor: Actor, sha256s: list[str]) -> None:

@@ -1,6 +1,7 @@
 """Loading commands (Art 40): the operator's plan, the supervision team's proposed measure, the head's decision.
 
-- `loading.submit_plan` (warehouse staff, at the premises on their account): the written notice of a transhipment /
+- `loading.submit_plan` (warehouse staff, at a premises they work at: the one on their account unless they name
+  another of theirs): the written notice of a transhipment /
   ship-to-ship plan (40.1) or of a loading / unloading plan at a warehouse, yard or port (40.2), with its containers
   as CSV lines (typed, pasted, or a file read by the page's upload route: the same parser either way).
 - `loading.import_containers` (the same staff, before a proposal): more containers from a CSV file.
@@ -44,6 +45,9 @@ class SubmitPlan(Struct, kw_only=True):
     containers, the declarations if any."""
 
     kind: PlanKind
+    # Staff working at several premises name the one the plan is for; the policy checks they work there (issue 16
+    # item 1). None: the premises on their account.
+    premises_id: RowId | None = None
     notice_number: Text64
     carrier_name: Text200
     vessel: Text200
@@ -142,7 +146,14 @@ async def _plan_for(context: CommandContext, plan_id: int, may: Any) -> tuple[di
 
 @command("loading.submit_plan", payload=SubmitPlan, roles={Role.WAREHOUSE}, label=N_("Loading or transhipment plan submitted"))
 async def submit_plan(context: CommandContext, payload: SubmitPlan) -> dict[str, Any]:
-    premises = await premises_row(context.actor.premises_id) if context.actor.premises_id is not None else None
+    if payload.premises_id is not None:
+        # Art 40.2: the operator notifies the plan of its own warehouse, yard or port: one the staff member works at.
+        premises = await premises_row(payload.premises_id)
+        if not policy.may_submit(context.actor, premises):
+            raise DomainError("not_your_premises", N_("You can submit plans only for the premises you work at (Decision 1966, Art 40.2)."))
+    else:  # the premises on their account (or, with none there, the first they work at)
+        mine = [context.actor.premises_id] if context.actor.premises_id is not None else list(context.actor.premises_ids)[:1]
+        premises = await premises_row(mine[0]) if mine else None
     if not policy.may_submit(context.actor, premises):
         raise DomainError("no_premises", N_("Your account is not attached to a port or warehouse: ask your administrator."))
     assert premises is not None

@@ -22,7 +22,6 @@ from backend.loading.commands import VIETNAM
 from backend.loading.schemas import KIND_LABELS, METHOD_LABELS
 from backend.loading.workflow import STATE_LABELS, PlanState
 from backend.officers.tables import Role
-from backend.warehouse.policy import premises_row
 
 CAN_USE = (Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR)
 # The plan page's forms without the page's script: the step in the URL names the command.
@@ -43,7 +42,7 @@ async def _list_page(request: Request[Any, Any, Any], *, form: dict[str, Any] | 
         "loading/index.html",
         context={
             "is_operator": is_operator,
-            "premises": await premises_row(actor.premises_id) if is_operator and actor.premises_id else None,
+            "premises": await services.premises_for_form(actor),
             "open_plans": [plan for plan in plans if plan["state"] in open_states],
             "closed_plans": [plan for plan in plans if plan["state"] not in open_states],
             "now": clock.now().astimezone(VIETNAM).strftime("%Y-%m-%dT%H:%M"),
@@ -63,7 +62,7 @@ async def loading_page(request: Request[Any, Any, Any]) -> Template:
 @post("/loading", guards=[require_roles(Role.WAREHOUSE)])
 async def submit_plan(request: Request[Any, Any, Any], state: State) -> Template | Redirect:
     form = dict(await request.form())
-    envelope = envelope_from_form(form, "loading.submit_plan", payload_from_form(form))
+    envelope = envelope_from_form(form, "loading.submit_plan", payload_from_form(form, int_fields={"premises_id"}))
     (outcome,) = await apply_commands(state.engine, [envelope], request.user)
     if outcome.status == "rejected":
         return await _list_page(request, form=form, error=outcome.reason)

@@ -4,6 +4,9 @@
 - Reading: those staff, and customs of the branch that manages the premises (`sees`): staff of other premises and
   other branches are told the record does not exist (404), not that it is someone else's.
 - Receiving and handling: customs of the managing branch only (`manages`); the operator never takes customs' steps.
+- Photos: customs of the managing branch (the files domain, by branch), the staff member who took them, and the
+  staff of the record's premises (`staff_read_photos`, registered with the files domain), never staff of another
+  premises of the same branch.
 The premises are the record's own (stored when it was made), never what a request names.
 """
 
@@ -11,9 +14,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.files import services as files
 from backend.lib.errors import N_, DomainError, NotFound
 from backend.officers.schemas import Actor
+from backend.officers.tables import Role
 from backend.warehouse import policy
+from backend.warehouse.tables import AirCargoAnomaly
+
+PHOTO_RECORD = "air_cargo_anomaly"  # as commands.py registers the kind with the files domain
 
 
 def unknown_anomaly() -> NotFound:
@@ -60,3 +68,19 @@ def may_record(actor: Actor, premises: dict[str, Any]) -> bool:
 
 def may_receive(actor: Actor, premises: dict[str, Any]) -> bool:
     return policy.manages(actor, premises)
+
+
+async def staff_read_photos(actor: Actor, anomaly_ids: list[int]) -> bool:
+    """Whether warehouse staff read the photos of one of these records: those working at its premises (Art 35.2.đ: the
+    operator's record is theirs; issue 16 item 1, the premises seam), not staff of another premises of the branch."""
+    if actor.role != Role.WAREHOUSE or not anomaly_ids:
+        return False
+    rows = await AirCargoAnomaly.select(AirCargoAnomaly.premises).where(AirCargoAnomaly.id.is_in(anomaly_ids))
+    for row in rows:
+        premises = await policy.premises_row(row["premises"])
+        if premises is not None and policy.works_at(actor, premises):
+            return True
+    return False
+
+
+files.register_record_reader(PHOTO_RECORD, staff_read_photos)

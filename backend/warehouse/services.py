@@ -96,7 +96,8 @@ _COLUMNS = (
 def _where(actor: Actor) -> Any:
     """The records this person reads: their premises' (staff), their branch's (customs); nobody else's."""
     if actor.role == Role.WAREHOUSE:
-        return AirCargoAnomaly.premises == (actor.premises_id or -1)
+        # Every premises they work at (issue 16 item 1: the premises seam), never a premises a request names.
+        return AirCargoAnomaly.premises.is_in(staff_premises(actor) or [-1])
     if actor.role in policy.CUSTOMS_ROLES:
         return AirCargoAnomaly.premises.branch == (actor.branch_id or -1)
     return AirCargoAnomaly.id == -1
@@ -121,12 +122,23 @@ async def anomaly_for(actor: Actor, anomaly_id: int) -> Anomaly:
     return anomaly
 
 
+def staff_premises(actor: Actor) -> list[int]:
+    """Every premises a warehouse user works at, the one on their account first (the set `works_at` reads)."""
+    others = [premises_id for premises_id in (actor.premises_ids or ()) if premises_id != actor.premises_id]
+    return ([actor.premises_id] if actor.premises_id is not None else []) + others
+
+
 async def premises_for_form(actor: Actor) -> list[dict[str, Any]]:
-    """The premises the actor may record at: warehouse staff their own; customs none (they receive, not record)."""
-    if actor.role != Role.WAREHOUSE or actor.premises_id is None:
+    """The premises the actor may record at: warehouse staff every premises they work at (the one on their account
+    first; the form offers a choice when there are several); customs none (they receive, not record)."""
+    if actor.role != Role.WAREHOUSE:
         return []
-    premises = await policy.premises_row(actor.premises_id)
-    return [premises] if premises is not None and anomaly_policy.may_record(actor, premises) else []
+    found = []
+    for premises_id in staff_premises(actor):
+        premises = await policy.premises_row(premises_id)
+        if premises is not None and anomaly_policy.may_record(actor, premises):
+            found.append(premises)
+    return found
 
 
 def may_receive(actor: Actor) -> bool:
