@@ -282,7 +282,12 @@ async def check_line_command(context: CommandContext, payload: CheckLine) -> dic
 async def sign_list(context: CommandContext, payload: ListOnly) -> dict[str, Any]:
     row, _ = await _list_for(context, payload.list_id, policy.may_check)
     await transition(row["id"], row["state"], ListState.SIGNED, by=context.actor.id, at=context.issued_at)
-    return _result(row, state=ListState.SIGNED.value)
+    # 44.2.b.1.2 then b.1.3: the container already sealed for the list, its declarations are sealed now (the gate
+    # card reads "confirm sealed"); signed before the seal, they are when the seal is recorded (seals/consolidated.py).
+    from backend.seals.consolidated import after_list_signed
+
+    confirmed = await after_list_signed(context, row["id"], row["premises"])
+    return _result(row, state=ListState.SIGNED.value, **({"confirmed_sealed": confirmed} if confirmed else {}))
 
 
 # --- the logbook's words for these commands -------------------------------------------------------------------

@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Request, get, post
 from litestar.datastructures import State, UploadFile
+from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from backend.auth.middleware import require_roles
@@ -33,28 +34,39 @@ STEPS = {
     "check": "cfs.check_line",
     "sign": "cfs.sign_list",
     "receive": "cfs.confirm_receipt",
+    # 44.2.b.1.2: the container sealed for every declaration of the list (the seals domain's command).
+    "seal": "seals.record_seal",
 }
 INT_FIELDS = {"list_id", "line_id", "packages"}
 MAX_CSV_BYTES = 1_000_000
 OPEN = (ListState.DRAFT.value, ListState.SUBMITTED.value, ListState.CHECKED.value, ListState.SIGNED.value)
+DONE = (ListState.RECEIVED.value,)
 
 
 def _labels() -> dict[str, Any]:
     return {"state_labels": STATE_LABELS, "check_labels": CHECK_LABELS}
 
 
-async def _index(request: Request[Any, Any, Any], *, form: dict[str, Any] | None = None, error: str | None = None) -> Template:
+async def _index(
+    request: Request[Any, Any, Any], *, form: dict[str, Any] | None = None, error: str | None = None,
+    before: int | None = None, open_before: int | None = None,
+) -> Template:
     actor = request.user
     is_operator = actor.role == Role.WAREHOUSE
-    lists = await services.lists_for(actor)
+    # A page at a time, one more than shown to know whether there are older ones ("older lists").
+    open_lists = await services.lists_for(actor, states=OPEN, limit=services.PAGE_OPEN + 1, before=open_before)
+    done_lists = await services.lists_for(actor, states=DONE, limit=services.PAGE_DONE + 1, before=before)
     premises = await services.cfs_premises_of(actor) if is_operator else []
     return Template(
         "cfs/index.html",
         context={
             "is_operator": is_operator,
             "premises": premises,
-            "open_lists": [row for row in lists if row["state"] in OPEN],
-            "done_lists": [row for row in lists if row["state"] not in OPEN],
+            "open_lists": open_lists[: services.PAGE_OPEN],
+            "done_lists": done_lists[: services.PAGE_DONE],
+            "older_open": open_lists[services.PAGE_OPEN - 1]["id"] if len(open_lists) > services.PAGE_OPEN else None,
+            "older_done": done_lists[services.PAGE_DONE - 1]["id"] if len(done_lists) > services.PAGE_DONE else None,
+            "paged": before is not None or open_before is not None,
             "form": form or {},
             "error": error,
             **_labels(),
@@ -64,8 +76,11 @@ async def _index(request: Request[Any, Any, Any], *, form: dict[str, Any] | None
 
 
 @get("/cfs", guards=[require_roles(*CAN_USE)])
-async def cfs_page(request: Request[Any, Any, Any]) -> Template:
-    return await _index(request)
+async def cfs_page(
+    request: Request[Any, Any, Any], before: FromQuery[int | None] = None, open_before: FromQuery[int | None] = None
+) -> Template:
+    """The lists in progress and the done ones, newest first, a page of each; `before` / `open_before`: older ones."""
+    return await _index(request, before=before, open_before=open_before)
 
 
 @post("/cfs", guards=[require_roles(Role.WAREHOUSE)])
@@ -112,6 +127,20 @@ async def _csv_text(upload: Any) -> str:
         raise ValueError(N_("Save the file as CSV in UTF-8, then choose it again.")) from None
 
 
+def _seal_payload(form: dict[str, Any]) -> dict[str, Any]:
+    """`seals.record_seal` from the list page's seal form posted without its script (serialize.js makes the same)."""
+    location = str(form.get("location_id", "")).strip()
+    return {
+        "location_id": int(location) if location.isdigit() else location,
+        "number": str(form.get("number", "")),
+        "unit_kind": "container",
+        "unit": str(form.get("unit", "")),
+        "seal_number": str(form.get("seal_number", "")),
+        "scanned": str(form.get("scanned", "")).lower() == "true",
+        "replace": str(form.get("replace", "")).lower() == "true",
+    }
+
+
 @post("/cfs/{list_id:int}/{step:str}", guards=[require_roles(*CAN_USE)])
 async def list_step(request: Request[Any, Any, Any], state: State, list_id: PathRowId, step: str) -> Template | Redirect:
     if step not in STEPS:
@@ -124,6 +153,13 @@ async def list_step(request: Request[Any, Any, Any], state: State, list_id: Path
             form["csv"] = await _csv_text(form.pop("file", None))
         except ValueError as problem:
             return await _list_page(request, list_id, form_id=form_id, error=gettext(str(problem)))
+    if step == "seal":
+        await services.list_for(request.user, list_id)  # a list the actor does not see: 404, nothing applied
+        payload = _seal_payload(form)
+        (outcome,) = await apply_commands(state.engine, [envelope_from_form(form, STEPS[step], payload)], request.user)
+        if outcome.status == "rejected":
+            return await _list_page(request, list_id, form_id=form_id, form=form, error=outcome.reason)
+        return Redirect(f"/cfs/{list_id}", status_code=303)
     form["list_id"] = str(list_id)
     # Photo ids the device script put in the form, when it posts without its queue: refused in words if their files
     # never reached the server, rather than dropped without a word.

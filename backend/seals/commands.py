@@ -34,7 +34,7 @@ from backend.lib.i18n import gettext
 from backend.lib.structs import RowId, Struct
 from backend.logbook.services import SUMMARIES, Summary
 from backend.officers.tables import Branch, Location, LocationKind, Role
-from backend.seals import policy, services, units
+from backend.seals import consolidated, policy, services, units
 from backend.seals.schemas import ContainerSeal, GoodsLine, ReceivedContainer, Sha256
 from backend.seals.tables import (
     HandoverRecord,
@@ -345,9 +345,22 @@ async def record_seal(context: CommandContext, payload: RecordSeal) -> dict[str,
     declaration = await policy.goods_of_concern(context.actor, payload.number)
     unit = _unit(payload.unit_kind, payload.unit)
     seal_number = services.clean_seal_number(payload.seal_number)
+    # Art 44.2.b.1.2: a container consolidated at a CFS for several export declarations is sealed once, by the
+    # branch managing the CFS, after the comparison (b.1.1); the seal covers every declaration of the list.
+    consolidation = await consolidated.consolidation_for(payload.unit_kind.value, unit, declaration["number"])
+    covered = [declaration["id"]]
+    if consolidation is not None:
+        consolidated.check_may_seal(context.actor, consolidation)
+        covered = list(dict.fromkeys([*await consolidated.covered(consolidation), declaration["id"]]))  # the list's order
     notes: list[dict[str, Any]] = []
     conflict_with = None
     holder = await services.seal_holding(seal_number)
+    if holder is not None and await consolidated.adopt(holder, declaration, payload.unit_kind.value, unit):
+        # 44.2.b.2 / 41.1.c: the seal the CFS put on the container already covers this transit declaration.
+        return _result(
+            declaration["number"], declaration["id"], seal_id=holder["id"], unit=unit, seal_number=seal_number,
+            replaced=[], server_notes=[], adopted=True,
+        )
     if holder is not None:
         if not context.contingency:
             raise DomainError(
@@ -359,10 +372,15 @@ async def record_seal(context: CommandContext, payload: RecordSeal) -> dict[str,
         # Made offline: the seal is on the container. Keep both facts; a supervisor sorts it out (reconciliation).
         conflict_with = holder["id"]
         notes.append({"code": "seal_in_use", "seal": seal_number, "unit": holder["unit"], "number": holder["number"]})
-    earlier = [
-        row for row in await services.active_seals(declaration["id"])
-        if row["unit_kind"] == payload.unit_kind.value and row["unit"] == unit
-    ]
+    earlier_by_id: dict[int, dict[str, Any]] = {}
+    for declaration_id in covered:  # a consolidated container: a seal already on it for any of its declarations
+        for row in await services.active_seals(declaration_id):
+            if row["unit_kind"] == payload.unit_kind.value and row["unit"] == unit:
+                earlier_by_id[row["id"]] = row
+    # 44.2.b.2: a transit declaration's container sealed at the CFS is sealed: another number is a second seal.
+    for row in await consolidated.cfs_seal_on_transit_container(declaration["id"], payload.unit_kind.value, unit):
+        earlier_by_id.setdefault(row["id"], row)
+    earlier = [earlier_by_id[key] for key in sorted(earlier_by_id)]
     if earlier and not payload.replace:
         if not context.contingency:
             raise DomainError(
@@ -371,7 +389,11 @@ async def record_seal(context: CommandContext, payload: RecordSeal) -> dict[str,
                 unit=unit, seal=earlier[0]["seal_number"],
             )
         notes.append({"code": "unit_already_sealed", "unit": unit, "seal": earlier[0]["seal_number"]})
+    cfs_list = consolidation.list_id if consolidation is not None else None
     if earlier:
+        # A new seal in place of others covers what they covered (a consolidated container stays one for its list).
+        covered = list(dict.fromkeys([*covered, *await services.declarations_covered([row["id"] for row in earlier])]))
+        cfs_list = cfs_list or next((row["cfs_list"] for row in earlier if row.get("cfs_list")), None)
         await Seal.update(
             {
                 Seal.state: SealState.REPLACED.value,
@@ -400,12 +422,21 @@ async def record_seal(context: CommandContext, payload: RecordSeal) -> dict[str,
                 officer=context.actor.id,
                 sealed_at=context.issued_at,
                 recorded_at=context.received_at,
+                cfs_list=cfs_list,
             )
         ).returning(Seal.id)
     )[0]["id"]
+    await services.link(seal_id, covered)
+    more: dict[str, Any] = {}
+    if cfs_list is not None:
+        more["cfs_list"] = cfs_list
+        more["covers"] = (await services.covered_numbers([seal_id])).get(seal_id, [declaration["number"]])
+    if consolidation is not None:
+        # The list already signed (b.1.3 before b.1.2): its declarations are sealed now.
+        more["confirmed"] = await consolidated.confirm(context, consolidation, payload.location_id)
     return _result(
         declaration["number"], declaration["id"], seal_id=seal_id, unit=unit, seal_number=seal_number,
-        replaced=[row["seal_number"] for row in earlier], server_notes=[note["code"] for note in notes],
+        replaced=[row["seal_number"] for row in earlier], server_notes=[note["code"] for note in notes], **more,
     )
 
 
@@ -420,7 +451,7 @@ async def remove_seal(context: CommandContext, payload: RemoveSeal) -> dict[str,
     seals = [row for row in await services.active_seals(declaration["id"]) if row["seal_number"] == seal_number]
     if not seals:
         ended = await Seal.select(Seal.id, Seal.state).where(
-            (Seal.declaration == declaration["id"]) & (Seal.seal_number == seal_number)
+            Seal.id.is_in(await services.seal_ids_of(declaration["id"]) or [0]) & (Seal.seal_number == seal_number)
         ).first()
         if ended is None:
             raise DomainError(
@@ -500,7 +531,8 @@ async def correct(context: CommandContext, payload: CorrectSeal) -> dict[str, An
         # A seal recorded on the mistaken number is on the container whose number is now corrected.
         moved = len(
             await Seal.update({Seal.unit: new}).where(
-                (Seal.declaration == declaration["id"]) & (Seal.unit_kind == UnitKind.CONTAINER.value) & (Seal.unit == old)
+                Seal.id.is_in(await services.seal_ids_of(declaration["id"]) or [0])
+                & (Seal.unit_kind == UnitKind.CONTAINER.value) & (Seal.unit == old)
             ).returning(Seal.id)
         )
     return _result(declaration["number"], declaration["id"], field=payload.field, old=old, new=new, seals_moved=moved)

@@ -32,7 +32,7 @@ from backend.lib.errors import DomainError
 from backend.lib.i18n import gettext
 from backend.officers.services import locations_of_branch
 from backend.officers.tables import Branch, Role
-from backend.seals import policy, record_qr, services
+from backend.seals import consolidated, policy, record_qr, services
 from backend.seals.services import SEAL_ROLES
 from backend.seals.replica import checked_since
 from backend.seals.schemas import RecordView
@@ -75,9 +75,13 @@ async def _declaration(request: Request[Any, Any, Any], number_text: str) -> dic
     # prints the documents signed at sealing (41.1.c.1.2-c.1.3).
     case = await policy.transit_case(card.number)
     transit = case is not None and policy.seals_transit_at_departure(request.user, case)
+    # 44.2.b.2: a transit declaration's container sealed at a CFS (44.2.b.1.2) and not yet read for it: the page says
+    # so, and recording that seal's number links it (seals/consolidated.py adopt) instead of sealing again.
+    unsealed = [c["number"] for c in containers if c["number"] not in seals]
+    cfs_seals = await consolidated.cfs_seals_for(unsealed) if case is not None and unsealed else {}
     return {
         "card": card, "containers": containers, "evidence": evidence, "seals": seals, "ended": ended,
-        "other_seals": other_seals, "transit": transit,
+        "other_seals": other_seals, "transit": transit, "cfs_seals": cfs_seals,
         "mismatches": await services.mismatches(declaration_id=row["id"]) if transit and row else [],
     }
 

@@ -5,6 +5,7 @@ from piccolo.conf.apps import AppConfig
 from backend.seals.tables import (
     HandoverRecord,
     Seal,
+    SealDeclaration,
     SealCorrection,
     SealedConfirmation,
     SealingMismatch,
@@ -15,6 +16,6 @@ from backend.seals.tables import (
 APP_CONFIG = AppConfig(
     app_name="seals",
     migrations_folder_path=os.path.join(os.path.dirname(__file__), "piccolo_migrations"),
-    table_classes=[SealRequirementDecision, Seal, SealCorrection, SealedConfirmation, HandoverRecord, ViolationRecord, SealingMismatch],
+    table_classes=[SealRequirementDecision, Seal, SealDeclaration, SealCorrection, SealedConfirmation, HandoverRecord, ViolationRecord, SealingMismatch],
     migration_dependencies=["backend.declarations.piccolo_app"],
 )

@@ -6,7 +6,9 @@ A branch is *concerned* with goods only through facts another party created:
 - `supervises_a_place`: upstream names one of the branch's locations among the declaration's places (the port or
   border gate of loading or exit, the warehouse of storage: `Declaration.places`);
 - `receives_a_record`: another branch made, in giamsat, a handover record of the goods and handed it over to the
-  branch (Art 35.1, 43.1.c: the receiving branch checks and may cut the seals).
+  branch (Art 35.1, 43.1.c: the receiving branch checks and may cut the seals);
+- `manages_the_cfs`: the branch manages a CFS whose consolidation list (form 25), made by the CFS operator and
+  handed to customs, carries the declaration (Art 44.2.b.1: the branch managing the CFS compares, seals and signs).
 
 What a branch did itself — a seal it recorded, a requirement it decided, a record it entered from paper — never
 makes it concerned: otherwise one unsigned command would let any branch read and change any goods' evidence
@@ -63,9 +65,20 @@ async def branches_by_records(number: str) -> set[int]:
     return {row["to_branch"] for row in rows if row["from_branch"] is not None and row["from_branch"] != row["to_branch"]}
 
 
+async def branches_by_cfs_lists(number: str) -> set[int]:
+    """`manages_the_cfs`: the branches managing a CFS whose list handed to customs carries the declaration (the list
+    is the CFS operator's fact, the managing branch the premises seam's: backend/cfs/services.py)."""
+    from backend.cfs.services import managing_branches_of
+
+    return await managing_branches_of(number)
+
+
 async def concerned_branches(declaration: dict[str, Any]) -> set[int]:
     """Every branch concerned with a declaration's goods (the module's docstring says by which facts)."""
-    return await branches_by_upstream(declaration) | await branches_by_records(declaration["number"])
+    return (
+        await branches_by_upstream(declaration) | await branches_by_records(declaration["number"])
+        | await branches_by_cfs_lists(declaration["number"])
+    )
 
 
 async def is_concerned(actor: Actor, declaration: dict[str, Any]) -> bool:

@@ -66,6 +66,10 @@ class SealView(msgspec.Struct, kw_only=True):
     ended_by: str | None = None
     end_cause: str = ""
     end_reason: str = ""
+    # A container consolidated at a CFS (Art 44.2.b.1.2): its consolidation list, and every declaration the one seal
+    # covers (the list's, and the transit declaration carrying it on, 44.2.b.2). A seal of one declaration: [].
+    cfs_list: int | None = None
+    covers: list[str] = []
 
 
 class CorrectionView(msgspec.Struct, kw_only=True):

@@ -40,6 +40,7 @@ from backend.seals.tables import (
     RecordKind,
     Seal,
     SealCorrection,
+    SealDeclaration,
     SealedConfirmation,
     SealingMismatch,
     SealRequirementDecision,
@@ -98,8 +99,54 @@ async def declared_containers(declaration_id: int) -> list[dict[str, str]]:
     return containers
 
 
+async def seal_ids_of(declaration_id: int) -> list[int]:
+    """Every seal that covers the declaration (seals_covers): its own seals, and a seal on a container
+    consolidated at a CFS for several declarations (Art 44.2.b.1.2). What every "the declaration's seals" reads."""
+    rows = await SealDeclaration.select(SealDeclaration.seal).where(SealDeclaration.declaration == declaration_id)
+    return sorted({row["seal"] for row in rows})
+
+
+async def link(seal_id: int, declaration_ids: Iterable[int]) -> list[int]:
+    """The seal covers these declarations too (the ones it does not yet); the ids newly linked."""
+    have = {
+        row["declaration"]
+        for row in await SealDeclaration.select(SealDeclaration.declaration).where(SealDeclaration.seal == seal_id)
+    }
+    new = [i for i in dict.fromkeys(declaration_ids) if i not in have]
+    if new:
+        await SealDeclaration.insert(*[SealDeclaration(seal=seal_id, declaration=i) for i in new])
+    return new
+
+
+async def declarations_covered(seal_ids: Iterable[int]) -> list[int]:
+    """The ids of the declarations these seals cover, in the order they were linked."""
+    ids = sorted(set(seal_ids))
+    if not ids:
+        return []
+    rows = await SealDeclaration.select(SealDeclaration.declaration).where(SealDeclaration.seal.is_in(ids)).order_by(SealDeclaration.id)
+    return list(dict.fromkeys(row["declaration"] for row in rows))
+
+
+async def covered_numbers(seal_ids: Iterable[int]) -> dict[int, list[str]]:
+    """{seal id: the numbers of the declarations it covers}, for seals that cover more than one (a consolidated
+    container, Art 44.2.b.1.2); a seal of one declaration is not in it."""
+    ids = sorted(set(seal_ids))
+    if not ids:
+        return {}
+    rows = await SealDeclaration.select(
+        SealDeclaration.seal, SealDeclaration.declaration.number.as_alias("number")
+    ).where(SealDeclaration.seal.is_in(ids)).order_by(SealDeclaration.id)
+    found: dict[int, list[str]] = {}
+    for row in rows:
+        found.setdefault(row["seal"], []).append(row["number"])
+    return {seal: numbers for seal, numbers in found.items() if len(numbers) > 1}
+
+
 async def active_seals(declaration_id: int) -> list[dict[str, Any]]:
-    return await Seal.select().where((Seal.declaration == declaration_id) & (Seal.state == SealState.ACTIVE.value)).order_by(Seal.id)
+    ids = await seal_ids_of(declaration_id)
+    if not ids:
+        return []
+    return await Seal.select().where(Seal.id.is_in(ids) & (Seal.state == SealState.ACTIVE.value)).order_by(Seal.id)
 
 
 async def current_container_seals(declaration_id: int) -> dict[str, str]:
@@ -293,10 +340,12 @@ async def evidence(actor: Actor, number_text: str) -> Evidence:
         raise policy.not_found(number)
     declaration_id = declaration["id"]
     record_rows = await HandoverRecord.select(*_RECORD_COLUMNS).where(HandoverRecord.declaration_number == number).order_by(HandoverRecord.id)
+    seal_ids = await seal_ids_of(declaration_id)
     seal_rows = await Seal.select(
         Seal.all_columns(), Seal.branch.code.as_alias("branch_code"), Seal.location.name.as_alias("location_name"),
         Seal.officer.full_name.as_alias("officer_name"), Seal.ended_by.full_name.as_alias("ended_by_name"),
-    ).where(Seal.declaration == declaration_id).order_by(Seal.id)
+    ).where(Seal.id.is_in(seal_ids or [0])).order_by(Seal.id)
+    covers = await covered_numbers(seal_ids)
     decision_rows = await SealRequirementDecision.select(
         SealRequirementDecision.all_columns(), SealRequirementDecision.branch.code.as_alias("branch_code"),
         SealRequirementDecision.officer.full_name.as_alias("officer_name"),
@@ -308,9 +357,18 @@ async def evidence(actor: Actor, number_text: str) -> Evidence:
         SealedConfirmation.all_columns(), SealedConfirmation.branch.code.as_alias("branch_code"),
         SealedConfirmation.officer.full_name.as_alias("officer_name"),
     ).where(SealedConfirmation.declaration == declaration_id).first()
+    # A seal recorded from another declaration of a consolidated container (Art 44.2.b.1.2) is this one's too: its
+    # journal rows (the seal, its replacement or removal) name that declaration, so they are found by command id.
+    shared = [
+        command for row in seal_rows if row["declaration"] != declaration_id
+        for command in (row["command_id"], row["ended_command_id"]) if command is not None
+    ]
+    about = JournalEntry.declaration_number == number
+    if shared:
+        about = about | JournalEntry.command_id.is_in(shared)
     journal = await (
         JournalEntry.select(*JOURNAL_COLUMNS)
-        .where((JournalEntry.declaration_number == number) & JournalEntry.command_type.like("seals.%"))
+        .where(about & JournalEntry.command_type.like("seals.%"))
         .order_by(JournalEntry.issued_at_utc)
     )
     decisions = [
@@ -328,7 +386,8 @@ async def evidence(actor: Actor, number_text: str) -> Evidence:
                 state=row["state"], scanned=bool(row["scanned"]), conflict_with=row["conflict_with"],
                 branch_code=row["branch_code"], location=row["location_name"], officer=row["officer_name"],
                 sealed_at=row["sealed_at"], ended_at=row["ended_at"], ended_by=row["ended_by_name"],
-                end_cause=row["end_cause"], end_reason=row["end_reason"],
+                end_cause=row["end_cause"], end_reason=row["end_reason"], cfs_list=row["cfs_list"],
+                covers=covers.get(row["id"], []),
             )
             for row in seal_rows
         ],

@@ -6,6 +6,10 @@
   `active_key` holds the number while the seal is active and unique, NULL once replaced or removed (as
   `gate_passage.standing_key`). A seal recorded offline with a number already active elsewhere keeps
   `active_key` NULL and names the seal it conflicts with (`conflict_with`): both facts kept, for reconciliation.
+- `SealDeclaration`: which declarations a seal covers: one row per (seal, declaration). A seal covers the declaration
+  it was recorded for (`Seal.declaration`) and, on a container consolidated at a CFS (Art 44.2.b.1.2), every
+  declaration of its consolidation list (form 25), and the transit declaration that carries it on (44.2.b.2).
+  Everything that reads "the declaration's seals" reads them through this table.
 - `SealCorrection`: a mistaken container number or carrier seal number found while sealing (Art 41.1.c.1.1).
 - `SealedConfirmation`: "Xác nhận niêm phong hàng hóa", once per declaration (also for unsealable goods after
   their handover record, Art 35.1.a.3).
@@ -84,6 +88,19 @@ class Seal(Table, tablename="seals_seal"):
     # in error), and the officer's words.
     end_cause = Varchar(length=16, default="")
     end_reason = Text(default="")
+    # A container consolidated at a CFS (Art 44.2.b.1.2): the consolidation list (cfs_list.id) whose declarations the
+    # seal covers; NULL for a seal of one declaration.
+    cfs_list = Integer(null=True, default=None)
+
+
+class SealDeclaration(Table, tablename="seals_covers"):
+    """A declaration a seal covers. Every seal has the row of its own declaration (`Seal.declaration`); a seal on a
+    container consolidated at a CFS has one per declaration of the list (Art 44.2.b.1.2: one seal, several export
+    declarations), and one for the transit declaration that carries the container to the exit gate (44.2.b.2, Art
+    41.1.c). Unique per (seal, declaration): a raw index (migration seals_2026_12_08t08_00_01)."""
+
+    seal = ForeignKey(references=Seal, null=False, index=True)
+    declaration = ForeignKey(references=Declaration, null=False, index=True)
 
 
 class SealCorrection(Table, tablename="seals_correction"):

@@ -25,7 +25,7 @@ from backend.declarations.tables import Declaration
 from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import gettext
 from backend.lib.structs import Struct
-from backend.seals.services import declared_containers
+from backend.seals.services import declared_containers, seal_ids_of
 from backend.seals.tables import HandoverRecord, RecordKind, Seal
 
 Finding = Literal["intact", "broken", "missing"]
@@ -78,8 +78,9 @@ def _clean(text: str) -> str:
 async def departure_seals(case: dict[str, Any]) -> list[dict[str, str]]:
     """Each unit's customs seal as the departure branch sealed it: [{unit_kind, unit, seal_number}] in sealing order,
     one per unit (the latest seal the departure branch put on it, unless removed as a mistake)."""
+    # Through the seals that cover the declaration: a container sealed at a CFS covers its transit on (Art 44.2.b.2).
     rows = await Seal.select(Seal.id, Seal.unit_kind, Seal.unit, Seal.seal_number, Seal.end_cause).where(
-        (Seal.declaration == case["declaration"]) & (Seal.branch == case["departure_branch"])
+        Seal.id.is_in(await seal_ids_of(case["declaration"]) or [0]) & (Seal.branch == case["departure_branch"])
     ).order_by(Seal.id)
     by_unit: dict[str, dict[str, str]] = {}
     for row in rows:
