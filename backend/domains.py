@@ -18,6 +18,7 @@ DOMAINS: tuple[str, ...] = (
     "transit",
     "warehouse",
     "cfs",
+    "bonded",
     "vehicles",
     "loading",
     "logbook",

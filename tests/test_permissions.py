@@ -215,6 +215,13 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/cfs/{list_id:int}"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/cfs/999999"),
     ("GET", "/cfs/{list_id:int}/print"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/cfs/999999/print"),
     ("POST", "/cfs/{list_id:int}/{step:str}"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/cfs/999999/submit", form={}),
+    # bonded warehouses (Art 43): the warehouse's staff see their premises, customs the warehouses their branch
+    # manages (bonded/policy.py: anyone else 404); each form and step applies its command (role and party checked there)
+    ("GET", "/bonded"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/bonded"),
+    ("POST", "/bonded/{form_name:str}"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/bonded/propose", form={"entry_id": "999999", "text": "x"}),
+    ("GET", "/bonded/out/{release_id:int}"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/bonded/out/999999"),
+    ("GET", "/bonded/out/{release_id:int}/print"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/bonded/out/999999/print"),
+    ("POST", "/bonded/out/{release_id:int}/{step:str}"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/bonded/out/999999/check", form={"loaded": "1,1"}),
     # the outbox: the branch's messages to the national system, for its officers and supervisors; sending a refused
     # one again is a supervisor's (outbox/policy.py: another branch's message is unknown to them)
     ("GET", "/outbox"): roles(Role.OFFICER, Role.SUPERVISOR, url="/outbox"),

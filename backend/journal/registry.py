@@ -100,6 +100,7 @@ SIGNED_COMMANDS: frozenset[str] = frozenset(
         "vehicles.end_supervision",  # the head ends it: the vehicle left (Art 39.1)
         "loading.decide",  # the head decides the supervision measure of a loading / transhipment plan (Art 40.1, 40.2)
         "cfs.sign_list",  # the officer signs and stamps both copies of the CFS consolidation list, form 25 (Art 44.2.b.1.3)
+        "bonded.decide_inspection",  # the head's decision on a proposed physical inspection at a bonded warehouse (Art 43.1.c.4, 43.2.b, 43.3.a.1)
     }
 )
 

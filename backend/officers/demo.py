@@ -59,6 +59,9 @@ async def load_demo(web: WebSettings) -> list[str]:
     from backend.cfs.demo import load_demo_cfs  # CFS001 at HP-KV3-CFS1 and a submitted consolidation list (Art 44.2.b)
 
     lines.extend(await load_demo_cfs(web))
+    from backend.bonded.demo import load_demo_bonded  # stock and movements of HP-KV3-KNQ1 (Art 43)
+
+    lines.append(await load_demo_bonded())
     if web.demo:
         lines.append(f"GIAMSAT_DEMO=1: {web.origin}/signin also offers a demo sign-in without a passkey.")
     return lines

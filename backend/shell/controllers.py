@@ -54,6 +54,8 @@ def actions_for(role: Role) -> list[dict[str, str]]:
         actions.append({"href": "/loading", "label": gettext("Loading and transhipment plans"), "hint": gettext("Plans of loading, unloading and transhipment (Art 40): the measure proposed and decided")})
     if role in (Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/cfs", "label": gettext("CFS consolidation lists"), "hint": gettext("Export goods consolidated in one container (form 25, Art 44.2.b): listed by the CFS, compared and signed by customs")})
+    if role in (Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR):
+        actions.append({"href": "/bonded", "label": gettext("Bonded warehouses"), "hint": gettext("Bonded stock, goods in and out (Art 43): release notes, checks, inspections proposed")})
     if role == Role.ADMIN:
         actions.append({"href": "/admin/officers", "label": gettext("Officers"), "hint": gettext("Add officers and send enrollment links")})
     if role == Role.ADMIN:
