@@ -16,6 +16,7 @@ DOMAINS: tuple[str, ...] = (
     "paper",
     "seals",
     "transit",
+    "export_place",
     "warehouse",
     "cfs",
     "bonded",

@@ -11,9 +11,9 @@ def test_cli_demo_prints_a_link_per_role_and_can_run_twice(app_env: dict[str, st
 
     for output in (first.stdout, second.stdout):
         links = [line for line in output.splitlines() if "/enroll/" in line]
-        assert len(links) == 6  # one of each role at the port, the border gate's officer, the CFS's staff member
+        assert len(links) == 7  # one of each role at the port, the border gate's officer and head, the CFS's staff member
         assert {line.split()[0] for line in links} == {"officer", "supervisor", "warehouse", "admin"}
-        assert {line.split()[1] for line in links} == {"CB001", "GS001", "KHO001", "ADMIN", "CB101", "CFS001"}
+        assert {line.split()[1] for line in links} == {"CB001", "GS001", "KHO001", "ADMIN", "CB101", "GS101", "CFS001"}
         assert all("http://localhost:8000/enroll/" in line for line in links)
     # The officers' signed transit steps (backend/transit/demo.py), applied as the app applies commands; once.
     assert "Demo transit lots taken to later states: 10 of 10" in first.stdout

@@ -215,6 +215,15 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/cfs/{list_id:int}"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/cfs/999999"),
     ("GET", "/cfs/{list_id:int}/print"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/cfs/999999/print"),
     ("POST", "/cfs/{list_id:int}/{step:str}"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/cfs/999999/submit", form={}),
+    # export place (Art 43.3.b-c): customs staff; a change is answered to the transit case's branches and the record's
+    # addressee (export_place/policy.py: anyone else 404); forms apply their command (role and party checked there)
+    ("GET", "/export-place"): roles(Role.OFFICER, Role.SUPERVISOR, url="/export-place"),
+    ("POST", "/export-place/notify"): roles(Role.OFFICER, Role.SUPERVISOR, url="/export-place/notify", form={"number": "999999999999"}),
+    ("GET", "/export-place/new/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/export-place/new/999999999999"),
+    ("POST", "/export-place/new/{number:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/export-place/new/999999999999", form={"kind": "c1"}),
+    ("GET", "/export-place/changes/{change_id:int}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/export-place/changes/999999"),
+    ("POST", "/export-place/changes/{change_id:int}/{step:str}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/export-place/changes/999999/exported_at_new", form={}),
+    ("GET", "/export-place/letters/{letter_id:int}"): roles(Role.OFFICER, Role.SUPERVISOR, url="/export-place/letters/999999"),
     # bonded warehouses (Art 43): the warehouse's staff see their premises, customs the warehouses their branch
     # manages (bonded/policy.py: anyone else 404); each form and step applies its command (role and party checked there)
     ("GET", "/bonded"): roles(Role.WAREHOUSE, Role.OFFICER, Role.SUPERVISOR, url="/bonded"),

@@ -101,6 +101,8 @@ SIGNED_COMMANDS: frozenset[str] = frozenset(
         "loading.decide",  # the head decides the supervision measure of a loading / transhipment plan (Art 40.1, 40.2)
         "cfs.sign_list",  # the officer signs and stamps both copies of the CFS consolidation list, form 25 (Art 44.2.b.1.3)
         "bonded.decide_inspection",  # the head's decision on a proposed physical inspection at a bonded warehouse (Art 43.1.c.4, 43.2.b, 43.3.a.1)
+        "export_place.decide",  # the head approves or refuses a change of export place (Art 43.3.c.1.1.1, c.2.1.1, c.3.1.1, c.4.1.1)
+        "export_place.confirm_bia",  # BIA closing a change of export place, with its note (Art 43.3.c.1.1.4, c.2.2.3, c.3.1.3, c.4.2.3)
     }
 )
 

@@ -62,6 +62,9 @@ async def load_demo(web: WebSettings) -> list[str]:
     from backend.bonded.demo import load_demo_bonded  # stock and movements of HP-KV3-KNQ1 (Art 43)
 
     lines.append(await load_demo_bonded())
+    from backend.export_place.demo import load_demo_export_place  # lots at LS-HN's exit gate: 15 days, changes (Art 43.3.b-c)
+
+    lines.extend(await load_demo_export_place(web))
     if web.demo:
         lines.append(f"GIAMSAT_DEMO=1: {web.origin}/signin also offers a demo sign-in without a passkey.")
     return lines

@@ -40,6 +40,7 @@ def actions_for(role: Role) -> list[dict[str, str]]:
         actions.append({"href": "/seals/violations", "label": gettext("Violation records"), "hint": gettext("What receiving branches found not as recorded")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/transit", "label": gettext("Transit"), "hint": gettext("Assign, check, seal, depart and confirm arrival of transit goods; overdue lots")})
+        actions.append({"href": "/export-place", "label": gettext("Exit gate: 15 days and changes of export place"), "hint": gettext("Goods from bonded warehouses waiting at the exit gate (Art 43.3.b), changes of export place and their letters (Art 43.3.c)")})
     if role in (Role.OFFICER, Role.SUPERVISOR):
         actions.append({"href": "/vehicles", "label": gettext("Key vehicles"), "hint": gettext("Vessels and vehicles under direct supervision and their supervision journal")})
     if role in (Role.OFFICER, Role.SUPERVISOR):

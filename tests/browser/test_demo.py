@@ -26,7 +26,7 @@ def test_demo_sign_in_shows_banner_and_signs_in_the_officer(demo_server: Server,
 
     assert page.is_visible(".banner-demo")
     codes = page.eval_on_selector_all(".demo-user", "(buttons) => buttons.map((button) => button.dataset.code)")
-    assert sorted(codes) == ["ADMIN", "CB001", "CB101", "CFS001", "GS001", "KHO001"]
+    assert sorted(codes) == ["ADMIN", "CB001", "CB101", "CFS001", "GS001", "GS101", "KHO001"]
     with page.expect_navigation(url=re.compile(r"/$")):
         page.click('.demo-user[data-code="CB001"]')
     page.wait_for_selector(".profile")

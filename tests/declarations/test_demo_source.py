@@ -10,6 +10,7 @@ from typing import Any
 from litestar.testing import TestClient
 
 from backend.barcodes import iso6346
+from backend.export_place.demo import LOTS as EXPORT_PLACE_LOTS
 from tests.conftest import World, giamsat, in_app
 from tests.declarations.helpers import item
 from tests.declarations.test_services import counts
@@ -42,14 +43,15 @@ def test_demo_loads_varied_declarations_and_a_second_run_changes_nothing(client:
     second = giamsat(app_env, "demo")
 
     assert "300 new" in first.stdout and "0 new, 300 already there" in second.stdout
-    assert in_app(client, counts) == after_first and after_first["declarations"] == 300
+    # 300 from the demo source, and the export-place demo's own transit lots (backend/export_place/demo.py LOTS)
+    assert in_app(client, counts) == after_first and after_first["declarations"] == 300 + len(EXPORT_PLACE_LOTS)
     facts = in_app(client, demo_facts)
     assert facts["kinds"] == {"import", "export", "independent_transit", "combined_transit"}
     assert facts["lanes"] == {1, 2, 3} and facts["cargo"] == {"containers", "bulk", "loose"}
     assert facts["branches"] == {"HP-KV3"} and facts["versions"] == {1, 2, 3}
     assert facts["not_eligible"] > 10 and facts["seal_required"] > 10 and facts["xray"] > 5 and facts["updates"] > 20
     assert facts["containers"] and all(iso6346.is_valid(number) for number in facts["containers"])
-    assert after_first["history"] == 300 + facts["updates"]
+    assert after_first["history"] == 300 + len(EXPORT_PLACE_LOTS) + facts["updates"]
 
 
 def test_demo_items_are_deterministic() -> None:

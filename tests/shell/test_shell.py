@@ -202,14 +202,14 @@ def test_home_page_shows_officer_branch_role_and_actions(client: TestClient, wor
     assert page.status_code == 200 and html_lang(page.text) == "vi"
     assert "Nguyễn Văn Một" in page.text and "CB1" in page.text and "Chi cục Một" in page.text
     assert translate_in("vi", "Supervision officer") in page.text
-    assert action_links(page.text) == ["/gate", "/seals", "/transit", "/vehicles", "/paper", "/declarations", "/logbook", "/warehouse/anomalies", "/loading", "/cfs", "/bonded", "/sync", "/account/devices"]
+    assert action_links(page.text) == ["/gate", "/seals", "/transit", "/export-place", "/vehicles", "/paper", "/declarations", "/logbook", "/warehouse/anomalies", "/loading", "/cfs", "/bonded", "/sync", "/account/devices"]
     assert translate_in("vi", "Logbook") in page.text
 
 
 @pytest.mark.parametrize(
     ("person", "actions"),
     [
-        ("supervisor", ["/inbox", "/dashboard", "/gate", "/gate/reports", "/seals", "/seals/violations", "/transit", "/vehicles", "/paper", "/declarations", "/logbook", "/warehouse/anomalies", "/loading", "/cfs", "/bonded", "/contingency", "/reconciliation", "/sync", "/account/devices"]),
+        ("supervisor", ["/inbox", "/dashboard", "/gate", "/gate/reports", "/seals", "/seals/violations", "/transit", "/export-place", "/vehicles", "/paper", "/declarations", "/logbook", "/warehouse/anomalies", "/loading", "/cfs", "/bonded", "/contingency", "/reconciliation", "/sync", "/account/devices"]),
         ("warehouse_user", ["/warehouse/anomalies", "/loading", "/cfs", "/bonded", "/sync", "/account/devices"]),
         ("admin", ["/admin/officers", "/admin/operators", "/contingency", "/sync", "/account/devices"]),
     ],
