@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from backend.barcodes import decode, payload
+from backend.barcodes import decode, payload, reads
 from backend.barcodes.payload import BarcodeError, Keyring, Payload
 from backend.lib import image_work
 from backend.settings import Settings
@@ -38,11 +38,12 @@ def configured_keyring() -> Keyring:
 
 
 def interpret(keyring: Keyring, texts: list[str]) -> list[tuple[str, Payload | None, BarcodeError | None]]:
-    """Each text with what it says, or the BarcodeError saying why it is refused."""
+    """Each text with what it says, or the BarcodeError saying why it is refused (a number that is not a
+    declaration number: `barcode_not_a_number`, reads.py, Art 35.2.c)."""
     found: list[tuple[str, Payload | None, BarcodeError | None]] = []
     for text in texts:
         try:
-            found.append((text, payload.decode(keyring, text), None))
+            found.append((text, reads.decode_read(keyring, text), None))
         except BarcodeError as error:
             found.append((text, None, error))
     return found
