@@ -267,7 +267,8 @@ def test_shift_failed_replay_writes_only_the_entry_it_tried(shift_server: Server
     # The replay (and the page's retries since) tried the first entry: it carries the attempts; the rest of the
     # queue was not written.
     assert entries[0]["attempts"] >= 1 and entries[0]["error"] == "network" and not entries[0]["offline"]
-    assert all(entry == {"attempts": 0, "error": None, "offline": False} for entry in entries[1:])
+    touched = [(n, entry) for n, entry in enumerate(entries) if n and entry != {"attempts": 0, "error": None, "offline": False}]
+    assert not touched, touched[:5]  # which entries a replay wrote, should this fail again (once in CI under load)
     page.unroute("**/api/**")
     browsing.assert_clean(SERVER_DOWN_NOISE, OFFLINE_NOISE)
 
