@@ -30,7 +30,7 @@ import uuid
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -409,6 +409,54 @@ def wait_until(page: Any, script: str, arg: Any = None, timeout: float = 10.0) -
         if time.monotonic() > deadline:
             raise AssertionError(f"still false after {timeout} s: {script}")
         page.wait_for_timeout(100)
+
+
+def sign_in(page: Any, server: Server, code: str) -> None:
+    """Enroll `code`'s passkey on a virtual authenticator (kept on the page: signed commands, online and offline, are
+    signed with it) and wait for the service worker."""
+    add_authenticator(page)
+    enroll(page, server.enrollment_link(code))
+    wait_for_worker(page)
+
+
+def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
+    """`check()` once it is truthy (a command sent from a page, or a delivery pass, lands a moment later)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still not true after {timeout} s: {what} (last: {value!r})")
+        time.sleep(0.1)
+
+
+def goto(page: Any, url: str) -> Any:
+    """page.goto, again when the page's own reload interrupts it: a form whose command was applied reloads its page
+    (queue-client.js), a moment after the server's row exists; the page is then loaded afresh either way."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for _ in range(5):
+        try:
+            return page.goto(url)
+        except PlaywrightError as error:
+            if "interrupted by another navigation" not in str(error) and "ERR_ABORTED" not in str(error):
+                raise
+            page.wait_for_load_state("load")  # the reload that interrupted it, done
+            page.wait_for_timeout(300)
+    return page.goto(url)
+
+
+def reloaded(page: Any, selector: str, url: str) -> None:
+    """Until the page shows `selector`: a page reloads itself once its command is applied (queue-client.js); when the
+    server's answer came too late for that (the page said "queued"), load it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    try:
+        page.wait_for_selector(selector, timeout=15_000)
+    except PlaywrightTimeout:
+        goto(page, url)
+        page.wait_for_selector(selector)
 
 
 def wait_for_cached_page(page: Any, path: str) -> None:

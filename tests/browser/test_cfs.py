@@ -17,9 +17,8 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -30,10 +29,11 @@ from tests.browser.conftest import (
     OFFLINE_NOISE,
     Browsing,
     Server,
-    add_authenticator,
-    enroll,
+    eventually,
+    goto,
     make_server,
-    wait_for_worker,
+    reloaded,
+    sign_in,
     wait_until,
 )
 from tests.conftest import giamsat
@@ -73,52 +73,6 @@ def cfs_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPath
 
 def vi(message: str, **params: Any) -> str:
     return translate_in("vi", message, **params)
-
-
-def sign_in(page: Any, server: Server, code: str) -> None:
-    add_authenticator(page)  # kept: the list is signed with it
-    enroll(page, server.enrollment_link(code))
-    wait_for_worker(page)
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    """`check()` once it is truthy (a command sent from a page lands a moment later)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not true after {timeout} s: {what} (last: {value!r})")
-        time.sleep(0.1)
-
-
-def goto(page: Any, url: str) -> Any:
-    """page.goto, again when the page's own reload (an applied form reloads its page) interrupts it."""
-    from playwright.sync_api import Error as PlaywrightError
-
-    for _ in range(5):
-        try:
-            return page.goto(url)
-        except PlaywrightError as error:
-            if "interrupted by another navigation" not in str(error) and "ERR_ABORTED" not in str(error):
-                raise
-            page.wait_for_load_state("load")
-            page.wait_for_timeout(300)
-    return page.goto(url)
-
-
-def reloaded(page: Any, selector: str, url: str) -> None:
-    """Until the page shows `selector`: a page reloads itself once its command is applied (queue-client.js); when the
-    server's answer came too late for that (the page said "queued"), load it."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.wait_for_selector(selector, timeout=15_000)
-    except PlaywrightTimeout:
-        goto(page, url)
-        page.wait_for_selector(selector)
-    page.wait_for_load_state("load")
 
 
 def list_state(server: Server, list_id: int) -> str:

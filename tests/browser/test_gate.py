@@ -24,10 +24,8 @@ from tests.browser.conftest import (
     OFFLINE_NOISE,
     Browsing,
     Server,
-    add_authenticator,
-    enroll,
     make_server,
-    wait_for_worker,
+    sign_in,
     wait_until,
 )
 from tests.conftest import giamsat
@@ -111,12 +109,6 @@ def standing(server: Server, number: str) -> list[str]:
         number,
     )
     return [unit for (unit,) in rows]
-
-
-def sign_in(page: Any, server: Server, code: str) -> None:
-    add_authenticator(page)  # kept: confirmations are signed with it, online and offline
-    enroll(page, server.enrollment_link(code))
-    wait_for_worker(page)
 
 
 def rows_when_applied(server: Server, sql: str, timeout: float = 30.0) -> list[tuple[Any, ...]]:

@@ -33,11 +33,9 @@ from tests.browser.conftest import (
     OFFLINE_NOISE,
     Browsing,
     Server,
-    add_authenticator,
-    enroll,
     make_server,
+    sign_in,
     wait_for_cached_page,
-    wait_for_worker,
     wait_until,
 )
 from tests.barcodes.photos import code128
@@ -86,12 +84,6 @@ def seals_server(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
     server.database = request.param  # type: ignore[attr-defined]
     yield server
     server.drop()
-
-
-def sign_in(page: Any, server: Server, code: str) -> None:
-    add_authenticator(page)  # kept: signed commands are signed with it, online and offline
-    enroll(page, server.enrollment_link(code))
-    wait_for_worker(page)
 
 
 def ready_offline(page: Any, code: str, datasets: tuple[str, ...]) -> None:

@@ -32,7 +32,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Iterator
 
 import pytest
 
@@ -42,11 +42,12 @@ from tests.browser.conftest import (
     OFFLINE_NOISE,
     Browsing,
     Server,
-    add_authenticator,
-    enroll,
+    eventually,
     free_port,
+    goto,
     make_server,
-    wait_for_worker,
+    reloaded,
+    sign_in,
     wait_until,
 )
 from tests.conftest import REPO
@@ -161,24 +162,6 @@ def transit_world(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempP
 # --- helpers -------------------------------------------------------------------------------------------------------
 
 
-def sign_in(page: Any, server: Server, code: str) -> None:
-    add_authenticator(page)  # kept: CES, CET, BOA, BIA and the sealing steps are signed with it
-    enroll(page, server.enrollment_link(code))
-    wait_for_worker(page)
-
-
-def eventually(check: Callable[[], Any], what: str, timeout: float = 30.0) -> Any:
-    """`check()` once it is truthy (a command sent from a page, or a delivery pass, lands a moment later)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"still not true after {timeout} s: {what} (last: {value!r})")
-        time.sleep(0.1)
-
-
 def case_state(server: Server, number: str) -> str:
     [(state,)] = server.query("SELECT state FROM transit_case WHERE number = ?", number)
     return state
@@ -203,33 +186,6 @@ def submit_step(page: Any, command: str) -> None:
 def steps_offered(page: Any) -> list[str]:
     """The commands of the forms the page offers, in order."""
     return page.eval_on_selector_all("main form[data-command]", "forms => forms.map((form) => form.dataset.command)")
-
-
-def goto(page: Any, url: str) -> Any:
-    """page.goto, again when the page's own reload interrupts it: a form whose command was applied reloads its page
-    (queue-client.js), a moment after the server's row exists; the page is then loaded afresh either way."""
-    from playwright.sync_api import Error as PlaywrightError
-
-    for _ in range(3):
-        try:
-            return page.goto(url)
-        except PlaywrightError as error:
-            if "interrupted by another navigation" not in str(error):
-                raise
-            page.wait_for_load_state("load")  # the reload that interrupted it, done
-    return page.goto(url)
-
-
-def reloaded(page: Any, selector: str, url: str) -> None:
-    """Until the page shows `selector`: a page reloads itself once its command is applied (seals-page.js,
-    queue-client.js); when the server's answer came too late for that (the page said "queued"), load it."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
-    try:
-        page.wait_for_selector(selector, timeout=15_000)
-    except PlaywrightTimeout:
-        goto(page, url)
-        page.wait_for_selector(selector)
 
 
 def open_case(page: Any, server: Server, number: str, state: str) -> None:
