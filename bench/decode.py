@@ -5,11 +5,12 @@ decode function, before and after a change, per class of photo.
     .venv/bin/python -m bench.decode --per-class 10 --only c128-blur-1.5,nocode   # quick
     .venv/bin/python -m bench.decode --before-ref HEAD~3       # "before" is that commit's decode.py
     .venv/bin/python -m bench.decode --device --qr-per-class 10  # the device's reader in Chromium, before and after
+    .venv/bin/python -m bench.decode --device --before-ref 3cfd72c,a887a5f   # several "befores", one column each
 
 --device reads the same photos with the page's own reader instead (DevicePage: camera-scan.js in Debian's Chromium
 through Playwright, on http://localhost, under the app's CSP; `giamsatCamera.decodeImage(blob)`, the path of a photo
-chosen on the device): "before" is the polyfill alone as before issue 17 (`{plain: true}`), "after" with the located
-crop and the dropping of contradicted reads; the time is measured in the page.
+chosen on the device): "before" is the page's reader as of --before-ref (camera-scan.js and its vendored reader
+served from that commit, read with git show), "after" the working tree's; the time is measured in the page.
 
 The photos (made here with Pillow, seeded: the same seed makes the same bytes; the sensor noise comes from fixed
 seeded fields, as Pillow's effect_noise is not seeded): what a phone sends from the gate,
@@ -431,40 +432,47 @@ DEVICE_ARGS = [
 ]
 DEVICE_PAGE = b"""<!doctype html><html lang="vi"><head><meta charset="utf-8"><title>bench</title>
 <script src="/static/js/camera-scan.js" defer></script></head><body><main>bench</main></body></html>"""
-DEVICE_READ = """async ({b64, plain}) => {
+DEVICE_READ = """async (b64) => {
   const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
   const blob = new Blob([bytes], {type: "image/jpeg"});
   const started = performance.now();
-  const texts = await giamsatCamera.decodeImage(blob, {plain});
+  const texts = await giamsatCamera.decodeImage(blob);
   return {texts, ms: performance.now() - started};
 }"""
 
 
 class DevicePage:
     """Debian's Chromium (Playwright) on a page at http://localhost that loads the app's own camera-scan.js and its
-    vendored reader (the barcode-detector polyfill over zxing-wasm; headless Linux Chromium has no native
-    BarcodeDetector): the code path of a photo chosen on the device, `giamsatCamera.decodeImage(blob)`. The static
-    files are served from frontend/static by a small server in this process, under the app's CSP."""
+    vendored reader (zxing-wasm; headless Linux Chromium has no native BarcodeDetector): the code path of a photo
+    chosen on the device, `giamsatCamera.decodeImage(blob)`. The static files are served by a small server in this
+    process, under the app's CSP: from frontend/static, or as of commit `ref` (git show; nothing checked out)."""
 
-    def __init__(self, chromium: str) -> None:
+    def __init__(self, browser: Any, ref: str | None = None) -> None:
         import http.server
         import threading
-
-        from playwright.sync_api import sync_playwright
 
         from backend.app import CONTENT_SECURITY_POLICY
 
         static = REPO / "frontend" / "static"
         types = {".js": "text/javascript", ".wasm": "application/wasm", ".css": "text/css"}
+        committed: dict[str, bytes | None] = {}
+
+        def static_file(name: str) -> bytes | None:
+            if ref is None:
+                file = static / name
+                return file.read_bytes() if file.is_file() else None
+            if name not in committed:
+                shown = subprocess.run(["git", "show", f"{ref}:frontend/static/{name}"], cwd=REPO, capture_output=True)
+                committed[name] = shown.stdout if shown.returncode == 0 else None
+            return committed[name]
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_GET(self) -> None:  # noqa: N802 (http.server's name)
                 path = self.path.split("?")[0]
                 if path == "/":
                     body, kind = DEVICE_PAGE, "text/html; charset=utf-8"
-                elif path.startswith("/static/") and ".." not in path and (static / path[8:]).is_file():
-                    file = static / path[8:]
-                    body, kind = file.read_bytes(), types.get(file.suffix, "application/octet-stream")
+                elif path.startswith("/static/") and ".." not in path and (found := static_file(path[8:])) is not None:
+                    body, kind = found, types.get(Path(path).suffix, "application/octet-stream")
                 else:
                     self.send_error(404)
                     return
@@ -480,28 +488,22 @@ class DevicePage:
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.playwright = sync_playwright().start()
-        self.browser = self.playwright.chromium.launch(executable_path=chromium, args=DEVICE_ARGS)
-        self.page = self.browser.new_page()
+        self.page = browser.new_page()
         self.errors: list[str] = []
         self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.page.goto(f"http://localhost:{self.server.server_address[1]}/")
         self.page.wait_for_function("() => Boolean(window.giamsatCamera)")
         self.kind = self.page.evaluate("() => giamsatCamera.reader()")
-        self.version = self.browser.version
 
-    def reader(self, plain: bool) -> Callable[[bytes, str], tuple[list[str], float]]:
-        def read(jpeg: bytes, _type: str) -> tuple[list[str], float]:
-            import base64
+    def read(self, jpeg: bytes, _type: str) -> tuple[list[str], float]:
+        import base64
 
-            answer = self.page.evaluate(DEVICE_READ, {"b64": base64.b64encode(jpeg).decode(), "plain": plain})
-            return answer["texts"], answer["ms"] / 1000
-
-        return read
+        self.page.bring_to_front()  # a page behind another is run at a lower priority (several "befores": a page each)
+        answer = self.page.evaluate(DEVICE_READ, base64.b64encode(jpeg).decode())
+        return answer["texts"], answer["ms"] / 1000
 
     def close(self) -> None:
-        self.browser.close()
-        self.playwright.stop()
+        self.page.close()
         self.server.shutdown()
 
 
@@ -588,12 +590,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=SEED)
     parser.add_argument("--only", default="", help="comma-separated classes (e.g. blur-1.5,c128-turn-45,nocode)")
     parser.add_argument("--codes", default="c128,qr", help="c128, qr or both")
-    parser.add_argument("--before-ref", default="HEAD", help="the commit whose decode.py is 'before' (default HEAD)")
+    parser.add_argument("--before-ref", default="HEAD", help="the commit whose reader is 'before' (default HEAD; several, comma-separated: a column each)")
     parser.add_argument("--no-before", action="store_true", help="measure the working tree's pipeline only")
     parser.add_argument("--save", type=Path, help="write the photos as JPEG files into this directory (to look at them)")
     parser.add_argument("--failures", action="store_true", help="list the photos the last pipeline did not read")
     parser.add_argument("--device", action="store_true", help="the device's reader instead of the server's: camera-scan.js "
-                        "in Chromium, before = the polyfill alone, after = with the located crop (issue 17)")
+                        "in Chromium (before: the page's reader as of --before-ref)")
     parser.add_argument("--chromium", default=os.environ.get("GIAMSAT_CHROMIUM", "/usr/bin/chromium"))
     args = parser.parse_args(argv)
 
@@ -612,7 +614,9 @@ def main(argv: list[str] | None = None) -> int:
         return main_device(args, made)
     pipelines: dict[str, Callable[[bytes, str], list[str]]] = {}
     if not args.no_before:
-        pipelines["before"] = load_before(args.before_ref).decode_photo
+        refs = [ref for ref in args.before_ref.split(",") if ref]
+        for ref in refs:
+            pipelines["before" if len(refs) == 1 else ref] = load_before(ref).decode_photo
     pipelines["after"] = after.decode_photo
     load_start = os.getloadavg()
     started = time.perf_counter()
@@ -625,46 +629,53 @@ def main(argv: list[str] | None = None) -> int:
         for line in result.wrong_reads:
             print(f"wrong read by {pipe}: {line}")
     if args.failures:
-        last = list(pipelines)[-1]
-        for index, sample in enumerate(made):
-            result = results[(last, sample.kind, sample.name)]
-            position = [s for s in made if (s.kind, s.name) == (sample.kind, sample.name)].index(sample)
-            if not result.ok[position]:
-                print(f"not read by {last}: {sample.kind} {sample.name} #{index} eye {sample.eye} "
-                      f"({sample.margin:+.2f}) {sample.params}")
+        print_failures(made, results, list(pipelines)[-1])
     return 0
 
 
+def print_failures(made: list[Sample], results: dict[tuple[str, str, str], Result], pipe: str) -> None:
+    for index, sample in enumerate(made):
+        result = results[(pipe, sample.kind, sample.name)]
+        position = [s for s in made if (s.kind, s.name) == (sample.kind, sample.name)].index(sample)
+        if not result.ok[position]:
+            print(f"not read by {pipe}: {sample.kind} {sample.name} #{index} eye {sample.eye} "
+                  f"({sample.margin:+.2f}) {sample.params}")
+
+
 def main_device(args: argparse.Namespace, made: list[Sample]) -> int:
-    device = DevicePage(args.chromium)
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    browser = playwright.chromium.launch(executable_path=args.chromium, args=DEVICE_ARGS)
+    pages: dict[str, DevicePage] = {}
     try:
-        pipelines: dict[str, Callable[[bytes, str], tuple[list[str], float]]] = {}
-        if not args.no_before:
-            pipelines["before"] = device.reader(plain=True)
-        pipelines["after"] = device.reader(plain=False)
-        device.reader(plain=False)(made[0].jpeg, "image/jpeg")  # the wasm compiled and warm before timing
+        refs = [] if args.no_before else [ref for ref in args.before_ref.split(",") if ref]
+        for ref in refs:
+            pages["before" if len(refs) == 1 else ref] = DevicePage(browser, ref)
+        pages["after"] = DevicePage(browser)
+        for page in pages.values():
+            page.read(made[0].jpeg, "image/jpeg")  # the wasm compiled and warm before timing
         load_start = os.getloadavg()
         started = time.perf_counter()
-        results = run_device(made, pipelines)
+        results = run_device(made, {name: page.read for name, page in pages.items()})
         load_end = os.getloadavg()
-        print(f"device: Chromium {device.version}, reader {device.kind!r}; read in {time.perf_counter() - started:.1f} s; "
+        kinds = ", ".join(f"{name} {page.kind!r}" for name, page in pages.items())
+        print(f"device: Chromium {browser.version}, readers: {kinds}; read in {time.perf_counter() - started:.1f} s; "
               f"load average {load_start[0]:.2f} -> {load_end[0]:.2f} (1 min), {os.cpu_count()} CPUs\n")
-        print(table(made, results, list(pipelines)))
+        print(table(made, results, list(pages)))
         for (pipe, _, _), result in results.items():
             for line in result.wrong_reads:
                 print(f"wrong read by {pipe}: {line}")
-        if device.errors:
-            print("page errors:", *device.errors, sep="\n  ")
+        for name, page in pages.items():
+            if page.errors:
+                print(f"page errors ({name}):", *page.errors, sep="\n  ")
         if args.failures:
-            last = list(pipelines)[-1]
-            for index, sample in enumerate(made):
-                result = results[(last, sample.kind, sample.name)]
-                position = [s for s in made if (s.kind, s.name) == (sample.kind, sample.name)].index(sample)
-                if not result.ok[position]:
-                    print(f"not read by {last}: {sample.kind} {sample.name} #{index} eye {sample.eye} "
-                          f"({sample.margin:+.2f}) {sample.params}")
+            print_failures(made, results, "after")
     finally:
-        device.close()
+        for page in pages.values():
+            page.close()
+        browser.close()
+        playwright.stop()
     return 0
 
 

@@ -196,7 +196,7 @@ def test_camera_readable_frame_with_the_tools_still_reads_and_submits(server: Se
     code = scan.wait_for_submit()
 
     assert code == DECLARATION
-    assert scan.page.evaluate("() => giamsatCamera.lastPath()") == "polyfill"
+    assert scan.page.evaluate("() => giamsatCamera.lastPath()") == "wasm"
     assert scan.page.evaluate("() => window.__tracks[0].readyState") == "ended"
     assert scan.page.is_hidden("[data-camera-overlay]") and scan.page.is_hidden("[data-camera-torch]")
     browsing.assert_clean()

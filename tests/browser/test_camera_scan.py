@@ -2,8 +2,9 @@
 under the app's own Content-Security-Policy, against the real server.
 
 Headless Chromium on Linux has no native BarcodeDetector, so every read in the page here goes through the
-vendored ZXing-wasm polyfill, loaded from /static/vendor (never a CDN) only when first needed. The tests:
-- `giamsatCamera.decodeImage` reads a QR code (from `backend.barcodes.qr.qr_png`) and a Code 128;
+vendored ZXing-wasm reader, loaded from /static/vendor (never a CDN) only when first needed. The tests:
+- `giamsatCamera.decodeImage` reads a QR code (from `backend.barcodes.qr.qr_png`) and a Code 128; beside another
+  code, the list's code too; two numbers read at one place, neither;
 - a photo chosen on `[data-photo-scan]` is read in the page (a Code 128 turned 45° too, by the page's located crop,
   issue 17), or else (a Code 128 blurred past what the page reads, which the server's located crop reads) by
   POST /api/v1/barcodes/decode; no code, or no network, shows words in the page and submits nothing;
@@ -47,7 +48,7 @@ from tests.conftest import REPO
 
 pytestmark = pytest.mark.browser
 
-POLYFILL = "/static/vendor/barcode-detector-3.2.2.min.js"
+READER = "/static/vendor/zxing-wasm-3.1.3-reader.min.js"
 WASM = "/static/vendor/zxing-wasm-3.1.3-reader.wasm"
 TEST_PATH = "/__camera_test"
 SUBMITS = """() => {
@@ -170,22 +171,70 @@ DECODE = """async ({b64, asBitmap}) => {
 # --- reading in the page -------------------------------------------------------------------------------------------
 
 
-def test_camera_decode_image_reads_qr_and_code128_through_the_vendored_polyfill(server: Server, browsing: Browsing) -> None:
+def test_camera_decode_image_reads_qr_and_code128_through_the_vendored_reader(server: Server, browsing: Browsing) -> None:
     text = qr_text()
     scan = ScanPage(browsing.new_page(), server)
     scan.open()
-    loaded_before = scan.asked_for(POLYFILL) or scan.asked_for(WASM)
+    loaded_before = scan.asked_for(READER) or scan.asked_for(WASM)
 
     from_blob = scan.page.evaluate(DECODE, {"b64": base64.b64encode(qr.qr_png(text)).decode(), "asBitmap": False})
     from_bitmap = scan.page.evaluate(DECODE, {"b64": png_b64(on_sheet(code128(DECLARATION))), "asBitmap": True})
     from_blank = scan.page.evaluate(DECODE, {"b64": png_b64(Image.new("L", (400, 300), 255)), "asBitmap": False})
 
     assert loaded_before is False  # lazily: the page alone never loads the 1.1 MB reader
-    assert from_blob == {"texts": [text], "reader": "polyfill", "native": "undefined"}
-    assert from_bitmap == {"texts": [DECLARATION], "reader": "polyfill", "native": "undefined"}
+    assert from_blob == {"texts": [text], "reader": "wasm", "native": "undefined"}
+    assert from_bitmap == {"texts": [DECLARATION], "reader": "wasm", "native": "undefined"}
     assert from_blank["texts"] == []
-    assert scan.asked_for(POLYFILL) and scan.asked_for(WASM)
+    assert scan.asked_for(READER) and scan.asked_for(WASM)
     assert scan.foreign_requests() == []  # nothing from a CDN
+    browsing.assert_clean()
+
+
+def two_codes(top: Image.Image, bottom: Image.Image, gap: int, size: int = 900) -> Image.Image:
+    """Two codes on a white sheet, one under the other `gap` px apart, the top one across the sheet's middle row
+    (where ZXing starts looking)."""
+    sheet = Image.new("L", (size, size), 255)
+    sheet.paste(top, ((size - top.width) // 2, size // 2 - top.height // 2))
+    sheet.paste(bottom, ((size - bottom.width) // 2, size // 2 + top.height - top.height // 2 + gap))
+    return sheet
+
+
+def test_camera_decode_image_reads_the_list_code_beside_another_code(server: Server, browsing: Browsing) -> None:
+    """The page asks ZXing for one code first (issue 17: about half the time of asking for every code); when the one
+    found is no list code (a container's number printed on the same sheet), the picture is read again for every code
+    and the list's is offered first: the declaration scanned is the list's, not another number (Art 35.2.c)."""
+    container = "MSKU1234565"
+    scan = ScanPage(browsing.new_page(), server)
+    scan.open()
+
+    sheet = png_b64(two_codes(code128(container), code128(DECLARATION), gap=120))
+    read = scan.page.evaluate(DECODE, {"b64": sheet, "asBitmap": False})
+    # The reader alone (no located crop, which would find the list's code too): both codes from the reader's reads.
+    plain = scan.page.evaluate(
+        "async (b64) => giamsatCamera.decodeImage(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], {type: 'image/png'}), {plain: true})", sheet
+    )
+    offered = scan.page.evaluate("(texts) => giamsatCamera.offered(texts, false)", read["texts"])
+
+    assert sorted(read["texts"]) == sorted(plain) == sorted([container, DECLARATION]) and read["reader"] == "wasm"
+    assert offered == [DECLARATION, container]
+    browsing.assert_clean()
+
+
+def test_camera_two_numbers_read_at_one_place_offer_neither(server: Server, browsing: Browsing) -> None:
+    """What a misread looks like — one code read on two rows with two texts — made on purpose: a code whose upper
+    rows are one declaration number and lower rows another, one digit apart. Which one is printed cannot be told,
+    so neither is offered (Art 35.2.c; the server's decode.agreed() rule). ZXing asked for one code finds only one of
+    them; the page reads that code's area again for every code, which finds the other."""
+    other = DECLARATION[:-1] + str((int(DECLARATION[-1]) + 1) % 10)
+    upper, lower = (code.resize((code.width, 8)) for code in (code128(DECLARATION), code128(other)))
+    scan = ScanPage(browsing.new_page(), server)
+    scan.open()
+    alone = scan.page.evaluate(DECODE, {"b64": png_b64(on_sheet(lower)), "asBitmap": False})
+
+    read = scan.page.evaluate(DECODE, {"b64": png_b64(two_codes(upper, lower, gap=0)), "asBitmap": False})
+
+    assert alone["texts"] == [other]  # each is a code the reader reads
+    assert read["texts"] == []
     browsing.assert_clean()
 
 
@@ -199,7 +248,7 @@ def test_camera_reader_files_are_served_as_wasm_and_precached(server: Server) ->
     assert content_type == "application/wasm"
     assert body == (REPO / "frontend" / "static" / WASM.removeprefix("/static/")).read_bytes()
     assert body[:4] == b"\0asm"
-    assert f'"{WASM}"' in worker and f'"{POLYFILL}"' in worker and '"/static/js/camera-scan.js"' in worker
+    assert f'"{WASM}"' in worker and f'"{READER}"' in worker and '"/static/js/camera-scan.js"' in worker
 
 
 def test_camera_reader_works_offline_from_the_service_workers_precache(server: Server, browsing: Browsing) -> None:
@@ -209,7 +258,7 @@ def test_camera_reader_works_offline_from_the_service_workers_precache(server: S
     enroll(page, server.enrollment_link("GS001"))
     cdp.detach()
     wait_for_worker(page)
-    wait_until(page, "async (urls) => (await Promise.all(urls.map((url) => caches.match(url)))).every(Boolean)", [POLYFILL, WASM])
+    wait_until(page, "async (urls) => (await Promise.all(urls.map((url) => caches.match(url)))).every(Boolean)", [READER, WASM])
     page.context.set_offline(True)
 
     # The home page, as a page with a scan form would: its script, then a photo read, all with no network.
@@ -222,7 +271,7 @@ def test_camera_reader_works_offline_from_the_service_workers_precache(server: S
     })""")
     read = page.evaluate(DECODE, {"b64": base64.b64encode(qr.qr_png(text)).decode(), "asBitmap": False})
 
-    assert read == {"texts": [text], "reader": "polyfill", "native": "undefined"}
+    assert read == {"texts": [text], "reader": "wasm", "native": "undefined"}
     browsing.assert_clean(OFFLINE_NOISE)
 
 
@@ -253,7 +302,7 @@ def test_camera_photo_is_read_in_the_page_and_submitted(signed_in_scan: ScanPage
     code = signed_in_scan.wait_for_submit()
 
     assert code == text
-    assert signed_in_scan.page.evaluate("() => giamsatCamera.lastPath()") == "polyfill"
+    assert signed_in_scan.page.evaluate("() => giamsatCamera.lastPath()") == "wasm"
     assert not signed_in_scan.asked_for("/api/v1/barcodes/decode")  # read in the page: the server was not asked
     browsing.assert_clean()
 
@@ -269,7 +318,7 @@ def small_and_blurred() -> Image.Image:
 def test_camera_photo_the_page_cannot_read_goes_to_the_server(signed_in_scan: ScanPage, browsing: Browsing, tmp_path: Path) -> None:
     photo = save_png(small_and_blurred(), tmp_path / "small.png")
     in_page = signed_in_scan.page.evaluate(DECODE, {"b64": base64.b64encode(photo.read_bytes()).decode(), "asBitmap": False})
-    assert in_page["texts"] == [] and in_page["reader"] == "polyfill"
+    assert in_page["texts"] == [] and in_page["reader"] == "wasm"
 
     signed_in_scan.page.set_input_files("[data-photo-scan]", str(photo))
     code = signed_in_scan.wait_for_submit()
@@ -292,9 +341,9 @@ def test_camera_photo_turned_45_degrees_is_read_in_the_page_by_the_located_crop(
     signed_in_scan.page.set_input_files("[data-photo-scan]", str(turned))
     code = signed_in_scan.wait_for_submit()
 
-    assert plain == []  # the polyfill alone, as before issue 17
+    assert plain == []  # ZXing alone, as before issue 17
     assert code == DECLARATION
-    assert signed_in_scan.page.evaluate("() => giamsatCamera.lastPath()") == "polyfill"
+    assert signed_in_scan.page.evaluate("() => giamsatCamera.lastPath()") == "wasm"
     assert not signed_in_scan.asked_for("/api/v1/barcodes/decode")
     browsing.assert_clean()
 
@@ -415,7 +464,7 @@ def test_camera_live_reads_the_code_stops_the_camera_and_submits(server: Server,
         code = scan.wait_for_submit()
 
         assert after == {
-            "path": "polyfill",
+            "path": "wasm",
             "constraints": {"video": {"facingMode": "environment"}, "audio": False},
             "tracks": [["video", "ended"]],  # the camera is off once the code is read
             "overlayHidden": True,

@@ -87,7 +87,7 @@ def open_offline(browsing: Browsing, server: Server) -> tuple[Any, list[str]]:
     )
     page.goto(server.url(TEST_PATH))
     page.wait_for_function("() => Boolean(window.giamsatRecordVerify && window.giamsatCamera && window.giamsatStore)")
-    assert page.evaluate("() => giamsatCamera.reader()") == "polyfill"  # the reader is on the device
+    assert page.evaluate("() => giamsatCamera.reader()") == "wasm"  # the reader is on the device
     page.context.set_offline(True)
     asked: list[str] = []
     page.on("request", lambda request: asked.append(request.url))

@@ -1,10 +1,10 @@
 // giamsat camera reader (docs/barcodes.md, "Reading codes in the page"): the code on a list read with the phone's
 // camera, live in the page, or from a photo; its text goes into the scan form's `code` field and the form is
 // submitted, as a handheld scanner types a code and presses Enter. The readers, in order: the browser's own
-// BarcodeDetector where it reads QR and Code 128 (Chrome on Android), else the vendored ZXing-wasm polyfill,
-// loaded only when first needed (1.1 MB of wasm; the service worker keeps it for offline use). A photo that
-// nothing in the page could read is sent to the server (POST /api/v1/barcodes/decode), which tries harder
-// (turned retries, a second decoder).
+// BarcodeDetector where it reads QR and Code 128 (Chrome on Android), else the vendored ZXing-wasm reader (zxing-wasm
+// called directly, below), loaded only when first needed (1.1 MB of wasm; the service worker keeps it for offline
+// use). A photo that nothing in the page could read is sent to the server (POST /api/v1/barcodes/decode), which
+// tries harder (turned retries, a second decoder).
 // Issue 17: where the plain read finds no list code, a located crop is read too (the bars found, turned upright,
 // rows averaged, widened, sharpened: what the server learnt), and the camera helps the officer: the torch and a
 // zoom control where the camera has them, tap to focus, and "hold still" / "move closer" instead of silence.
@@ -12,16 +12,17 @@
 (function () {
   "use strict";
 
-  var FORMATS = ["qr_code", "code_128"];
-  var POLYFILL_URL = "/static/vendor/barcode-detector-3.2.2.min.js";
+  var FORMATS = ["qr_code", "code_128"]; // BarcodeDetector's names
+  var ZXING_FORMATS = ["QRCode", "Code128"]; // the same, in zxing-wasm's names
+  var ZXING_URL = "/static/vendor/zxing-wasm-3.1.3-reader.min.js";
   var WASM_URL = "/static/vendor/zxing-wasm-3.1.3-reader.wasm";
   var DECODE_URL = "/api/v1/barcodes/decode";
   var FRAME_PAUSE_MS = 120; // between two reads of the video: quick to the eye, and the phone stays cool
   var LOOK_MS = 300; // at most this often, a frame not read is looked at harder (located crop, advice)
 
-  var readerPromise = null; // resolves to {kind: "native" | "polyfill", detector}
+  var readerPromise = null; // resolves to {kind: "native" | "wasm", detector}
   var session = null; // the open camera
-  var lastPath = null; // how the last code was read: "native", "polyfill" or "server" (for tests and support)
+  var lastPath = null; // how the last code was read: "native", "wasm" or "server" (for tests and support)
 
   // --- the reader ------------------------------------------------------------------------------------------------
 
@@ -46,19 +47,19 @@
     }, function () { return false; });
   }
 
-  function polyfill() {
-    var loaded = window.BarcodeDetectionAPI ? Promise.resolve() : loadScript(POLYFILL_URL);
+  function wasmReader() {
+    var loaded = window.ZXingWASM ? Promise.resolve() : loadScript(ZXING_URL);
     return loaded.then(function () {
-      var api = window.BarcodeDetectionAPI;
+      var zxing = window.ZXingWASM;
       // The wasm from our own server, never the package's default CDN; fetched and compiled now, so that a
       // failure shows when the reader starts rather than at the first frame.
-      return api.prepareZXingModule({
+      return zxing.prepareZXingModule({
         overrides: {
           locateFile: function (path, prefix) { return /\.wasm$/.test(path) ? WASM_URL : prefix + path; },
         },
         fireImmediately: true,
       }).then(function () {
-        return { kind: "polyfill", detector: new api.BarcodeDetector({ formats: FORMATS }) };
+        return { kind: "wasm", detector: wasmDetector(zxing) };
       });
     });
   }
@@ -66,11 +67,94 @@
   function reader() {
     if (!readerPromise) {
       readerPromise = nativeReads().then(function (native) {
-        return native ? { kind: "native", detector: new window.BarcodeDetector({ formats: FORMATS }) } : polyfill();
+        return native ? { kind: "native", detector: new window.BarcodeDetector({ formats: FORMATS }) } : wasmReader();
       });
       readerPromise.catch(function () { readerPromise = null; }); // a later try may work (the network is back)
     }
     return readerPromise;
+  }
+
+  // zxing-wasm called directly, as a BarcodeDetector (`detect(image)` resolves to every code found, each with
+  // `rawValue` and `boundingBox`), but cheaper where the answer allows (issue 17: the page's median read was 31 ms
+  // through the barcode-detector polyfill, which asks ZXing for every code in the picture, up to 255). ZXing's
+  // harder modes are all on (tryHarder, tryRotate, tryInvert, tryDownscale), as the polyfill had them; the first
+  // read asks for ONE code: ZXing then stops at the first code it confirms instead of running every pass on every
+  // row (about half the time on the bench's photos, the same photos read). What one code cannot tell is asked again:
+  // - a list code in Code 128 is read again, every code, on its own area (a small picture: a few ms), so that a
+  //   code read on two rows with two texts is still seen and dropped (texts(), below; the server's agreed() rule);
+  //   a QR needs no second look (its Reed-Solomon check lets no misread through);
+  // - a first code that is not a list code (a container's number, a seal's) may stand beside the list's: the picture
+  //   is read again for every code, as the polyfill did, and the list code comes first (offered(), below).
+  var READ_ONE = {
+    formats: ZXING_FORMATS, textMode: "Plain", tryHarder: true, tryRotate: true, tryInvert: true, tryDownscale: true,
+    maxNumberOfSymbols: 1,
+  };
+  var READ_EVERY = Object.assign({}, READ_ONE, { maxNumberOfSymbols: 255 });
+  var CHECK_MARGIN = 0.25; // the area read again: the code's box and a quarter of its length on each side
+
+  function wasmDetector(zxing) {
+    var canvas = null; // one canvas reused for every frame: a new one per read costs more than the copy
+    function pixelsOf(source) {
+      if (typeof ImageData !== "undefined" && source instanceof ImageData) return source;
+      var size = sizeOf(source);
+      if (!canvas) canvas = document.createElement("canvas");
+      if (canvas.width !== size.width || canvas.height !== size.height) {
+        canvas.width = size.width;
+        canvas.height = size.height;
+      }
+      var context = canvas.getContext("2d", { willReadFrequently: true });
+      context.drawImage(source, 0, 0, size.width, size.height);
+      return context.getImageData(0, 0, size.width, size.height);
+    }
+    function codesOf(results, dx, dy) {
+      return results.filter(function (result) { return result.isValid && result.text; }).map(function (result) {
+        var p = result.position;
+        var xs = [p.topLeft.x, p.topRight.x, p.bottomLeft.x, p.bottomRight.x];
+        var ys = [p.topLeft.y, p.topRight.y, p.bottomLeft.y, p.bottomRight.y];
+        var x = Math.min.apply(null, xs);
+        var y = Math.min.apply(null, ys);
+        return {
+          rawValue: result.text,
+          format: result.format,
+          boundingBox: { x: x + dx, y: y + dy, width: Math.max.apply(null, xs) - x, height: Math.max.apply(null, ys) - y },
+        };
+      });
+    }
+    function areaOf(pixels, box) {
+      // A 1D code's box is the few rows it was read on, a thin line: the margin follows its length, so that the
+      // area holds the code's whole height (and whatever was printed against it).
+      var margin = Math.max(box.width, box.height) * CHECK_MARGIN + 8;
+      var mx = margin;
+      var my = margin;
+      var x0 = Math.max(0, Math.floor(box.x - mx));
+      var y0 = Math.max(0, Math.floor(box.y - my));
+      var x1 = Math.min(pixels.width, Math.ceil(box.x + box.width + mx));
+      var y1 = Math.min(pixels.height, Math.ceil(box.y + box.height + my));
+      if (x1 - x0 < 2 || y1 - y0 < 2) return null;
+      var area = new ImageData(x1 - x0, y1 - y0);
+      for (var row = y0; row < y1; row++) {
+        area.data.set(pixels.data.subarray((row * pixels.width + x0) * 4, (row * pixels.width + x1) * 4), (row - y0) * area.width * 4);
+      }
+      return { pixels: area, x: x0, y: y0 };
+    }
+    function detect(source) {
+      var pixels = pixelsOf(source);
+      return zxing.readBarcodes(pixels, READ_ONE).then(function (results) {
+        var codes = codesOf(results, 0, 0);
+        var first = codes[0];
+        if (!first) return codes;
+        if (!plausible(first.rawValue)) {
+          return zxing.readBarcodes(pixels, READ_EVERY).then(function (every) { return codesOf(every, 0, 0); });
+        }
+        if (first.format !== "Code128") return codes;
+        var area = areaOf(pixels, first.boundingBox);
+        if (!area) return codes;
+        return zxing.readBarcodes(area.pixels, READ_EVERY).then(function (again) {
+          return codes.concat(codesOf(again, area.x, area.y));
+        });
+      });
+    }
+    return { detect: detect };
   }
 
   // The texts read, each once, without those contradicted by another text read at the same place (boxes within
@@ -122,8 +206,8 @@
 
   // The texts of the codes in an image (a Blob, an ImageBitmap, a video or canvas), each once, in reading order.
   // When the reader finds no list code, a second attempt on the located crop (below; issue 17), unless
-  // `options.plain`: the reader as it was before issue 17, without the located crop nor the dropping of
-  // contradicted reads (bench/decode.py --device measures the reader with and without them).
+  // `options.plain`: the reader alone, without the located crop nor the dropping of contradicted reads (the tests
+  // show with it what the located crop adds).
   function decodeImage(source, options) {
     var plain = Boolean(options && options.plain);
     return reader().then(function (found) {
@@ -157,8 +241,8 @@
   // averaged (along the bars: the noise goes, the bars stay), widened and sharpened (an unsharp mask undoes much of
   // the focus blur), is read far more often. The same look tells the officer why a frame is not read: the code is
   // small in the picture ("move closer"), or its edges are soft ("hold still").
-  // The polyfill's detect() already runs ZXing with its harder modes (tryHarder, tryRotate, tryInvert,
-  // tryDownscale); it exposes no others (binarizer, denoise), so the extra work is done on the picture.
+  // The reader already runs ZXing with its harder modes (tryHarder, tryRotate, tryInvert, tryDownscale; native
+  // BarcodeDetectors have none to set), so the extra work is done on the picture, as on the server.
 
   var LOCATE_SIDE = 800; // px: the picture is looked at no larger than this (the server halves its own)
   var CELL = 8; // px of the looked-at picture a cell
