@@ -77,9 +77,13 @@
   // zxing-wasm called directly, as a BarcodeDetector (`detect(image)` resolves to every code found, each with
   // `rawValue` and `boundingBox`), but cheaper where the answer allows (issue 17: the page's median read was 31 ms
   // through the barcode-detector polyfill, which asks ZXing for every code in the picture, up to 255). ZXing's
-  // harder modes are all on (tryHarder, tryRotate, tryInvert, tryDownscale), as the polyfill had them; the first
-  // read asks for ONE code: ZXing then stops at the first code it confirms instead of running every pass on every
-  // row (about half the time on the bench's photos, the same photos read). What one code cannot tell is asked again:
+  // harder modes are all on (tryHarder, tryRotate, tryInvert, tryDownscale), as the polyfill had them, but:
+  // - the first read asks for ONE code: ZXing then stops at the first code it confirms instead of running every
+  //   pass on every row (about half the time on the bench's photos, the same photos read);
+  // - it binarizes the picture with one global threshold first (GlobalHistogram: about half the time again, as
+  //   ZXing's QR search binarizes the whole picture before the 1D rows are looked at), then, if that found nothing,
+  //   with the local one (LocalAverage: uneven light, glare), as the server tries its binarizers in turn.
+  // What one code cannot tell is asked again:
   // - a list code in Code 128 is read again, every code, on its own area (a small picture: a few ms), so that a
   //   code read on two rows with two texts is still seen and dropped (texts(), below; the server's agreed() rule);
   //   a QR needs no second look (its Reed-Solomon check lets no misread through);
@@ -89,6 +93,7 @@
     formats: ZXING_FORMATS, textMode: "Plain", tryHarder: true, tryRotate: true, tryInvert: true, tryDownscale: true,
     maxNumberOfSymbols: 1,
   };
+  var READ_ONE_FAST = Object.assign({}, READ_ONE, { binarizer: "GlobalHistogram" });
   var READ_EVERY = Object.assign({}, READ_ONE, { maxNumberOfSymbols: 255 });
   var CHECK_MARGIN = 0.25; // the area read again: the code's box and a quarter of its length on each side
 
@@ -139,7 +144,9 @@
     }
     function detect(source) {
       var pixels = pixelsOf(source);
-      return zxing.readBarcodes(pixels, READ_ONE).then(function (results) {
+      return zxing.readBarcodes(pixels, READ_ONE_FAST).then(function (results) {
+        return results.some(function (result) { return result.isValid; }) ? results : zxing.readBarcodes(pixels, READ_ONE);
+      }).then(function (results) {
         var codes = codesOf(results, 0, 0);
         var first = codes[0];
         if (!first) return codes;
