@@ -48,6 +48,7 @@ import io
 import math
 import os
 import random
+import re
 import statistics
 import subprocess
 import sys
@@ -383,9 +384,11 @@ def load_before(ref: str) -> ModuleType:
     with tempfile.TemporaryDirectory(prefix="giamsat-decode-before-") as folder:
         path = Path(folder) / "decode_before.py"
         path.write_text(source)
-        spec = importlib.util.spec_from_file_location("decode_before", path)
+        name = "decode_before_" + re.sub(r"\W", "_", ref)
+        spec = importlib.util.spec_from_file_location(name, path)
         assert spec and spec.loader
         module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module  # dataclasses look their module up while a class is made
         spec.loader.exec_module(module)
     return module
 
@@ -562,6 +565,8 @@ def table(made: list[Sample], results: dict[tuple[str, str, str], Result], pipes
     totals = [
         ("**all photos with a code**", lambda s: s.kind != "none"),
         ("**readable by eye**", lambda s: s.kind != "none" and s.eye),
+        # The issue's own ranges (the code 240-420 px wide, blur up to ~1.5 px, any turn, noise, JPEG, light), by eye or not.
+        ("**within the issue's ranges** (240–420 px, blur ≤ 1.5 px)", lambda s: s.kind != "none" and 240 <= s.params["width"] <= 420 and s.params["blur"] <= 1.5),
         ("Code 128, all", lambda s: s.kind == "c128"),
         ("Code 128, readable by eye", lambda s: s.kind == "c128" and s.eye),
         ("QR, all", lambda s: s.kind == "qr"),

@@ -75,9 +75,10 @@
   }
 
   // zxing-wasm called directly, as a BarcodeDetector (`detect(image)` resolves to every code found, each with
-  // `rawValue` and `boundingBox`), but cheaper where the answer allows (issue 17: the page's median read was 31 ms
-  // through the barcode-detector polyfill, which asks ZXing for every code in the picture, up to 255). ZXing's
-  // harder modes are all on (tryHarder, tryRotate, tryInvert, tryDownscale), as the polyfill had them, but:
+  // `rawValue` and `boundingBox`), but cheaper where the answer allows (issue 17: through the barcode-detector
+  // ponyfill, which asks ZXing for every code in the picture, up to 255, the page's median read missed the issue's
+  // 30 ms; bench/decode.py --device). ZXing's harder modes are all on (tryHarder, tryRotate, tryInvert,
+  // tryDownscale), as the ponyfill had them, but:
   // - the first read asks for ONE code: ZXing then stops at the first code it confirms instead of running every
   //   pass on every row (about half the time on the bench's photos, the same photos read);
   // - it binarizes the picture with one global threshold first (GlobalHistogram: about half the time again, as
@@ -88,7 +89,7 @@
   //   code read on two rows with two texts is still seen and dropped (texts(), below; the server's agreed() rule);
   //   a QR needs no second look (its Reed-Solomon check lets no misread through);
   // - a first code that is not a list code (a container's number, a seal's) may stand beside the list's: the picture
-  //   is read again for every code, as the polyfill did, and the list code comes first (offered(), below).
+  //   is read again for every code, as the ponyfill did, and the list code comes first (offered(), below).
   var READ_ONE = {
     formats: ZXING_FORMATS, textMode: "Plain", tryHarder: true, tryRotate: true, tryInvert: true, tryDownscale: true,
     maxNumberOfSymbols: 1,
@@ -129,12 +130,10 @@
       // A 1D code's box is the few rows it was read on, a thin line: the margin follows its length, so that the
       // area holds the code's whole height (and whatever was printed against it).
       var margin = Math.max(box.width, box.height) * CHECK_MARGIN + 8;
-      var mx = margin;
-      var my = margin;
-      var x0 = Math.max(0, Math.floor(box.x - mx));
-      var y0 = Math.max(0, Math.floor(box.y - my));
-      var x1 = Math.min(pixels.width, Math.ceil(box.x + box.width + mx));
-      var y1 = Math.min(pixels.height, Math.ceil(box.y + box.height + my));
+      var x0 = Math.max(0, Math.floor(box.x - margin));
+      var y0 = Math.max(0, Math.floor(box.y - margin));
+      var x1 = Math.min(pixels.width, Math.ceil(box.x + box.width + margin));
+      var y1 = Math.min(pixels.height, Math.ceil(box.y + box.height + margin));
       if (x1 - x0 < 2 || y1 - y0 < 2) return null;
       var area = new ImageData(x1 - x0, y1 - y0);
       for (var row = y0; row < y1; row++) {
