@@ -23,8 +23,9 @@ place are dropped (`agreed()`: a misread at least once). The passes, cheapest fi
 7. zxing-cpp on the picture turned by 15, 45 and 75 degrees (zxing reads 1D codes about +-15 degrees off level);
 8. pyzbar (ZBar), which the design card names, after a 3 x 3 median filter.
 
-No pass starts once TIME_BUDGET_S of CPU time has been spent since the first began, so a photo with no code costs
-about the budget and one pass. Measured: bench/decode.py; figures in bench/README.md and docs/barcodes.md.
+No pass starts once TIME_BUDGET_S of CPU time has been spent since the first began, and the located crop (whose cost
+grows with what it finds) stops between its pictures, so a photo with no code costs about the budget and one pass.
+Measured: bench/decode.py; figures in bench/README.md and docs/barcodes.md.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ import math
 import re
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,10 +46,14 @@ from backend.files import images
 
 WORK_SIDE = 2000  # px: a list's QR in a 12-megapixel photo still has several pixels a module at this size
 # No new pass starts after this much CPU time (seconds, of the reading thread, since the first pass began): the
-# work a photo may cost, whatever else the machine runs. Measured (bench/decode.py, issue 17): the bench's photos
-# that a person can read are read in 0.06 s of CPU at p95 (0.11 s on a busier machine); a photo with no code costs
-# about the budget and one pass (~0.32 s at the median).
-TIME_BUDGET_S = 0.3
+# work a photo may cost, whatever else the machine runs. Chosen so that all eight passes of a 1280 x 720 photo fit
+# on the slowest machine measured (bench/decode.py, issue 17: 0.48 s of CPU on a 2-vCPU AMD EPYC, 0.36 s on the
+# first bench machine): with 0.3 s there, the last pass (ZBar) was cut and a photo a person can read, that only ZBar
+# read, was lost, so the read rate depended on the CPU's speed. A 12-megapixel photo with no code costs about the
+# budget and one pass.
+TIME_BUDGET_S = 0.5
+# When read_image's budget is spent (thread CPU time), for the passes that check it between their own steps.
+_DEADLINE: ContextVar[float] = ContextVar("barcode_decode_deadline", default=math.inf)
 ZXING_FORMATS = (zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.Code128)
 CODE128 = zxingcpp.BarcodeFormat.Code128
 TURNS = (15, 45, 75)  # zxing: each reads about +-15 degrees around it, and zxing adds the quarter turn
@@ -260,11 +266,20 @@ LOCATED_VARIANTS = ((4, 3, 150, 2), (4, 2, 150, 3), (8, 2, 150, 1), (16, 1, 150,
 EQUALIZED_VARIANTS = ((4, 3, 150, 2), (16, 2, 100, 1))
 
 
+def _out_of_time() -> bool:
+    return time.thread_time() > _DEADLINE.get()
+
+
 def read_located(image: Image.Image) -> list[str]:
-    """The located places' crops, their bars turned upright, widened, rows averaged and sharpened."""
+    """The located places' crops, their bars turned upright, widened, rows averaged and sharpened.
+
+    The dearest pass, and the one whose cost grows with what it finds (a large textured place in a 12-megapixel
+    photo with no code cost ~0.9 s of CPU): it stops between its pictures once read_image's budget is spent."""
     for number, place in enumerate(locate(image)):
         if place.coherence < 0.3:
             continue  # no single direction: a QR code, print or texture, not a 1D code
+        if _out_of_time():
+            break
         x0, y0, x1, y1 = place.box
         pad = (x1 - x0 + y1 - y0) // 8
         crop = image.crop((max(0, x0 - pad), max(0, y0 - pad), min(image.width, x1 + pad), min(image.height, y1 + pad)))
@@ -273,6 +288,8 @@ def read_located(image: Image.Image) -> list[str]:
         # then span the whole range, which a fixed threshold needs).
         for picture, variants in ((upright, LOCATED_VARIANTS), (ImageOps.equalize(upright), EQUALIZED_VARIANTS)):
             for rows, widen, percent, radius in variants:
+                if _out_of_time():
+                    return []
                 found = _read_rows(_rows_sharpened(picture, rows, widen, percent, radius))
                 if found:
                     return found
@@ -339,16 +356,20 @@ def read_image(image: Image.Image, budget_s: float = TIME_BUDGET_S) -> tuple[lis
     Stops at the first pass that reads a plausible list code; codes that are not (another kind of barcode) are
     kept and answered, with the pass that first read them, when no pass found a plausible one."""
     started = time.thread_time()  # CPU time of this thread: the work done, whatever else the machine runs
-    other = Reading()
-    for index, (name, reader) in enumerate(READERS):
-        if index and time.thread_time() - started > budget_s:
-            break
-        texts = list(dict.fromkeys(reader(image)))  # once each, in the order found
-        if any(ends_search(text) for text in texts):
-            return texts, name
-        if texts and not other.texts:
-            other = Reading(texts, name)
-    return other.texts, other.reader
+    deadline = _DEADLINE.set(started + budget_s)
+    try:
+        other = Reading()
+        for index, (name, reader) in enumerate(READERS):
+            if index and _out_of_time():
+                break
+            texts = list(dict.fromkeys(reader(image)))  # once each, in the order found
+            if any(ends_search(text) for text in texts):
+                return texts, name
+            if texts and not other.texts:
+                other = Reading(texts, name)
+        return other.texts, other.reader
+    finally:
+        _DEADLINE.reset(deadline)
 
 
 def decode_photo(data: bytes, declared_type: str | None = "image/jpeg") -> list[str]:

@@ -26,7 +26,7 @@ from PIL import Image, ImageFilter
 from backend.barcodes import decode, reads
 from backend.barcodes.payload import BarcodeError, Keyring, Payload
 from backend.lib.i18n import translate_in
-from bench.decode import Spec, make_photo
+from bench.decode import NOCODE, Spec, make_photo
 from tests.barcodes import photos
 from tests.conftest import World, sign_in_as
 
@@ -88,6 +88,23 @@ def test_decode_photo_without_a_code_stops_at_the_budget() -> None:
     assert decode.TIME_BUDGET_S * 0.5 < spent < WORST_CPU_S  # it tried, and it stopped
     assert waited < 3.0  # even on a machine shared with other work
     assert decode.read_image(image, budget_s=0) == ([], None)  # spent at once: only the first pass runs
+
+
+def test_decode_twelve_megapixel_photo_without_a_code_stops_at_the_budget() -> None:
+    """A 12-megapixel photo with no code whose located places are large textured regions: the located crop, the
+    dearest pass, stops between its pictures once the budget is spent (it ran on to ~1 s of CPU before)."""
+    sample = make_photo("nocode", "none", NOCODE, random.Random("big-0"))
+    big = io.BytesIO()
+    Image.open(io.BytesIO(sample.jpeg)).resize((4000, 3000), Image.Resampling.BICUBIC).save(big, "JPEG", quality=85)
+    image = decode.open_photo(big.getvalue(), "image/jpeg")
+
+    started = time.thread_time()
+    texts, reader = decode.read_image(image)
+    spent = time.thread_time() - started
+
+    assert (texts, reader) == ([], None)
+    assert image.size == (2000, 1500)  # shrunk to the working size first
+    assert spent < WORST_CPU_S
 
 
 def test_decode_plausible_is_a_list_payload_or_twelve_digits_only() -> None:
