@@ -53,19 +53,16 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.commands import (  # noqa: E402
-    Connection,
     Database,
     PhaseResult,
     PostgresDatabase,
     Server,
     SQLiteDatabase,
-    fmt_ms,
     free_port,
-    new_loop_runner,
     python,
     table,
 )
-from bench.gate import Phone, giamsat, log, run_phase, server_env  # noqa: E402
+from bench.gate import Phone, giamsat, gzip_head, log, measure_pages, server_env  # noqa: E402
 from bench.transit import _full_row  # noqa: E402
 
 NUMBER_BASE = 304_500_000_000  # the bench's export declaration numbers
@@ -358,49 +355,15 @@ def bench_database(database: Database, workdir: Path, args: argparse.Namespace, 
         else:
             steps = []
 
-        def gzip_head(phone: Phone, path: str) -> bytes:
-            return phone.head("GET", path)[:-2] + b"Accept-Encoding: gzip, deflate\r\n\r\n"
-
-        manifest = (f"GET /manifest.webmanifest HTTP/1.1\r\nHost: localhost:{port}\r\nUser-Agent: giamsat-bench\r\n"
-                    "Accept-Encoding: gzip, deflate\r\n\r\n").encode()
-        answer_bytes: collections.Counter[str] = collections.Counter()
-        answers: collections.Counter[str] = collections.Counter()
-
-        def counter(name: str) -> Any:
-            def count(status: int, data: bytes, meta: Any) -> int:
-                if status != 200:
-                    return -1
-                answer_bytes[name] += len(data)
-                answers[name] += 1
-                return 1
-
-            return count
-
-        def prepare(heads: list[bytes] | None) -> Any:
-            async def make(n: int, connection: Connection) -> tuple[bytes, bytes, Any]:
-                return (manifest if heads is None else heads[n % len(heads)]), b"", None
-
-            return make
-
         plan: list[tuple[str, str, list[bytes] | None]] = [
             ("GET /manifest.webmanifest", "trivial", None),
             ("operator's lists: GET /cfs (staff)", "operator", [gzip_head(phone, "/cfs") for phone in staff]),
             ("customs' lists: GET /cfs (officer, head)", "customs", [gzip_head(phone, "/cfs") for phone in customs]),
         ]
-        for scenario, name, heads in plan:
-            if name not in args.phases:
-                continue
-            for concurrency in args.concurrency:
-                rate, latencies, errors, server_cpu, client_cpu = new_loop_runner()(
-                    run_phase(port=port, server_pid=server.pid, concurrency=concurrency, prepare=prepare(heads),
-                              count=counter(name), warmup=args.warmup, seconds=args.seconds)
-                )
-                result = PhaseResult(kind, scenario, concurrency, "req/s", rate, latencies, errors, server_cpu, client_cpu)
-                results.append(result)
-                log(kind, f"{scenario} x{concurrency}: {rate:,.0f} req/s, p50 {fmt_ms(result.percentile(50))}, "
-                    f"p99 {fmt_ms(result.percentile(99))}, errors {errors}, server CPU {server_cpu:.0%}")
-                ok &= errors == 0
-        sizes = {name: answer_bytes[name] / answers[name] for name in answers}
+        pages = measure_pages(kind, port, server.pid, [step for step in plan if step[1] in args.phases], args.concurrency,
+                              args.warmup, args.seconds)
+        results, sizes = pages.results, pages.sizes
+        ok &= pages.ok
     finally:
         server.stop()
     return Outcome(steps, results, checks, ok, sizes)

@@ -327,6 +327,66 @@ async def run_phase(
     return counted / seconds, latencies, errors, (marks["s1"] - marks["s0"]) / seconds, (marks["c1"] - marks["c0"]) / seconds
 
 
+def gzip_head(phone: Phone, path: str) -> bytes:
+    """A signed-in phone's GET of `path`, asking for gzip as a browser does."""
+    return phone.head("GET", path)[:-2] + b"Accept-Encoding: gzip, deflate\r\n\r\n"
+
+
+@dataclass
+class Pages:
+    """What measure_pages measured: a PhaseResult per scenario and concurrency, whether none had an error, and the
+    mean size of each answer (bytes, as sent: gzipped)."""
+
+    results: list[PhaseResult]
+    ok: bool
+    sizes: dict[str, float]
+
+
+def measure_pages(
+    kind: str, port: int, server_pid: int, plan: list[tuple[str, str, list[bytes] | None]], concurrency: list[int],
+    warmup: float, seconds: float,
+) -> Pages:
+    """GET phases, closed loop: `plan` is (scenario, name, the request heads its clients send in turn); heads None is
+    the trivial endpoint (GET /manifest.webmanifest), the server's ceiling in the same run. Client n sends heads[n %
+    len(heads)] (one phone each, when there are as many phones as clients)."""
+    manifest = (f"GET /manifest.webmanifest HTTP/1.1\r\nHost: localhost:{port}\r\nUser-Agent: giamsat-bench\r\n"
+                "Accept-Encoding: gzip, deflate\r\n\r\n").encode()
+    answer_bytes: collections.Counter[str] = collections.Counter()
+    answers: collections.Counter[str] = collections.Counter()
+
+    def counter(name: str) -> Count:
+        def count(status: int, data: bytes, meta: Any) -> int:
+            if status != 200:
+                return -1
+            answer_bytes[name] += len(data)
+            answers[name] += 1
+            return 1
+
+        return count
+
+    def prepare(heads: list[bytes] | None) -> Prepare:
+        async def make(n: int, connection: Connection) -> tuple[bytes, bytes, Any]:
+            return (manifest if heads is None else heads[n % len(heads)]), b"", None
+
+        return make
+
+    results: list[PhaseResult] = []
+    ok = True
+    for scenario, name, heads in plan:
+        for clients in concurrency:
+            rate, latencies, errors, server_cpu, client_cpu = new_loop_runner()(
+                run_phase(port=port, server_pid=server_pid, concurrency=clients, prepare=prepare(heads),
+                          count=counter(name), warmup=warmup, seconds=seconds)
+            )
+            result = PhaseResult(kind, scenario, clients, "req/s", rate, latencies, errors, server_cpu, client_cpu)
+            results.append(result)
+            log(kind, f"{scenario} x{clients}: {rate:,.0f} req/s, p50 {fmt_ms(result.percentile(50))}, "
+                f"p99 {fmt_ms(result.percentile(99))}, errors {errors}, server CPU {server_cpu:.0%}, generator CPU "
+                f"{client_cpu:.0%}, server CPU per request {server_cpu / rate * 1000 if rate else 0:.2f} ms")
+            ok &= errors == 0
+    return Pages(results, ok, {name: answer_bytes[name] / answers[name] for name in answers})
+
+
 def check_bodies(items: list[dict[str, Any]], count: int, rng: random.Random) -> list[bytes]:
     """What officers present at the gate, for random existing declarations."""
     bodies = []

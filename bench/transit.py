@@ -74,20 +74,17 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from bench.commands import (  # noqa: E402
-    Connection,
     Database,
     PhaseResult,
     PostgresDatabase,
     Server,
     SQLiteDatabase,
-    fmt_ms,
     free_port,
-    new_loop_runner,
     process_cpu_seconds,
     python,
     table,
 )
-from bench.gate import Phone, giamsat, log, rows, run_phase, server_env  # noqa: E402
+from bench.gate import Phone, giamsat, gzip_head, log, measure_pages, rows, server_env  # noqa: E402
 
 NUMBER_BASE = 305_000_000_000  # the bench's transit declaration numbers: 305000000000 + n
 OUTAGE_HOURS = 16
@@ -710,52 +707,16 @@ def bench_database(database: Database, workdir: Path, args: argparse.Namespace, 
         ok &= good
         checks.append(f"[{kind}] overdue list (API) items per branch {seen} (expected {expected}): {'OK' if good else 'FAILED'}")
 
-        def gzip_head(phone: Phone, path: str) -> bytes:
-            return phone.head("GET", path)[:-2] + b"Accept-Encoding: gzip, deflate\r\n\r\n"
-
-        manifest = (f"GET /manifest.webmanifest HTTP/1.1\r\nHost: localhost:{port}\r\nUser-Agent: giamsat-bench\r\n"
-                    "Accept-Encoding: gzip, deflate\r\n\r\n").encode()
-        heads = {name: [gzip_head(phone, path) for phone in phones] for name, path in paths.items()}
-        answer_bytes: collections.Counter[str] = collections.Counter()
-        answers: collections.Counter[str] = collections.Counter()
-
-        def counter(name: str) -> Any:
-            def count(status: int, data: bytes, meta: Any) -> int:
-                if status != 200:
-                    return -1
-                answer_bytes[name] += len(data)
-                answers[name] += 1
-                return 1
-
-            return count
-
-        def prepare(heads: list[bytes] | None) -> Any:
-            async def make(n: int, connection: Connection) -> tuple[bytes, bytes, Any]:
-                return (manifest if heads is None else heads[n]), b"", None
-
-            return make
-
         labels = {"overdue API": "overdue list, API", "overdue page": "overdue list, page",
                   "lists API": "officer's transit lists, API", "lists page": "officer's transit lists, page"}
         plan: list[tuple[str, str, list[bytes] | None]] = [("GET /manifest.webmanifest", "trivial", None)]
-        plan += [(f"{labels[name]}: GET {path}", name, heads[name]) for name, path in paths.items()]
-        for scenario, name, heads_ in plan:
-            if name.split()[0] not in args.phases:
-                continue
-            for concurrency in args.concurrency:
-                if concurrency > len(phones):
-                    raise SystemExit(f"--officers must be at least {concurrency}: each client is its own officer")
-                rate, latencies, errors, server_cpu, client_cpu = new_loop_runner()(
-                    run_phase(port=port, server_pid=server.pid, concurrency=concurrency, prepare=prepare(heads_),
-                              count=counter(name), warmup=args.warmup, seconds=args.seconds)
-                )
-                result = PhaseResult(kind, scenario, concurrency, "req/s", rate, latencies, errors, server_cpu, client_cpu)
-                results.append(result)
-                log(kind, f"{scenario} x{concurrency}: {rate:,.0f} req/s, p50 {fmt_ms(result.percentile(50))}, "
-                    f"p99 {fmt_ms(result.percentile(99))}, errors {errors}, server CPU {server_cpu:.0%}, generator CPU "
-                    f"{client_cpu:.0%}, server CPU per request {server_cpu / rate * 1000 if rate else 0:.2f} ms")
-                ok &= errors == 0
-        sizes = {name: answer_bytes[name] / answers[name] for name in answers}
+        plan += [(f"{labels[name]}: GET {path}", name, [gzip_head(phone, path) for phone in phones]) for name, path in paths.items()]
+        plan = [step for step in plan if step[1].split()[0] in args.phases]
+        if plan and max(args.concurrency) > len(phones):
+            raise SystemExit(f"--officers must be at least {max(args.concurrency)}: each client is its own officer")
+        pages = measure_pages(kind, port, server.pid, plan, args.concurrency, args.warmup, args.seconds)
+        results, sizes = pages.results, pages.sizes
+        ok &= pages.ok
     finally:
         server.stop()
 
