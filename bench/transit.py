@@ -787,6 +787,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory (server logs, SQLite file, profile)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.officers < 2 * args.branches:  # the first of each branch is its head: each branch needs an officer too
+        parser.error(f"--officers must be at least twice --branches ({2 * args.branches})")
     if args.child:
         return child_main(args.child)
     if not 0 < args.seconds <= 300 or not 0 <= args.warmup <= 60:
