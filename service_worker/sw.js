@@ -1,8 +1,10 @@
 // giamsat service worker. VERSION and PRECACHE_URLS are prepended by the server (backend/shell/controllers.py),
 // so every change to a shell file makes a new worker version.
 //
-// - The app shell (CSS, JS, vendored htmx, icons, the offline page, the manifest) is precached under a
-//   versioned cache and served cache-first.
+// - The app shell (CSS, JS, icons, the offline page, the manifest) is precached under a versioned cache and
+//   served cache-first. The vendored files (htmx, the 1.1 MB barcode reader) carry their version in their names
+//   (static/vendor/): they are kept in one unversioned cache, keyed by their content's hash (PINNED_URLS), and a
+//   new worker fetches only those it has not got, so a deploy does not download them again on every device.
 // - Pages are network-first; a copy of each page the officer opened is kept so it still opens offline;
 //   a page never opened falls back to the offline page.
 // - A new version installs and then WAITS: the page offers "update ready" and the worker takes over only
@@ -12,13 +14,19 @@
 // - The device queue (queue.js) is replayed when the worker starts, on a Background Sync `sync` event
 //   (tag "giamsat-queue", where the browser has it) and on a {type: "SYNC"} message from a page.
 
-/* global VERSION, PRECACHE_URLS, MODULE_URLS, giamsatQueue, giamsatStore */
+/* global VERSION, PRECACHE_URLS, PINNED_URLS, MODULE_URLS, giamsatQueue, giamsatStore */
 // The modules shared with pages: store.js (IndexedDB), serialize.js, queue.js. MODULE_URLS is prepended by the
 // server with the same version as this file, so a change to a module is a new worker version too.
 importScripts(...MODULE_URLS);
 
 const SHELL_CACHE = "giamsat-shell-" + VERSION;
+const PINNED_CACHE = "giamsat-pinned";
 const PAGES_CACHE = "giamsat-pages";
+// A vendored file's key in PINNED_CACHE: its URL and its content's hash (a file changed under the same name, by
+// mistake, is fetched again all the same). PINNED_URLS maps the URL to the hash.
+function pinnedKey(path) {
+  return path + "?sha256=" + PINNED_URLS[path];
+}
 // Set when the officer accepted an update but this (old) worker has not been replaced yet: see RETIRE below.
 let retiring = false;
 
@@ -26,7 +34,21 @@ self.addEventListener("install", (event) => {
   // cache: "reload" bypasses the browser's HTTP cache: static files carry Last-Modified and no max-age, so a
   // heuristically "fresh" copy of the previous version would otherwise be precached under the new version.
   const requests = PRECACHE_URLS.map((url) => new Request(url, { cache: "reload", credentials: "same-origin" }));
-  event.waitUntil(caches.open(SHELL_CACHE).then((cache) => cache.addAll(requests)));
+  event.waitUntil(Promise.all([
+    caches.open(SHELL_CACHE).then((cache) => cache.addAll(requests)),
+    caches.open(PINNED_CACHE).then(async (cache) => {
+      const missing = [];
+      for (const path of Object.keys(PINNED_URLS)) {
+        if (!(await cache.match(pinnedKey(path)))) missing.push(path);
+      }
+      // Fetched by their plain URL, kept under their key; an old worker still in control keeps finding its own.
+      await Promise.all(missing.map(async (path) => {
+        const response = await fetch(new Request(path, { cache: "reload", credentials: "same-origin" }));
+        if (!response.ok) throw new Error("could not precache " + path);
+        await cache.put(pinnedKey(path), response);
+      }));
+    }),
+  ]));
 });
 
 self.addEventListener("activate", (event) => {
@@ -35,6 +57,7 @@ self.addEventListener("activate", (event) => {
       .then((names) => Promise.all(
         names.filter((name) => name.startsWith("giamsat-shell-") && name !== SHELL_CACHE).map((name) => caches.delete(name))
       ))
+      .then(() => dropOldPinned())
       .then(() => self.clients.claim())
       // Not awaited: a replay can take a while, and fetches wait for the activation to finish. This covers a
       // worker the browser activated by itself (every tab closed) with entries still queued.
@@ -68,6 +91,14 @@ self.addEventListener("message", (event) => {
   }
 });
 
+// The vendored files no version of the app in control needs any more (an upgraded library's old name).
+async function dropOldPinned() {
+  const cache = await caches.open(PINNED_CACHE);
+  const wanted = new Set(Object.keys(PINNED_URLS).map((path) => new URL(pinnedKey(path), self.location.origin).href));
+  const keys = await cache.keys();
+  await Promise.all(keys.filter((request) => !wanted.has(request.url)).map((request) => cache.delete(request)));
+}
+
 function keepPage(key, response) {
   // Only real pages: not redirects (e.g. to sign-in), not errors.
   if (!response || !response.ok || response.redirected || response.type !== "basic") return Promise.resolve();
@@ -96,7 +127,10 @@ async function pageNetworkFirst(request) {
 }
 
 async function shellCacheFirst(request) {
-  const cached = await caches.match(request, { cacheName: SHELL_CACHE, ignoreSearch: true });
+  const path = new URL(request.url).pathname;
+  const cached = Object.prototype.hasOwnProperty.call(PINNED_URLS, path)
+    ? await caches.match(pinnedKey(path), { cacheName: PINNED_CACHE })
+    : await caches.match(request, { cacheName: SHELL_CACHE, ignoreSearch: true });
   return cached || fetch(request);
 }
 

@@ -142,14 +142,22 @@ def service_worker_source(settings: Settings) -> str:
     for name in WORKER_MODULES:
         digest.update((settings.web.service_worker_dir / name).read_bytes())
         urls.append(f"/sw/{name}")
+    pinned: dict[str, str] = {}
     for path in shell_files(settings):
-        digest.update(path.read_bytes())
-        urls.append("/static/" + path.relative_to(static).as_posix())
+        content = path.read_bytes()
+        digest.update(content)
+        url = "/static/" + path.relative_to(static).as_posix()
+        if path.parent == static / "vendor":
+            # Vendored files carry their version in their names (htmx-2.0.11.min.js): the worker keeps them across
+            # versions, keyed by their content's hash, and fetches them again only when that changes.
+            pinned[url] = hashlib.sha256(content).hexdigest()[:16]
+        else:
+            urls.append(url)
     version = f"{__version__}-{digest.hexdigest()[:12]}"
     modules = [f"/sw/{name}?v={version}" for name in WORKER_MODULES]
     header = (
         f"const VERSION = {json.dumps(version)};\nconst PRECACHE_URLS = {json.dumps(urls)};\n"
-        f"const MODULE_URLS = {json.dumps(modules)};\n"
+        f"const PINNED_URLS = {json.dumps(pinned)};\nconst MODULE_URLS = {json.dumps(modules)};\n"
     )
     return header + worker
 

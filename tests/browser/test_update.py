@@ -8,6 +8,7 @@ copy and restarts the server on the same port, which changes the worker's versio
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -56,6 +57,19 @@ def state(page: Any) -> dict[str, Any]:
     return page.evaluate(STATE)
 
 
+# The vendored files the worker keeps across versions (sw.js, PINNED_CACHE): each entry's key and the Date the
+# server answered it with, which stays the same unless the file was fetched again.
+PINNED = """async () => {
+  const cache = await caches.open("giamsat-pinned");
+  const entries = {};
+  for (const request of await cache.keys()) {
+    const response = await cache.match(request);
+    entries[new URL(request.url).pathname + new URL(request.url).search] = response.headers.get("date");
+  }
+  return entries;
+}"""
+
+
 def test_update_waits_for_the_officer_then_reloads_under_new_version(
     update_server: Server, frontend_copy: Path, browsing: Browsing
 ) -> None:
@@ -69,6 +83,9 @@ def test_update_waits_for_the_officer_then_reloads_under_new_version(
 
     # The page's refresh of the replicated data finishes first: a restart under its fetches would refuse them.
     page.evaluate("() => window.giamsatReplica.refresh()")
+    pinned_before = page.evaluate(PINNED)
+    assert {key.split("?")[0] for key in pinned_before} >= {"/static/vendor/htmx-2.0.11.min.js", "/static/vendor/zxing-wasm-3.1.3-reader.wasm"}
+    time.sleep(1.1)  # a file fetched again would carry a later Date
 
     # Deploy: a shell file changes (its modification time moves on, as with any deploy) and the server restarts.
     css = frontend_copy / "static" / "css" / "app.css"
@@ -96,4 +113,6 @@ def test_update_waits_for_the_officer_then_reloads_under_new_version(
     wait_until(page, """async () => (await caches.keys()).filter((name) => name.startsWith("giamsat-shell-")).length === 1""")
     assert state(page) == {"waiting": False, "controlledByActive": True, "newCss": True, "shellCaches": 1}
     assert page.is_hidden("#update-banner")
+    # The vendored files (the 1.1 MB barcode reader among them) were not downloaded again by the new version.
+    assert page.evaluate(PINNED) == pinned_before
     browsing.assert_clean()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shutil
@@ -16,7 +17,7 @@ from litestar.testing import TestClient
 from backend import __version__
 from backend.lib.i18n import translate_in
 from tests.auth.soft_authenticator import with_csrf
-from tests.conftest import ORIGIN, World, _pg_admin, _with_database, run_async, sign_in_as
+from tests.conftest import ORIGIN, REPO, World, _pg_admin, _with_database, run_async, sign_in_as
 
 
 def html_lang(page: str) -> str:
@@ -107,13 +108,23 @@ def test_service_worker_is_served_for_the_whole_app(client: TestClient) -> None:
     version = re.search(r"^const VERSION = (\".*\");$", response.text, re.M)
     precache = re.search(r"^const PRECACHE_URLS = (\[.*\]);$", response.text, re.M)
     assert version and json.loads(version.group(1)).startswith(__version__)
-    assert precache
-    urls = json.loads(precache.group(1))
-    assert {"/offline", "/manifest.webmanifest", "/static/vendor/htmx-2.0.11.min.js", "/static/css/app.css"} <= set(urls)
+    pinned = re.search(r"^const PINNED_URLS = (\{.*\});$", response.text, re.M)
+    assert precache and pinned
+    urls, kept = json.loads(precache.group(1)), json.loads(pinned.group(1))
+    assert {"/offline", "/manifest.webmanifest", "/static/css/app.css", "/static/js/camera-scan.js"} <= set(urls)
+    # The vendored files, versioned by name, are kept across worker versions under their content's hash.
+    vendor = REPO / "frontend" / "static" / "vendor"
+    assert kept == {
+        f"/static/vendor/{path.name}": hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+        for path in vendor.iterdir() if path.suffix in {".js", ".wasm"}
+    }
+    assert "/static/vendor/htmx-2.0.11.min.js" in kept and not set(kept) & set(urls)
 
 
 def test_service_worker_precache_list_loads_signed_out(client: TestClient) -> None:
-    urls = json.loads(re.search(r"^const PRECACHE_URLS = (\[.*\]);$", client.get("/sw.js").text, re.M).group(1))
+    text = client.get("/sw.js").text
+    urls = json.loads(re.search(r"^const PRECACHE_URLS = (\[.*\]);$", text, re.M).group(1))
+    urls += list(json.loads(re.search(r"^const PINNED_URLS = (\{.*\});$", text, re.M).group(1)))
 
     # one failing URL makes the worker's install fail, so every one must load without a session
     statuses = {url: client.get(url, follow_redirects=False).status_code for url in urls}
