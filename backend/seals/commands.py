@@ -194,6 +194,14 @@ class RecordDiscrepancy(Struct, kw_only=True):
     containers: Annotated[list[ReceivedContainer], msgspec.Meta(max_length=MAX_CONTAINERS)] = []
 
 
+class RecordFax(Struct, kw_only=True):
+    """The receiving branch could not confirm the receipt on the System, so it signed and stamped the record,
+    confirmed the goods' arrival on it and faxed it to the departure branch (Art 43.1.c.3)."""
+
+    record_id: RowId
+    fax_to: Annotated[str, msgspec.Meta(max_length=200)]
+
+
 class CloseViolation(Struct, kw_only=True):
     """A supervisor of the departure branch closes a violation record, saying what was done about it."""
 
@@ -905,7 +913,34 @@ async def receive_record(context: CommandContext, payload: ReceiveRecord) -> dic
         row["id"], row["state"], RecordState.RECEIVED, by=context.actor.id, at=context.issued_at,
         changed_at=context.received_at, location_id=payload.location_id, receipt=receipt,
     )
+    # Its outbox message confirms it on the System (outbound.py); until that is delivered, Art 43.1.c.3's fax is due.
+    await HandoverRecord.update({HandoverRecord.receipt_command: context.command_id}).where(HandoverRecord.id == row["id"])
     return _result(row["declaration_number"], row["declaration"], record_id=row["id"], serial=row["serial"], state=RecordState.RECEIVED.value)
+
+
+@command("seals.record_fax", payload=RecordFax, roles=SEALERS, label=N_("Handover record faxed to the departure branch"))
+async def record_fax(context: CommandContext, payload: RecordFax) -> dict[str, Any]:
+    """Art 43.1.c.3: "Trường hợp chưa xác nhận được trên Hệ thống thì ký tên, đóng dấu công chức, xác nhận hàng hóa
+    vận chuyển đến trên Biên bản bàn giao và fax Biên bản bàn giao cho Chi cục Hải quan nơi hàng hóa được vận chuyển
+    đi trong ngày". Recorded once, by the receiving branch, for a record it confirmed."""
+    row = await _record(context, payload.record_id, receiving=True)
+    if row["state"] != RecordState.RECEIVED.value:
+        raise DomainError(
+            "record_not_received",
+            N_("Confirm the receipt first: the faxed record carries the confirmation that the goods arrived (Art 43.1.c.3)."),
+        )
+    if row["faxed_at"] is not None:
+        raise DomainError("fax_already_recorded", N_("The fax of this record is already recorded."))
+    fax_to = payload.fax_to.strip()
+    if not fax_to:
+        raise DomainError("fax_to_required", N_("Write where the fax went: the departure branch's fax number."))
+    await HandoverRecord.update(
+        {
+            HandoverRecord.faxed_at: context.issued_at, HandoverRecord.faxed_by: context.actor.id,
+            HandoverRecord.fax_to: fax_to, HandoverRecord.changed_at: context.received_at,
+        }
+    ).where(HandoverRecord.id == row["id"])
+    return _result(row["declaration_number"], row["declaration"], record_id=row["id"], serial=row["serial"], fax_to=fax_to)
 
 
 @command("seals.record_discrepancy", payload=RecordDiscrepancy, roles=SEALERS, label=N_("Discrepancy found on receipt, violation record or inspection proposal made"))
@@ -1085,6 +1120,8 @@ def _summary(payload: dict[str, Any], result: dict[str, Any]) -> Summary:
     state_label = STATE_LABELS.get(str(result.get("state")))
     if state_label:
         parts.append(gettext(state_label))
+    if result.get("fax_to"):
+        parts.append(gettext("faxed to %(fax)s", fax=result["fax_to"]))
     text = str(
         payload.get("reason") or payload.get("text") or payload.get("note") or payload.get("differences") or payload.get("resolution") or ""
     ).strip()
@@ -1107,6 +1144,7 @@ for _type in (
     "seals.hand_over",
     "seals.receive_record",
     "seals.record_discrepancy",
+    "seals.record_fax",
     "seals.enter_paper_record",
     "seals.close_violation",
     "seals.report_sealing_mismatch",

@@ -30,6 +30,7 @@ from backend.journal.services import apply_commands
 from backend.lib import clock
 from backend.lib.errors import DomainError
 from backend.lib.i18n import gettext
+from backend.logbook.services import vietnam_day
 from backend.officers.services import locations_of_branch
 from backend.officers.tables import Branch, Role
 from backend.seals import consolidated, policy, record_qr, services
@@ -175,6 +176,7 @@ async def receive_page(request: Request[Any, Any, Any], location: FromQuery[int 
     if request.user.branch_id is not None:
         records = await services.records_addressed_to(request.user.branch_id, checked_since())
     settings = request.app.state.settings.seals
+    faxes = await services.faxes_due(request.user.branch_id) if request.user.branch_id is not None else []
     return Template(
         "seals/receive.html",
         context={
@@ -186,6 +188,9 @@ async def receive_page(request: Request[Any, Any, Any], location: FromQuery[int 
             "overdue_limit": settings.record_overdue_days,
             "checked_days": settings.checked_record_days,
             "branches": await _branches(request.user.branch_id),
+            # Art 43.1.c.3: receipts the System has not confirmed yet, to be faxed to the departure branch within the day.
+            "faxes_due": faxes,
+            "fax_overdue": {due.id for due in faxes if vietnam_day(due.received_at) < vietnam_day(clock.now())},
         },
     )
 

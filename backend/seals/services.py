@@ -7,6 +7,7 @@ writes are serialized there, so a record's next serial is read and used in one s
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
@@ -21,6 +22,7 @@ from backend.lib.i18n import gettext
 from backend.logbook.services import JOURNAL_COLUMNS, actions_from_rows
 from backend.officers.schemas import Actor
 from backend.officers.services import location_of_branch
+from backend.outbox.tables import OutboxMessage
 from backend.seals import policy
 from backend.seals.schemas import (
     ConfirmationView,
@@ -281,6 +283,44 @@ async def records_addressed_to(branch_id: int, since: datetime) -> list[RecordVi
         .order_by(HandoverRecord.id)
     )
     return [await _record_view(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class FaxDue:
+    """A record received here whose confirmation has not reached the System: Art 43.1.c.3's fax is due."""
+
+    id: int
+    serial: str
+    declaration_number: str
+    departure: str  # the departure branch's code, or its name as written on a paper record
+    received_at: datetime
+    outbox_state: str  # the confirmation's outbox message: waiting, delivering or refused
+
+
+async def faxes_due(branch_id: int) -> list[FaxDue]:
+    """The records the branch received whose confirmation "trên Hệ thống" (the outbox message of their
+    seals.receive_record) is not delivered, and whose fax to the departure branch is not recorded, oldest first
+    (Art 43.1.c.3: then the record is signed, stamped and faxed within the day). A confirmation delivered later takes
+    the record off the list; one the System refused keeps it there."""
+    pending = await OutboxMessage.select(OutboxMessage.command_id, OutboxMessage.state).where(
+        (OutboxMessage.branch == branch_id) & (OutboxMessage.command_type == "seals.receive_record")
+        & (OutboxMessage.state != "delivered")
+    )
+    if not pending:
+        return []
+    states = {str(row["command_id"]): row["state"] for row in pending}
+    rows = await HandoverRecord.select(
+        HandoverRecord.id, HandoverRecord.serial, HandoverRecord.declaration_number, HandoverRecord.from_branch.code.as_alias("from_code"),
+        HandoverRecord.from_branch_name, HandoverRecord.received_at, HandoverRecord.receipt_command,
+    ).where(
+        (HandoverRecord.to_branch == branch_id) & (HandoverRecord.state == "received") & HandoverRecord.faxed_at.is_null()
+        & HandoverRecord.receipt_command.is_in([row["command_id"] for row in pending])
+    ).order_by(HandoverRecord.id)
+    return [
+        FaxDue(row["id"], row["serial"], row["declaration_number"], row["from_code"] or row["from_branch_name"], row["received_at"],
+               states.get(str(row["receipt_command"]), ""))
+        for row in rows
+    ]
 
 
 def overdue_days(records: Iterable[RecordView], now: datetime, limit_days: int) -> dict[int, int]:

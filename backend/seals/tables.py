@@ -178,6 +178,12 @@ class HandoverRecord(Table, tablename="seals_record"):
     discrepancy = Text(default="")
     violation = Integer(null=True, default=None)  # ViolationRecord.id
     changed_at = Timestamptz(default=TimestamptzNow())  # server time of the last change: the replica cursor
+    # Art 43.1.c.3: the receipt is confirmed "on the System" by the outbox message of its command; while that has not
+    # reached the System, the record is signed, stamped and faxed to the departure branch within the day.
+    receipt_command = UUID(null=True, default=None)  # the seals.receive_record command (its outbox message's)
+    faxed_at = Timestamptz(null=True, default=None)  # when the officer says the fax went (device time)
+    faxed_by = ForeignKey(references=Officer, null=True, default=None)
+    fax_to = Varchar(length=200, default="")  # the departure branch's fax number, as the officer wrote it
 
 
 class ViolationClause(StrEnum):
