@@ -33,6 +33,8 @@ from tests.browser.conftest import (
     OFFLINE_NOISE,
     Browsing,
     Server,
+    eventually,
+    goto,
     make_server,
     sign_in,
     wait_for_cached_page,
@@ -277,6 +279,17 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     [(offline,)] = server.query("SELECT offline FROM journal_entry WHERE command_type = 'seals.receive_record'")
     assert offline  # once, and made offline
 
+    # --- Art 43.1.c.3: this server has no upstream, so the System has not confirmed the receipt: fax the record ------
+    receiver.goto(server.url("/seals/receive"))
+    receiver.wait_for_selector(f"#fax-{record_id}")
+    assert "Điều 43.1.c.3" in receiver.text_content("#faxes-due")
+    receiver.fill(f"#fax-{record_id}-to", "0205 3881 234")
+    receiver.click(f'#fax-{record_id}-form button[type="submit"]')  # sent, then the page is drawn again
+    eventually(lambda: server.query("SELECT fax_to FROM seals_record WHERE id = ?", record_id) == [("0205 3881 234",)], "the fax recorded")
+    goto(receiver, server.url("/seals/receive"))  # the page may still be drawing itself again after the command
+    receiver.wait_for_selector("#receive-records")
+    assert receiver.query_selector(f"#fax-{record_id}") is None
+
     # --- the evidence page, from the sealing page's link: seals, the record, its photo thumbnails (they load), who
     # did what in order ---------------------------------------------------------------------------------------------
     page.goto(server.url(f"/seals?number={NUMBER}"))
@@ -291,7 +304,7 @@ def test_seal_offline_make_a_record_with_photos_print_it_and_receive_it_at_the_o
     full = page.get_attribute(".evidence-photos a", "href")
     assert full and page.request.get(server.url(full)).headers["content-type"] == "image/jpeg"
     actions = page.eval_on_selector_all("#evidence-actions li.evidence-action", "items => items.map((item) => item.dataset.commandType)")
-    assert actions == [*types, "seals.receive_record"]
+    assert actions == [*types, "seals.receive_record", "seals.record_fax"]
     page.screenshot(path=str(ARTIFACTS / f"seals-evidence-{server.database}.png"), full_page=True)  # type: ignore[attr-defined]
     browsing.assert_clean(OFFLINE_NOISE)
 
