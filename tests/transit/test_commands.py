@@ -39,6 +39,11 @@ def arrive(people: People, type_: str = "transit.confirm_arrival") -> dict:
 
 
 def test_yellow_lane_from_ces_to_bia_with_its_timeline(client: TestClient, world: World, people: People) -> None:
+    """A yellow-lane transit from CES to BIA, each step on the timeline with its clause: the head assigns the officer
+    by CES (Art 41.1.b.1.1) with the instructions of "Nội dung giao việc" (Art 41.1.b.1.2); the officer asks for a
+    supplement by CET C and checks again after the declarant's COT (Art 41.1.b.2.2), then approves by CET A
+    (Art 41.1.b.2.3); after sealing, BOA registers the departure and its deadline (Art 41.1.4.a); at the destination
+    the goods are checked on the spot before BIA (Art 41.2, Art 41.2.b.1.2)."""
     declare(client)  # lane 2, B1 -> B2, 24 hours
 
     assigned = assign(people)
@@ -77,6 +82,7 @@ def test_yellow_lane_from_ces_to_bia_with_its_timeline(client: TestClient, world
 
 
 def test_cet_x_refuses_with_the_reason_and_nothing_follows(client: TestClient, world: World, people: People) -> None:
+    """Art 41.1.b.2.1: not eligible for transit, the declarant is told the reason by CET X, and nothing follows."""
     declare(client)
     assign(people)
 
@@ -131,6 +137,8 @@ def test_boa_before_sealing_is_refused_citing_41_1_4_a_and_nothing_written(clien
 
 
 def test_exit_gate_two_steps_then_bia(client: TestClient, world: World, people: People) -> None:
+    """Art 41.2.b.1.1.1: exports leaving through a road gate are confirmed arrived in the exit gate's supervision area
+    (e-Customs, "Tờ khai vận chuyển độc lập"), then BIA once all goods crossed (41.2.b.1.1.2)."""
     declare(client, lane=1, exit_mode="road")
     seal(people.officer, world)
     depart(people)
@@ -179,6 +187,9 @@ def handle_amendment(people: People, proposal: str, decision: str) -> list[dict]
 
 
 def test_cor_accepted_re_approves_sealed_goods(client: TestClient, world: World, people: People) -> None:
+    """An amendment (COR): the head assigns it by CES (Art 41.3.a.1) with the instructions (Art 41.3.a.2); the
+    officer checks it and proposes the decision to the head (Art 41.3.b); accepted, the officer approves again by
+    CET A and the goods stay sealed (Art 41.3.b.2)."""
     declare(client, lane=1)
     seal(people.officer, world)
     amend(client, "COR", lane=1)
@@ -190,6 +201,7 @@ def test_cor_accepted_re_approves_sealed_goods(client: TestClient, world: World,
     assert [o["status"] for o in steps] == ["applied"] * 3 and wrong["code"] == "cet_against_decision"
     assert cet_a["status"] == "applied"
     row = case(client)
+    assert row["instructions"] == "Đối chiếu chứng từ khai bổ sung"
     assert (row["state"], row["amendment_kind"], row["decision_code"]) == ("sealed", "", "A")
     assert [(t[1], t[3]) for t in timeline(client)][3:] == [
         ("amendment_received", "41.3"), ("amendment_assigned", "41.3.a"), ("amendment_proposed", "41.3.b"),
@@ -198,6 +210,7 @@ def test_cor_accepted_re_approves_sealed_goods(client: TestClient, world: World,
 
 
 def test_cor_refused_returns_where_the_case_was(client: TestClient, world: World, people: People) -> None:
+    """Art 41.3.b.1: an amendment not accepted: CET X with the reason, and the case returns where it was."""
     declare(client, lane=1)
     amend(client, "COR", lane=1)
 
@@ -210,6 +223,7 @@ def test_cor_refused_returns_where_the_case_was(client: TestClient, world: World
 
 
 def test_can_accepted_cancels(client: TestClient, world: World, people: People) -> None:
+    """Art 41.3.b.2: a cancellation (CAN) accepted: CET A cancels the transit declaration, and nothing follows."""
     declare(client)
     amend(client, "CAN")
 
@@ -277,6 +291,8 @@ def test_an_officer_cannot_assign(client: TestClient, world: World, people: Peop
 
 
 def test_only_the_assigned_officer_sends_cet(client: TestClient, world: World, people: People) -> None:
+    """Art 41.1.b.2: the dossier is checked, and CET sent, by the officer the head assigned; a colleague or the head
+    is refused."""
     declare(client)
     assign(people)
 
