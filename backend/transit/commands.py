@@ -67,6 +67,14 @@ class DecideAmendment(Struct, kw_only=True):
     reason: Text = ""
 
 
+class RecordNoticeFax(Struct, kw_only=True):
+    """The destination could not confirm the arrival in the exit gate's area on the System, so it signed, stamped and
+    dated the approval notice's first page and faxed it to the departure branch (Art 41.2.b.1.1.1)."""
+
+    number: Number
+    fax_to: Annotated[str, msgspec.Meta(max_length=200)]
+
+
 class AtLocation(Struct, kw_only=True):
     """BOA at departure (41.1.4.a); at the destination: arrived in the exit gate's area (41.2.b.1.1.1), BIA (41.2.b.1)."""
 
@@ -225,6 +233,32 @@ async def register_departure(context: CommandContext, payload: AtLocation) -> di
 async def confirm_exit_area(context: CommandContext, payload: AtLocation) -> dict[str, Any]:
     await location_of_branch(context.actor, payload.location_id)
     return _result(await take(context, payload.number, TransitState.AT_EXIT_AREA))
+
+
+@command("transit.record_notice_fax", payload=RecordNoticeFax, roles=STAFF, label=N_("Approval notice faxed to the departure branch"))
+async def record_notice_fax(context: CommandContext, payload: RecordNoticeFax) -> dict[str, Any]:
+    """Art 41.2.b.1.1.1: "Trường hợp Hệ thống chưa hỗ trợ chức năng xác nhận điện tử, công chức hải quan ký tên, đóng
+    dấu công chức, ghi ngày tháng năm xác nhận trên trang đầu tiên Thông báo phê duyệt khai báo vận chuyển ... và fax
+    cho Chi cục Hải quan nơi hàng hóa vận chuyển đi". Recorded once, by the destination, after the gate-area step."""
+    case = await services.visible_case(context.actor, payload.number)
+    policy.require(context.actor, case, workflow.Party.DESTINATION_OFFICER)
+    if case["exit_area_at"] is None:
+        raise DomainError(
+            "exit_area_not_confirmed",
+            N_("Confirm the arrival in the exit gate's area first: the faxed notice carries that confirmation (Art 41.2.b.1.1.1)."),
+        )
+    if case["notice_faxed_at"] is not None:
+        raise DomainError("notice_fax_already_recorded", N_("The fax of this notice is already recorded."))
+    fax_to = payload.fax_to.strip()
+    if not fax_to:
+        raise DomainError("fax_to_required", N_("Write where the fax went: the departure branch's fax number."))
+    await TransitCase.update(
+        {
+            TransitCase.notice_faxed_at: context.issued_at, TransitCase.notice_faxed_by: context.actor.id,
+            TransitCase.notice_fax_to: fax_to, TransitCase.changed_at: context.received_at,
+        }
+    ).where(TransitCase.id == case["id"])
+    return _result(case, fax_to=fax_to)
 
 
 @command("transit.confirm_arrival", payload=AtLocation, roles=STAFF, label=N_("Transit arrival confirmed (BIA)"))

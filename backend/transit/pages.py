@@ -29,6 +29,7 @@ from backend.lib import clock
 from backend.lib.errors import N_, DomainError
 from backend.lib.i18n import gettext
 from backend.lib.params import PathRowId
+from backend.logbook.services import vietnam_day
 from backend.officers.services import locations_of_branch
 from backend.officers.tables import Role
 from backend.transit import arrival, next_steps, policy, services
@@ -80,6 +81,7 @@ async def transit_page(request: Request[Any, Any, Any], number: FromQuery[str | 
             error = gettext(refusal.message, **refusal.params)
     actor = request.user
     now = clock.now()
+    faxes = await services.notice_faxes_due(actor)
     return Template(
         "transit/index.html",
         context={
@@ -87,6 +89,9 @@ async def transit_page(request: Request[Any, Any, Any], number: FromQuery[str | 
             "violations": await services.violations_to_handle(actor, now),
             "letters": [letter for letter in await services.verification_requests_for(actor) if letter.answered_at is None],
             "overdue_count": len(await services.overdue_list(actor, now)),
+            # Art 41.2.b.1.1.1: gate-area arrivals the System has not confirmed, their notice to fax within the day.
+            "notice_faxes": faxes,
+            "notice_fax_overdue": {row["id"] for row in faxes if vietnam_day(row["exit_area_at"]) < vietnam_day(now)},
             "is_supervisor": actor.role == Role.SUPERVISOR,
             "number": (number or "").strip(),
             "error": error,

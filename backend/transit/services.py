@@ -19,6 +19,7 @@ from backend.lib.errors import N_, NotFound
 from backend.lib.i18n import gettext
 from backend.officers.schemas import Actor
 from backend.officers.tables import Branch, Officer, Role
+from backend.outbox.tables import OutboxMessage
 from backend.transit import policy
 from backend.transit.schemas import TransitCaseView, TransitEventView, TransitListItem, TransitLists, VerificationView
 from backend.transit.tables import ArrivalCheck, RiskNote, TransitCase, TransitEvent, VerificationRequest
@@ -38,6 +39,34 @@ async def visible_case(actor: Actor, number_text: str) -> dict[str, Any]:
     if case is None or not policy.may_see(actor, case):
         raise policy.not_found(number)
     return case
+
+
+async def notice_faxes_due(actor: Actor) -> list[dict[str, Any]]:
+    """The lots the actor's branch confirmed in its exit gate's area whose confirmation "trên Hệ thống" (the outbox
+    message of their transit.confirm_exit_area) is not delivered, and whose notice fax is not recorded, oldest first
+    (Art 41.2.b.1.1.1: then the approval notice's first page is signed, stamped, dated and faxed to the departure
+    branch). A confirmation delivered later takes the lot off the list; one the System refused keeps it there."""
+    if actor.branch_id is None:
+        return []
+    pending = await OutboxMessage.select(OutboxMessage.command_id, OutboxMessage.state).where(
+        (OutboxMessage.branch == actor.branch_id) & (OutboxMessage.command_type == "transit.confirm_exit_area")
+        & (OutboxMessage.state != "delivered")
+    )
+    if not pending:
+        return []
+    states = {str(row["command_id"]): row["state"] for row in pending}
+    events = await TransitEvent.select(TransitEvent.case, TransitEvent.command_id).where(
+        (TransitEvent.to_state == TransitState.AT_EXIT_AREA.value) & TransitEvent.command_id.is_in([row["command_id"] for row in pending])
+    )
+    if not events:
+        return []
+    state_of = {event["case"]: states.get(str(event["command_id"]), "") for event in events}
+    rows = await TransitCase.select(
+        TransitCase.id, TransitCase.number, TransitCase.departure_branch.code.as_alias("departure"), TransitCase.exit_area_at,
+    ).where(
+        TransitCase.id.is_in(list(state_of)) & (TransitCase.destination_branch == actor.branch_id) & TransitCase.notice_faxed_at.is_null()
+    ).order_by(TransitCase.exit_area_at)
+    return [{**row, "outbox_state": state_of[row["id"]]} for row in rows]
 
 
 def is_overdue(case: dict[str, Any], now: datetime) -> bool:

@@ -63,6 +63,11 @@ class TransitCase(Table, tablename="transit_case"):
     # The exit gate's two steps (41.2.b.1.1): in the gate's area, then BIA when all goods crossed.
     exit_area_by = ForeignKey(references=Officer, null=True, default=None)
     exit_area_at = Timestamptz(null=True, default=None)
+    # Art 41.2.b.1.1.1: while the gate-area confirmation has not reached the System, the first page of the approval
+    # notice is signed, stamped, dated and faxed to the departure branch; the destination records that fax.
+    notice_faxed_at = Timestamptz(null=True, default=None)
+    notice_faxed_by = ForeignKey(references=Officer, null=True, default=None)
+    notice_fax_to = Varchar(length=200, default="")  # the departure branch's fax number, as the officer wrote it
     arrived_by = ForeignKey(references=Officer, null=True, default=None)
     arrived_at = Timestamptz(null=True, default=None)
     # Violation at the destination and the penalty carried out (41.2.b.2).

@@ -85,6 +85,7 @@ POLICY: dict[str, Rule] = {
     "seals.receive_record": Rule(OFFICERS, AT_A_LOCATION + "; a record handed over to the branch", lambda loc: {"location_id": loc, "record_id": 1}),
     "seals.record_discrepancy": Rule(OFFICERS, AT_A_LOCATION + "; a record handed over to the branch", lambda loc: {"location_id": loc, "record_id": 1, "text": "x"}),
     "seals.record_fax": Rule(OFFICERS, "a record received by the branch (Art 43.1.c.3)"),
+    "transit.record_notice_fax": Rule(OFFICERS, "a lot the branch confirmed in its exit gate's area (Art 41.2.b.1.1.1)"),
     "seals.enter_paper_record": Rule(OFFICERS, GOODS + " (both branches, by upstream facts)", lambda loc: {
         "location_id": loc, "paper_number": "1", "paper_date": "2026-12-01", "number": NUMBER, "from_branch": "B1",
         "containers": [{"number": C1, "seal_number": "HQ-424242"}]}),
