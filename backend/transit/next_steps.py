@@ -62,6 +62,7 @@ COMMAND_OF_FORM: dict[str, str] = {
     "answer_verification": "transit.answer_verification",
     "record_arrival_check": "transit.record_arrival_check",
     "add_risk_note": "transit.add_risk_note",
+    "record_notice_fax": "transit.record_notice_fax",  # from the transit page's list (41.2.b.1.1.1)
 }
 # What a step brings, filled in so that check() judges the step itself, not the text the form will ask for.
 _PLACEHOLDER_DETAILS = {"officer_id": 0, "reason": "-", "note": "-", "proposal": "accept"}

@@ -98,3 +98,18 @@ def test_notice_fax_is_refused_before_the_gate_area_by_the_departure_twice_and_w
     assert unchanged is None
     assert first["status"] == "applied" and (second["status"], second["code"]) == ("rejected", "notice_fax_already_recorded")
     assert case(client)["notice_fax_to"] == "0205 3881 234"
+
+
+def test_notice_fax_form_without_script_records_it(client: TestClient, world: World, people: People) -> None:
+    """The list's form posted without the page's script: the same command through the journal; a refusal is shown in
+    words on the case page."""
+    in_exit_area(client, world, people)
+
+    blank = people.destination.client.post(f"/transit/{NUMBER}/record_notice_fax", data={"number": NUMBER, "fax_to": ""}, follow_redirects=False)
+    sent = people.destination.client.post(
+        f"/transit/{NUMBER}/record_notice_fax", data={"number": NUMBER, "fax_to": "0205 3881 234"}, follow_redirects=False
+    )
+
+    assert blank.status_code == 422 and "số fax" in blank.text
+    assert sent.status_code == 303 and sent.headers["location"] == f"/transit/{NUMBER}"
+    assert case(client)["notice_fax_to"] == "0205 3881 234"
