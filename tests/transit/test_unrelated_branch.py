@@ -55,6 +55,16 @@ def departed(client: TestClient, people: People, hours_ago: float = 0, transit_h
     ))
 
 
+def in_exit_area(client: TestClient, people: People) -> None:
+    """Departed through a road gate, checked and confirmed in the exit gate's area by the destination (41.2.b.1.1.1)."""
+    declare(client, lane=1, exit_mode="road")
+    seal(people.officer, people.world)
+    applied(people.officer.do("transit.register_departure", {"location_id": people.world["gate"], "number": NUMBER}))
+    lines = [{"unit": u["unit"], "seal_number": u["seal_number"], "finding": "intact"} for u in units(client)]
+    applied(people.destination.do("transit.record_arrival_check", {"location_id": people.world["other_gate"], "number": NUMBER, "notice": NUMBER, "lines": lines}))
+    applied(people.destination.do("transit.confirm_exit_area", {"location_id": people.world["other_gate"], "number": NUMBER}))
+
+
 def amendment_at(client: TestClient, people: People, state: str) -> None:
     """A sealed lot with a COR received, assigned, and (for amendment_proposed) proposed by the officer (41.3)."""
     declare(client, lane=1)
@@ -111,6 +121,7 @@ CASES: list[tuple[str, Callable[[TestClient, People], None], Callable[[TestClien
     ("transit.add_risk_note", departed, lambda c, gate: {"number": NUMBER, "text": "Lưu ý"}, "transit_not_found"),
     ("transit.confirm_arrival", departed, lambda c, gate: {"location_id": gate, "number": NUMBER}, "transit_not_found"),
     ("transit.record_violation", departed, lambda c, gate: {"location_id": gate, "number": NUMBER, "note": "x"}, "transit_not_found"),
+    ("transit.record_notice_fax", in_exit_area, lambda c, gate: {"number": NUMBER, "fax_to": "0205 3881 234"}, "transit_not_found"),
 ]
 
 
